@@ -1,0 +1,146 @@
+// The journal: what happened in one scenario run, and how it measured up. It is the only thing reports read.
+// Times are monotonic milliseconds relative to the run's start (`startedAtWall` anchors them to the calendar).
+
+import type { DataProbeReport, FaultSpec, LoadResult } from './ports.ts';
+
+export const JOURNAL_SCHEMA_VERSION = 1;
+
+export type EvidenceKind = 'text' | 'json' | 'command' | 'metric' | 'manifest' | 'log';
+
+export interface Evidence {
+  readonly kind: EvidenceKind;
+  readonly label: string;
+  readonly value: unknown;
+  /** ms since run start; filled in by the runner when omitted */
+  readonly atMs?: number;
+}
+
+export type StepStatus = 'passed' | 'failed' | 'errored' | 'skipped' | 'interrupted';
+
+export interface ErrorRecord {
+  readonly name: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export interface StepRecord {
+  readonly name: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly status: StepStatus;
+  readonly timeoutMs?: number;
+  readonly evidence: readonly Evidence[];
+  readonly error?: ErrorRecord;
+}
+
+export const PHASES = ['steady-state-before', 'inject', 'detect', 'recover', 'verify', 'revert'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export interface PhaseRecord {
+  readonly name: PhaseName;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly status: StepStatus;
+  readonly steps: readonly StepRecord[];
+  readonly error?: ErrorRecord;
+}
+
+export interface FaultRecord {
+  readonly id: string;
+  readonly spec: FaultSpec;
+  readonly injectedAtMs: number;
+  readonly revertedAtMs?: number;
+  readonly revertError?: ErrorRecord;
+}
+
+/** Something the run learned about the runbook itself (a step that cannot work as written, say). */
+export interface Finding {
+  readonly severity: 'info' | 'warning' | 'runbook-defect';
+  readonly title: string;
+  readonly detail: string;
+  readonly runbookRef?: string;
+}
+
+export type RtoSource = 'data-probe' | 'load' | 'verify';
+
+export interface Measurements {
+  /** Fault injected -> fault detected. */
+  readonly detectionMs: number | null;
+  /** The RTO the objective is judged on, and where it came from. */
+  readonly rto: { readonly valueMs: number; readonly source: RtoSource } | null;
+  /** Every RTO we could compute, by source. */
+  readonly rtoCandidates: Partial<Record<RtoSource, number>>;
+  /** Span of acknowledged writes that were lost, and their count. Null without a data probe. */
+  readonly rpo: { readonly valueMs: number; readonly lostWrites: number; readonly acknowledgedWrites: number } | null;
+}
+
+export type ObjectiveName = 'rto' | 'rpo' | 'detection' | 'load';
+
+export interface ObjectiveResult {
+  readonly name: ObjectiveName;
+  /** Human form, e.g. 'RTO < 900 s' */
+  readonly statement: string;
+  readonly limit: number | null;
+  readonly measured: number | null;
+  readonly unit: 'ms' | 'bool';
+  /** null: could not be measured (counts as not met). */
+  readonly met: boolean | null;
+  readonly reason: string;
+}
+
+/** Did the run itself work? `completed` means every phase ran; anything else is not a verdict on the system. */
+export type RunStatus = 'completed' | 'aborted' | 'failed' | 'interrupted';
+/** Did the system meet its objectives? */
+export type Verdict = 'met' | 'not-met' | 'inconclusive';
+
+export interface Journal {
+  readonly schemaVersion: typeof JOURNAL_SCHEMA_VERSION;
+  readonly runId: string;
+  readonly suite?: string;
+  readonly scenario: {
+    readonly id: string;
+    readonly title: string;
+    readonly runbookRef?: string;
+    readonly tags: readonly string[];
+    readonly destructive: boolean;
+  };
+  readonly target?: { readonly name: string; readonly context: string; readonly provider: string };
+  readonly startedAtWall: string;
+  readonly durationMs: number;
+  readonly status: RunStatus;
+  /** Steady state did not hold (before injection, or after recovery). */
+  readonly deviated: boolean;
+  readonly verdict: Verdict;
+  readonly phases: readonly PhaseRecord[];
+  readonly faults: readonly FaultRecord[];
+  readonly measurements: Measurements;
+  readonly objectives: readonly ObjectiveResult[];
+  readonly load?: LoadResult;
+  readonly data?: DataProbeReport;
+  readonly findings: readonly Finding[];
+  readonly error?: ErrorRecord;
+}
+
+/** Exit code contract of the CLI: 0 objectives met, 1 not met, 2 harness error, 130 interrupted. */
+export function exitCodeFor(journals: readonly Pick<Journal, 'status' | 'verdict'>[]): 0 | 1 | 2 | 130 {
+  if (journals.some((j) => j.status === 'interrupted')) return 130;
+  if (journals.some((j) => j.status === 'failed')) return 2;
+  return journals.every((j) => j.verdict === 'met') ? 0 : 1;
+}
+
+/**
+ * Replace every registered secret value (and its base64 form) anywhere in a JSON-able value.
+ * Reports and journals pass through this before they touch the disk.
+ */
+export function redact<T>(value: T, secrets: Iterable<string>): T {
+  const needles = new Set<string>();
+  for (const s of secrets) {
+    if (s.length < 4) continue; // too short to redact without shredding ordinary text
+    needles.add(s);
+    needles.add(Buffer.from(s, 'utf8').toString('base64'));
+  }
+  if (needles.size === 0) return value;
+  const sorted = [...needles].sort((a, b) => b.length - a.length);
+  const scrub = (text: string): string => sorted.reduce((acc, n) => acc.split(n).join('[REDACTED]'), text);
+  return JSON.parse(scrub(JSON.stringify(value))) as T;
+}
