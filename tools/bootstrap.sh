@@ -78,4 +78,12 @@ if [ -f package-lock.json ]; then
 else
   log "npm install"; npm install --no-audit --no-fund --loglevel=error
 fi
+# --- component set-up scripts (k6, images, kind toolchain, chromium...): each idempotent and cached ---
+if [ "$WITH_DOCKER" = 1 ]; then
+  for script in "$ROOT"/tools/setup/*.sh; do
+    [ -e "$script" ] || continue
+    log "$(basename "$script")"
+    DRILLBOOK_CACHE="$CACHE" bash "$script"
+  done
+fi
 log "done. Next: npm test"
