@@ -48,8 +48,8 @@ describe('timeline chart', () => {
     const svg = timelineChart(j);
     expect(svg).toContain('class="win-fault"');
     expect(svg).toContain('class="win-recovery"');
-    expect(svg).toMatch(/<line class="rto"[^>]*><title>RTO 18.1 s \(data-probe\)<\/title>/);
-    const rtoX = Number(/<line class="rto" x1="([\d.]+)"/.exec(svg)![1]);
+    expect(svg).toMatch(/<line class="rto" data-marker="rto"[^>]*><title>RTO 18.1 s \(data-probe\)<\/title>/);
+    const rtoX = Number(/<line class="rto" data-marker="rto" x1="([\d.]+)"/.exec(svg)![1]);
     const endMs = Math.max(j.durationMs, j.load!.series.at(-1)!.atMs + 1000);
     const expected = 52 + ((j.faults[0]!.injectedAtMs + j.measurements.rto!.valueMs) / endMs) * (760 - 104);
     expect(Math.abs(rtoX - expected)).toBeLessThan(2);

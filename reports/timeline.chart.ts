@@ -80,13 +80,14 @@ export function timelineChart(j: Journal, options: { p95LimitMs?: number } = {})
   const rto = j.measurements.rto;
   if (fault && rto) {
     const at = x(Math.min(endMs, fault.injectedAtMs + rto.valueMs));
-    parts.push(`<line class="rto" x1="${n(at)}" x2="${n(at)}" y1="${M.top}" y2="${M.top + PH}"><title>RTO ${fmtDuration(rto.valueMs)} (${rto.source})</title></line>`);
-    parts.push(`<text class="rto-label" x="${n(Math.min(at + 4, M.left + PW - 90))}" y="${M.top + 12}">RTO ${escapeHtml(fmtDuration(rto.valueMs))}</text>`);
+    parts.push(`<line class="rto" data-marker="rto" x1="${n(at)}" x2="${n(at)}" y1="${M.top}" y2="${M.top + PH}"><title>RTO ${fmtDuration(rto.valueMs)} (${rto.source})</title></line>`);
+    const nearRight = at > M.left + PW - 110;
+    parts.push(`<text class="rto-label" x="${n(nearRight ? at - 4 : at + 4)}" y="${M.top + 12}"${nearRight ? ' text-anchor="end"' : ''}>RTO ${escapeHtml(fmtDuration(rto.valueMs))}</text>`);
   }
   const rtoObjective = j.objectives.find((o) => o.name === 'rto')?.limit;
   if (fault && rtoObjective && fault.injectedAtMs + rtoObjective <= endMs) {
     const at = x(fault.injectedAtMs + rtoObjective);
-    parts.push(`<line class="objective" x1="${n(at)}" x2="${n(at)}" y1="${M.top}" y2="${M.top + PH}"><title>RTO objective ${fmtDuration(rtoObjective)}</title></line>`);
+    parts.push(`<line class="objective" data-marker="rto-objective" x1="${n(at)}" x2="${n(at)}" y1="${M.top}" y2="${M.top + PH}"><title>RTO objective ${fmtDuration(rtoObjective)}</title></line>`);
   }
   parts.push(`<rect class="frame" x="${M.left}" y="${M.top}" width="${PW}" height="${PH}" fill="none"/>`);
   const legend = `<g class="legend" transform="translate(${M.left},${H - 6})">
