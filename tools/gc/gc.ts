@@ -3,7 +3,8 @@
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import type { Config } from '../config/config.ts';
 import { run, tryRun } from '../lib/exec.ts';
-import { FaultLedger, type UndoAction } from '../state/ledger.ts';
+import { FaultLedger } from '../state/ledger.ts';
+import { performUndo } from '../state/undo.ts';
 
 export interface GcAction {
   readonly what: string;
@@ -21,38 +22,6 @@ export interface GcOptions {
 
 const KUBE_KINDS = 'pods,jobs,deployments,statefulsets,services,configmaps,secrets,networkpolicies,persistentvolumeclaims';
 
-async function undo(action: UndoAction, signal?: AbortSignal): Promise<string> {
-  switch (action.kind) {
-    case 'kill-pids':
-      for (const pid of action.pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-      return `killed pids ${action.pids.join(', ')}`;
-    case 'docker-start':
-      await run('docker', ['start', ...action.containers], { signal });
-      return `started containers ${action.containers.join(', ')}`;
-    case 'docker-rm':
-      await tryRun('docker', ['rm', '-f', ...action.containers], { signal });
-      return `removed containers ${action.containers.join(', ')}`;
-    case 'kube-apply':
-      await run('kubectl', ['--context', action.context, 'apply', '--server-side', '--force-conflicts', '--field-manager=drillbook', '-f', '-'], {
-        input: action.manifests.map((m) => JSON.stringify(m)).join('\n'),
-        signal,
-      });
-      return `re-applied ${action.manifests.length} object(s) in ${action.context}`;
-    case 'kube-delete':
-      for (const ref of action.refs) {
-        const ns = ref.namespace ? ['-n', ref.namespace] : [];
-        await tryRun('kubectl', ['--context', action.context, ...ns, 'delete', `${ref.kind}.${ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), ref.name, '--ignore-not-found', '--wait=false'], { signal });
-      }
-      return `deleted ${action.refs.length} object(s) in ${action.context}`;
-  }
-}
-
 export async function gc(config: Config, options: GcOptions = {}): Promise<GcAction[]> {
   const actions: GcAction[] = [];
   const ledger = options.ledger ?? new FaultLedger();
@@ -68,7 +37,7 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
 
   // 1. Faults a dead run left injected: undo them from the ledger's data.
   for (const entry of ledger.list()) {
-    for (const action of entry.undo) await step(`fault ${entry.id} (${entry.faultKind}, run ${entry.runId}): ${action.kind}`, () => undo(action, options.signal));
+    for (const action of entry.undo) await step(`fault ${entry.id} (${entry.faultKind}, run ${entry.runId}): ${action.kind}`, () => performUndo(action, options.signal));
     await step(`forget ledger entry ${entry.id}`, async () => ledger.remove(entry.id));
   }
 

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 export type UndoAction =
   | { readonly kind: 'kill-pids'; readonly pids: readonly number[] }
   | { readonly kind: 'docker-start'; readonly containers: readonly string[] }
+  | { readonly kind: 'docker-unpause'; readonly containers: readonly string[] }
+  | { readonly kind: 'docker-network-connect'; readonly network: string; readonly container: string; readonly aliases: readonly string[] }
   | { readonly kind: 'docker-rm'; readonly containers: readonly string[] }
   | { readonly kind: 'kube-apply'; readonly context: string; readonly manifests: readonly object[] }
   | { readonly kind: 'kube-delete'; readonly context: string; readonly refs: readonly { apiVersion: string; kind: string; namespace?: string; name: string }[] };
