@@ -3,10 +3,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineScenario, type Objectives, type Scenario } from '../scenarios/define.ts';
-import { exitCodeFor, redact, type Journal } from '../scenarios/journal.ts';
+import { redact, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
 import { newRunId, runScenario, type RunEvent } from '../scenarios/runner.ts';
+import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
+import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
+import type { ReadinessResult } from './readiness/readiness.ts';
 
 /** What `doctor` checks before a suite runs. */
 export type Requirement = 'node' | 'docker' | 'k6' | 'kind' | 'kubectl' | 'images';
@@ -22,6 +25,8 @@ export interface PreparedSuite extends AsyncDisposable {
   readonly items: readonly SuiteItem[];
   /** Secret values the environment handles (DB passwords...): redacted from every output. */
   readonly secrets: readonly string[];
+  /** Readiness checks (sign-off), evaluated after the scenarios against the same environment. */
+  readiness?(signal: AbortSignal): Promise<readonly ReadinessResult[]>;
 }
 
 export interface SuiteContext {
@@ -55,6 +60,8 @@ export interface SuiteRun {
   readonly suite: string;
   readonly runId: string;
   readonly journals: readonly Journal[];
+  readonly report: SuiteReport;
+  readonly written: WrittenReports;
   readonly outDir: string;
   readonly wallMs: number;
   readonly budgetSeconds?: number;
@@ -70,6 +77,7 @@ export function withObjectives<Env>(scenario: Scenario<Env>, overrides: Objectiv
 
 export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions): Promise<SuiteRun> {
   const started = performance.now();
+  const startedAtWall = new Date().toISOString();
   const runId = options.runId ?? newRunId(Date.now());
   const signal = options.signal ?? new AbortController().signal;
   const emit = (e: SuiteEvent) => options.onEvent?.(e);
@@ -101,16 +109,20 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
     writeFileSync(join(outDir, `${journal.scenario.id}.journal.json`), `${JSON.stringify(redact(journal, prepared.secrets), null, 2)}\n`);
     emit({ type: 'scenario-end', journal });
   }
+  let readiness: readonly ReadinessResult[] = [];
+  if (prepared.readiness && !signal.aborted) readiness = await prepared.readiness(signal);
+  const report = buildSuiteReport({ suite: suite.name, runId, startedAtWall, journals, readiness });
+  const written = await writeReports(report, { outDir: options.config.reports.outDir, secrets: prepared.secrets });
   const wallMs = Math.round(performance.now() - started);
-  const summary = { suite: suite.name, runId, wallMs, budgetSeconds: suite.budgetSeconds, journals: journals.map((j) => `${j.scenario.id}.journal.json`) };
-  writeFileSync(join(outDir, 'suite.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return {
     suite: suite.name,
     runId,
     journals,
+    report,
+    written,
     outDir,
     wallMs,
     ...(suite.budgetSeconds ? { budgetSeconds: suite.budgetSeconds } : {}),
-    exitCode: journals.length ? exitCodeFor(journals) : signal.aborted ? 130 : 2,
+    exitCode: journals.length === 0 && signal.aborted ? 130 : written.exitCode,
   };
 }

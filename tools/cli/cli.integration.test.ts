@@ -78,10 +78,13 @@ function alive(pid: number): boolean {
 }
 
 describe('drillbook CLI', () => {
-  it('run selftest: both scenarios meet their objectives, exit 0, journals on disk', async () => {
+  it('run selftest: both scenarios meet their objectives, exit 0, journals and reports on disk', async () => {
     const sb = sandbox();
-    const p = start(sb, ['--json', 'run', 'selftest']);
+    const p = start(sb, ['--json', 'run', 'selftest', '--run-id', 'nightly-42']);
     expect(await p.exited).toBe(0);
+    for (const f of ['report.html', 'summary.md', 'report.json', 'junit.xml']) expect(existsSync(join(sb.out, 'runs', 'nightly-42', f)), f).toBe(true);
+    expect(readFileSync(join(sb.out, 'runs', 'nightly-42', 'summary.md'), 'utf8')).toMatch(/GO/);
+    expect(existsSync(join(sb.out, 'history', 'nightly-42'))).toBe(true);
     const journals = journalsIn(sb.out);
     expect(journals.map((j) => j.scenario.id).sort()).toEqual(['local-service-crash', 'local-service-freeze']);
     for (const j of journals) {
@@ -92,7 +95,13 @@ describe('drillbook CLI', () => {
       expect(j.measurements.rto?.source).toBe('verify');
     }
     const last = JSON.parse(p.output().stdout.trim().split('\n').at(-1)!);
-    expect(last).toMatchObject({ type: 'result', suite: 'selftest', exitCode: 0 });
+    expect(last).toMatchObject({ type: 'result', suite: 'selftest', runId: 'nightly-42', decision: 'go', exitCode: 0 });
+    // report re-renders from the journals alone
+    const journalFiles = readdirSync(join(sb.out, 'runs', 'nightly-42')).filter((f) => f.endsWith('.journal.json')).map((f) => join(sb.out, 'runs', 'nightly-42', f));
+    const r = start(sb, ['report', '--out', join(sb.dir, 'rerendered'), ...journalFiles]);
+    expect(await r.exited).toBe(0);
+    expect(r.output().stdout).toContain('A service hangs (port open, no answers)');
+    expect(existsSync(join(sb.dir, 'rerendered', 'runs', 'nightly-42', 'report.html'))).toBe(true);
   });
 
   it('SIGINT while the fault is in place: recovers, reverts, exits 130', async () => {
@@ -142,6 +151,14 @@ describe('drillbook CLI', () => {
     expect(p.output().stderr).toContain('load.thresholds.p95Ms (got -1)');
     expect(existsSync(sb.out)).toBe(false);
     expect(existsSync(sb.state)).toBe(false);
+  });
+
+  it('a bad run id is refused before anything runs', async () => {
+    const sb = sandbox();
+    const p = start(sb, ['run', 'selftest', '--run-id', '../../etc']);
+    expect(await p.exited).toBe(2);
+    expect(p.output().stderr).toContain("--run-id '../../etc' is invalid");
+    expect(existsSync(sb.out)).toBe(false);
   });
 
   it('an unknown suite or scenario is a clear usage error', async () => {

@@ -10,6 +10,8 @@ import { runSuite } from '../../suites/suite.ts';
 import { loadConfig } from '../config/config.ts';
 import { checks, runDoctor } from '../doctor/doctor.ts';
 import { gc } from '../gc/gc.ts';
+import { buildSuiteReport } from '../../reports/suite-report.ts';
+import { writeReports } from '../../reports/write-reports.ts';
 import { humanPrinter, jsonPrinter, textSummary } from './print.ts';
 
 const program = new Command('drillbook')
@@ -25,9 +27,13 @@ program
   .command('run')
   .argument('<suite>', `suite to run: ${suites.map((s) => s.name).join(', ')}`)
   .option('--only <ids...>', 'run only these scenarios of the suite')
+  .option('--run-id <id>', 'name the run (default: timestamp + random); letters, digits, . _ -')
   .description('run a suite; writes journals under <reports.outDir>/runs/<runId>/')
-  .action(async (name: string, cmd: { only?: string[] }) => {
+  .action(async (name: string, cmd: { only?: string[]; runId?: string }) => {
     const config = loadConfig(opts().config);
+    if (cmd.runId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(cmd.runId)) {
+      throw new InvalidInputError(`--run-id '${cmd.runId}'`, ['use 1-128 letters, digits, dots, underscores or dashes, starting with a letter or digit']);
+    }
     const suite = findSuite(name);
     if (!suite) throw new InvalidInputError(`suite '${name}'`, [`unknown suite; available: ${suites.map((s) => s.name).join(', ')}`]);
     const printer = opts().json ? jsonPrinter(process.stdout) : humanPrinter(process.stdout, process.stdout.isTTY === true);
@@ -47,16 +53,21 @@ program
     const result = await runSuite(suite, {
       config,
       ...(cmd.only ? { only: cmd.only } : {}),
+      ...(cmd.runId ? { runId: cmd.runId } : {}),
       signal: interrupt.signal,
       cleanupSignal: cleanup.signal,
       onEvent: (e) => printer.event(e),
     });
-    if (opts().json) write(JSON.stringify({ type: 'result', suite: result.suite, runId: result.runId, outDir: result.outDir, wallMs: result.wallMs, exitCode: result.exitCode }));
-    else {
+    const { written, report } = result;
+    if (opts().json) {
+      write(JSON.stringify({ type: 'result', suite: result.suite, runId: result.runId, decision: report.decision, outDir: result.outDir, html: written.html, wallMs: result.wallMs, exitCode: result.exitCode }));
+    } else {
       printer.line('');
       printer.line(textSummary(result.journals));
+      for (const f of report.blockingFailures) printer.line(`  blocking: ${f.kind} ${f.id}: ${f.reason}${f.action ? ` → ${f.action}` : ''}`);
       const budget = result.budgetSeconds ? ` (budget ${result.budgetSeconds} s${result.wallMs > result.budgetSeconds * 1000 ? ', EXCEEDED' : ''})` : '';
-      printer.line(`\nsuite ${result.suite} run ${result.runId}: wall ${(result.wallMs / 1000).toFixed(1)} s${budget}; journals in ${result.outDir}`);
+      printer.line(`\n${report.decision.toUpperCase()}: suite ${result.suite} run ${result.runId}, wall ${(result.wallMs / 1000).toFixed(1)} s${budget}`);
+      printer.line(`report: ${written.html}\nsummary: ${written.markdown}  junit: ${written.junit}  allure: ${written.allureDir}`);
     }
     process.exitCode = result.exitCode;
   });
@@ -104,18 +115,24 @@ program
 
 program
   .command('report')
-  .argument('<journals...>', 'journal files (*.journal.json)')
-  .description('summarise journals')
-  .action((files: string[]) => {
+  .argument('<journals...>', 'journal files (*.journal.json) of one run')
+  .option('--out <dir>', 'where to write the reports (default: reports.outDir from the config)')
+  .description('render HTML, Markdown, JSON, JUnit and Allure from journals; prints the Markdown summary')
+  .action(async (files: string[], cmd: { out?: string }) => {
     const journals = files.map((f) => {
       try {
-        return JSON.parse(readFileSync(f, 'utf8')) as Journal;
+        const j = JSON.parse(readFileSync(f, 'utf8')) as Journal;
+        if (j.schemaVersion !== 1 || !j.scenario?.id) throw new Error('not a drillbook journal (schemaVersion 1)');
+        return j;
       } catch (error) {
         throw new InvalidInputError(`journal ${f}`, [(error as Error).message]);
       }
     });
-    write(opts().json ? JSON.stringify(journals.map((j) => ({ scenario: j.scenario.id, status: j.status, verdict: j.verdict, measurements: j.measurements })), null, 2) : textSummary(journals));
-    process.exitCode = journals.every((j) => j.status === 'completed' && j.verdict === 'met') ? 0 : 1;
+    const first = journals[0]!;
+    const report = buildSuiteReport({ suite: first.suite ?? 'adhoc', runId: first.runId, startedAtWall: first.startedAtWall, journals });
+    const written = await writeReports(report, { outDir: cmd.out ?? loadConfig(opts().config).reports.outDir, keepHistory: false });
+    write(opts().json ? JSON.stringify({ decision: report.decision, html: written.html, markdown: written.markdown, junit: written.junit, exitCode: written.exitCode }) : readFileSync(written.markdown, 'utf8'));
+    process.exitCode = written.exitCode;
   });
 
 try {
