@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { imageTag, isImageName, recipeHash } from './images.ts';
 import { RECIPES, type ImageName } from './recipes.ts';
 
-// Recipes that exist on this branch so far (milestone 1); the others follow.
-const BUILT: readonly ImageName[] = ['base', 'postgres'];
+// Recipes that exist on this branch so far (milestone 2); the others follow.
+const BUILT: readonly ImageName[] = ['base', 'postgres', 'gravl-backend-v1', 'gravl-backend-v2', 'gravl-backend-broken'];
 
 describe('image tags', () => {
   it('are exact, hash-suffixed and never latest', async () => {
@@ -17,6 +17,14 @@ describe('image tags', () => {
 
   it('are stable: hashing the same recipe twice gives the same tag', async () => {
     expect(await imageTag('postgres')).toBe(await imageTag('postgres'));
+  });
+
+  it('give each backend variant its own tag in one repository', async () => {
+    const tags = await Promise.all((['gravl-backend-v1', 'gravl-backend-v2', 'gravl-backend-broken'] as const).map((n) => imageTag(n)));
+    expect(new Set(tags).size).toBe(3);
+    expect(tags[0]).toMatch(/^drillbook\/gravl-backend:v1-/);
+    expect(tags[1]).toMatch(/^drillbook\/gravl-backend:v2-/);
+    expect(tags[2]).toMatch(/^drillbook\/gravl-backend:broken-/);
   });
 
   it('change when the parent image changes', async () => {

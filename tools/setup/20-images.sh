@@ -8,4 +8,4 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/tools/env.sh"
 command -v debootstrap >/dev/null 2>&1 || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
 # shellcheck disable=SC2086
-node "$ROOT/tools/images/build.ts" ${DRILLBOOK_IMAGES:-base postgres}
+node "$ROOT/tools/images/build.ts" ${DRILLBOOK_IMAGES:-base postgres gravl-backend-v1 gravl-backend-v2 gravl-backend-broken}
