@@ -84,4 +84,27 @@ describe('gravl-backend start-up failures', () => {
     const after = await run('docker', ['exec', pgName, 'psql', '-U', 'gravl_user', '-d', 'gravl', '-tAc', 'select max(version) from schema_migrations']);
     expect(after.stdout.trim()).toBe('2');
   });
+
+  it('v1 serves on the v2 schema, so rolling the backend back needs no schema rollback', async () => {
+    const v1 = await ensureImage('gravl-backend-v1');
+    const name = `dbk-startup-v1-${process.pid}`;
+    await run('docker', ['run', '-d', '--name', name, '--network', network, ...labelArgs, '-p', '127.0.0.1::3000', '-e', `DB_HOST=${pgName}`, '-e', 'DB_PASSWORD=pw', v1]);
+    try {
+      const port = (await run('docker', ['port', name, '3000/tcp'])).stdout.split('\n')[0]!.split(':').pop();
+      const base = `http://127.0.0.1:${port}`;
+      const ready = await waitFor(
+        systemClock,
+        condition('v1 backend ready on the v2 schema', async () => {
+          const res = await fetch(`${base}/api/ready`, { signal: AbortSignal.timeout(2_000) });
+          return { ok: res.status === 200, value: await res.json() };
+        }),
+        { timeoutMs: 30_000, intervalMs: 300 },
+      );
+      expect(ready).toMatchObject({ status: 'ready', version: 'v1', schema: 2 });
+      const write = await fetch(`${base}/api/logs`, { method: 'POST', body: JSON.stringify({ clientId: 'rollback', seq: 1, exerciseId: 1, reps: 3 }) });
+      expect(write.status).toBe(201);
+    } finally {
+      await tryRun('docker', ['rm', '-f', name]);
+    }
+  });
 });
