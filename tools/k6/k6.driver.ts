@@ -298,6 +298,14 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
     return !this.#exited;
   }
 
+  /** Resolves when the k6 process has exited (before its output is parsed). */
+  exited(): Promise<void> {
+    return this.#init.child.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** The k6 process id (for the bench's CPU accounting). */
   get pid(): number | undefined {
     return this.#init.child.pid;
