@@ -128,3 +128,8 @@ export function findOutages(series: readonly LoadSample[], thresholds: Pick<Thre
   close();
   return outages;
 }
+
+/** A second within the per-second thresholds (the name main's first draft used; same rule as secondHealth). */
+export function isHealthySample(sample: LoadSample, thresholds: Pick<Thresholds, 'p95Ms' | 'errorRate'>): boolean {
+  return secondHealth(sample, thresholds) === 'healthy';
+}
