@@ -39,7 +39,7 @@ const parseWallMs = systemClock.now() - t1;
 
 const ms = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 const fmt = (v: number | null, digits = 1) => (v === null ? 'n/a' : v.toFixed(digits));
-console.log(`k6 bench: ${result.k6Version} profile=${profileName} vus=${vus} duration=${seconds}s target=${stub ? 'stub-backend (node:http)' : target}`);
+console.log(`k6 bench: ${result.k6.version} profile=${profileName} vus=${vus} duration=${seconds}s target=${stub ? 'stub-backend (node:http)' : target}`);
 console.log(`  k6 ready in                ${ensureMs.toFixed(0)} ms (${k6.built ? 'built now' : 'warm cache'})`);
 console.log(`  requests                   ${result.requests}`);
 console.log(`  requests/s                 ${fmt(result.rps)}`);

@@ -20,7 +20,6 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { systemClock } from '../../scenarios/clock.ts';
 import { InterruptedError, InvalidInputError, ToolFailedError, throwIfAborted } from '../../scenarios/errors.ts';
-import { findOutages, type Outage } from '../../scenarios/load-recovery.ts';
 import type { CallOptions, Clock, Labels, LoadGenerator, LoadProfile, LoadResult, RunningLoad } from '../../scenarios/ports.ts';
 import { SeriesBuilder, isSummaryExport, parseSummary, thresholdEnv } from './k6-results.ts';
 import { K6_VERSION, k6BinaryPath } from './k6.installer.ts';
@@ -57,17 +56,19 @@ export interface K6Artifacts {
   readonly logPath: string;
 }
 
-export interface K6LoadResult extends LoadResult {
-  readonly k6Version: string;
+/** How the k6 process went. No monotonic instants here: the runner rebases only `series` into the journal. */
+export interface K6RunInfo {
+  readonly version: string;
   readonly exitCode: number;
   /** Stopped by stop() before its bounded end. */
   readonly stoppedEarly: boolean;
-  /** Monotonic ms on the run's clock. */
-  readonly startedAtMs: number;
-  readonly endedAtMs: number;
-  /** Stretches of unhealthy seconds (errors/slow/silent), for "when did errors start and stop". */
-  readonly outages: readonly Outage[];
+  /** k6 start -> k6 exit, ms. */
+  readonly durationMs: number;
   readonly artifacts: K6Artifacts;
+}
+
+export interface K6LoadResult extends LoadResult {
+  readonly k6: K6RunInfo;
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost (the only targets allowed without an explicit allow-list). */
@@ -280,6 +281,7 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
   #disposed = false;
   #result: Promise<K6LoadResult> | undefined;
   #exited = false;
+  #endedAtMs: number | undefined;
 
   constructor(init: RunningInit) {
     this.#init = init;
@@ -291,6 +293,11 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
       () => (this.#exited = true),
       () => (this.#exited = true),
     );
+  }
+
+  /** When k6 exited (monotonic ms on the driver's clock), once the result was collected. */
+  get endedAtMs(): number | undefined {
+    return this.#endedAtMs;
   }
 
   /** k6 still running? */
@@ -352,6 +359,7 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
     const { child, clock, artifacts, profile } = this.#init;
     const outcome = await child;
     const endedAtMs = clock.now();
+    this.#endedAtMs = endedAtMs;
     const output = typeof outcome.all === 'string' ? outcome.all : '';
     await writeFile(artifacts.logPath, `$ ${this.#init.commandLine}\n${output}\n`).catch(() => undefined);
     const exitCode = outcome.exitCode ?? -1;
@@ -415,13 +423,7 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
       thresholds: summary.thresholds,
       passed: thresholdsOk && exitCode !== K6_EXIT.thresholdsFailed,
       series,
-      k6Version: this.#init.k6Version,
-      exitCode,
-      stoppedEarly,
-      startedAtMs: this.#init.startedAtMs,
-      endedAtMs,
-      outages: findOutages(series, profile.thresholds),
-      artifacts,
+      k6: { version: this.#init.k6Version, exitCode, stoppedEarly, durationMs: Math.round(endedAtMs - this.#init.startedAtMs), artifacts },
     };
   }
 
