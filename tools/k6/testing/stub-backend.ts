@@ -84,15 +84,21 @@ export async function startStubBackend(options: { signal?: AbortSignal } = {}): 
       child.kill('SIGKILL');
       reject(new ToolFailedError('stub-backend', why));
     };
-    signal.addEventListener('abort', () => fail('did not report its port within 15 s'), { once: true });
-    child.once('exit', (code) => fail(`exited early with code ${code}`));
+    const onAbort = () => fail('did not report its port within 15 s');
+    const onExit = (code: number | null) => fail(`exited early with code ${code}`);
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.once('exit', onExit);
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const match = /listening (\d+)/.exec(buffered);
-      if (match) resolve(Number(match[1]));
+      if (match) {
+        // the start-up deadline must not kill a stub that is already serving
+        signal.removeEventListener('abort', onAbort);
+        child.off('exit', onExit);
+        resolve(Number(match[1]));
+      }
     });
   });
-  child.removeAllListeners('exit');
   const url = `http://127.0.0.1:${port}`;
   let disposed = false;
   return {
