@@ -16,6 +16,7 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { systemClock } from '../../scenarios/clock.ts';
@@ -51,7 +52,7 @@ export interface K6Artifacts {
   readonly dir: string;
   readonly script: string;
   readonly summaryPath: string;
-  /** Raw per-sample CSV; removed after parsing unless withRawSamples('keep'). */
+  /** Raw per-sample CSV, gzipped by k6 (~40 bytes a request); removed after parsing unless withRawSamples('keep'). */
   readonly samplesPath: string;
   readonly logPath: string;
 }
@@ -78,10 +79,6 @@ export function isLoopbackHost(host: string): boolean {
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
   return false;
-}
-
-function sanitizeTagKey(key: string): string {
-  return key.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
 export class K6LoadGenerator implements LoadGenerator {
@@ -198,7 +195,7 @@ export class K6LoadGenerator implements LoadGenerator {
       dir,
       script,
       summaryPath: join(dir, 'summary.json'),
-      samplesPath: join(dir, 'samples.csv'),
+      samplesPath: join(dir, 'samples.csv.gz'),
       logPath: join(dir, 'k6.log'),
     };
     const env: Record<string, string> = {
@@ -219,13 +216,14 @@ export class K6LoadGenerator implements LoadGenerator {
       'avg,min,med,max,p(90),p(95),p(99)',
       '--out',
       `csv=${artifacts.samplesPath}`,
-      // fewer tags per sample row: smaller CSV, cheaper parsing
+      // k6 writes ~13 rows per request: keep the tags on each row few (the run's labels go to labels.json,
+      // not on every row) and let k6 gzip the file
       '--system-tags',
-      'status,method,name,scenario,expected_response,error_code',
+      'status,name,expected_response,error_code',
       ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-      ...Object.entries(options.labels).flatMap(([k, v]) => ['--tag', `${sanitizeTagKey(k)}=${v}`]),
       script,
     ];
+    await writeFile(join(dir, 'labels.json'), `${JSON.stringify({ ...options.labels, 'drillbook.io/load-profile': profile.name }, null, 2)}\n`);
     const hardLimitMs = profile.durationSeconds * 1000 + GRACEFUL_STOP_MS + START_AND_TEARDOWN_MARGIN_MS;
     const offsetMs = this.#clock.now() - this.#clock.wallNow();
     const startedAtMs = this.#clock.now();
@@ -361,8 +359,9 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
     const endedAtMs = clock.now();
     this.#endedAtMs = endedAtMs;
     const output = typeof outcome.all === 'string' ? outcome.all : '';
-    await writeFile(artifacts.logPath, `$ ${this.#init.commandLine}\n${output}\n`).catch(() => undefined);
     const exitCode = outcome.exitCode ?? -1;
+    const exitLine = `[drillbook] k6 exit code ${exitCode}${outcome.signal ? `, signal ${outcome.signal}` : ''}${this.#stopRequested ? ', stop requested' : ''}`;
+    await writeFile(artifacts.logPath, `$ ${this.#init.commandLine}\n${output}\n${exitLine}\n`).catch(() => undefined);
     const stoppedEarly = this.#stopRequested;
     const verdictExit = exitCode === K6_EXIT.ok || exitCode === K6_EXIT.thresholdsFailed;
     // An early stop we asked for ends with k6's "external abort" code; the summary is still written.
@@ -397,7 +396,7 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
     const summary = parseSummary(raw, profile.thresholds);
     const builder = new SeriesBuilder({ offsetMs: this.#init.offsetMs, originMs: this.#init.startedAtMs });
     try {
-      const lines = createInterface({ input: createReadStream(artifacts.samplesPath), crlfDelay: Infinity });
+      const lines = createInterface({ input: createReadStream(artifacts.samplesPath).pipe(createGunzip()), crlfDelay: Infinity });
       for await (const line of lines) builder.addLine(line);
     } catch (cause) {
       throw new ToolFailedError('k6', `could not read the time series ${artifacts.samplesPath}`, { cause, stderr: output });
