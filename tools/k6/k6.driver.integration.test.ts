@@ -114,8 +114,10 @@ describe('k6 driver against a real loopback server', () => {
 
   it('stop() ends a long run early and still returns a parsed result', async () => {
     await stub.setMode({ delayMs: 0, failShare: 0 });
-    await using running = await load.start(profile({ durationSeconds: 120 }), { labels });
     const before = await stub.served();
+    await using running = await load.start(profile({ durationSeconds: 120 }), { labels });
+    // start() returned only once k6 had completed requests against the target
+    expect(await stub.served()).toBeGreaterThan(before);
     await waitFor(
       systemClock,
       condition('k6 load reached the server', async (signal) => {
@@ -139,8 +141,8 @@ describe('k6 driver against a real loopback server', () => {
     const script = join(dir, 'broken.k6.ts');
     await writeFile(script, "export const options = { vus: 1, duration: '2s' };\nthrow new Error('broken on purpose');\nexport default function () {}\n");
     const broken = new K6LoadGenerator().withK6((await ensureK6()).path).withScript('broken', script);
-    await using running = await broken.start(profile({ name: 'broken' }), { labels });
-    const error = await running.finished().catch((e: unknown) => e);
+    // start() waits for the first request, so a script that cannot start fails start() itself
+    const error = await broken.start(profile({ name: 'broken' }), { labels }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolFailedError);
     expect((error as ToolFailedError).exitCode).toBe(107);
     expect((error as ToolFailedError).message).toMatch(/broken on purpose/);

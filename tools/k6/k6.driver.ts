@@ -11,8 +11,8 @@
 // Verdicts vs harness errors: k6 exit 99 (thresholds crossed) is a verdict (passed=false, failing thresholds
 // named); a script that does not load, throws, or a k6 that dies is a ToolFailedError.
 import { createReadStream } from 'node:fs';
-import { access, constants, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { access, appendFile, constants, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { systemClock } from '../../scenarios/clock.ts';
 import { InterruptedError, InvalidInputError, ToolFailedError, throwIfAborted } from '../../scenarios/errors.ts';
+import { condition, waitFor } from '../../scenarios/wait.ts';
 import type { CallOptions, Clock, Labels, LoadGenerator, LoadProfile, LoadResult, RunningLoad } from '../../scenarios/ports.ts';
 import { SeriesBuilder, isSummaryExport, parseSummary, thresholdEnv } from './k6-results.ts';
 import { K6_VERSION, k6BinaryPath } from './k6.installer.ts';
@@ -40,6 +41,8 @@ export const K6_EXIT = { ok: 0, thresholdsFailed: 99, externalAbort: 105, script
 
 /** k6 waits this long for in-flight iterations at the end (suites/load/common.k6.ts GRACEFUL_STOP). */
 const GRACEFUL_STOP_MS = 3_000;
+/** How long start() waits for k6's first completed request. */
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Init (compiling the TS script, starting VUs) and writing outputs, on a busy 2-core machine. */
 const START_AND_TEARDOWN_MARGIN_MS = 60_000;
 
@@ -91,6 +94,7 @@ export class K6LoadGenerator implements LoadGenerator {
   #limits: K6Limits = { maxVus: 200, maxDurationSeconds: 3600 };
   #env: Record<string, string> = {};
   #keepRawSamples = false;
+  #readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS;
 
   /** A k6 binary other than the cached pinned build (e.g. from ensureK6()). */
   withK6(path: string, version: string = 'custom'): this {
@@ -129,6 +133,12 @@ export class K6LoadGenerator implements LoadGenerator {
   /** Extra k6 env for the scripts (RATE, WRITE_PATH, THINK_MS, REQUEST_TIMEOUT_MS...). */
   withEnv(env: Record<string, string>): this {
     this.#env = { ...this.#env, ...env };
+    return this;
+  }
+
+  /** How long start() waits for the first completed request; 0 returns right after spawning k6. */
+  withReadyTimeout(ms: number): this {
+    this.#readyTimeoutMs = ms;
     return this;
   }
 
@@ -224,7 +234,15 @@ export class K6LoadGenerator implements LoadGenerator {
       script,
     ];
     await writeFile(join(dir, 'labels.json'), `${JSON.stringify({ ...options.labels, 'drillbook.io/load-profile': profile.name }, null, 2)}\n`);
+    // k6's REST API on a free loopback port: how start() knows the load reaches the target (and never clashes
+    // with another k6 on the default 6565)
+    const apiPort = await freeLoopbackPort();
+    args.splice(1, 0, '--address', `127.0.0.1:${apiPort}`);
     const hardLimitMs = profile.durationSeconds * 1000 + GRACEFUL_STOP_MS + START_AND_TEARDOWN_MARGIN_MS;
+    // k6 output goes straight to the log file: an outage makes k6 log a warning per failed request, which must
+    // never fill a pipe buffer in this process
+    const commandLine = [this.#k6Path, ...args].join(' ');
+    await writeFile(artifacts.logPath, `$ ${commandLine}\n`);
     const offsetMs = this.#clock.now() - this.#clock.wallNow();
     const startedAtMs = this.#clock.now();
     const child = execa(this.#k6Path, args, {
@@ -237,10 +255,10 @@ export class K6LoadGenerator implements LoadGenerator {
       env: { K6_CSV_TIME_FORMAT: 'unix_milli', K6_NO_USAGE_REPORT: 'true', K6_NO_COLOR: 'true' },
       cwd: dir,
       stdin: 'ignore',
-      all: true,
-      maxBuffer: 16 * 1024 * 1024,
+      stdout: { file: artifacts.logPath, append: true },
+      stderr: { file: artifacts.logPath, append: true },
     });
-    return new K6RunningLoad({
+    const running = new K6RunningLoad({
       profile,
       child,
       clock: this.#clock,
@@ -250,12 +268,43 @@ export class K6LoadGenerator implements LoadGenerator {
       hardLimitMs,
       k6Version: this.#k6Version,
       keepRawSamples: this.#keepRawSamples,
-      commandLine: [this.#k6Path, ...args].join(' '),
+      apiUrl: `http://127.0.0.1:${apiPort}`,
     });
+    if (this.#readyTimeoutMs > 0) {
+      try {
+        await running.ready({ timeoutMs: this.#readyTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+      } catch (error) {
+        await running[Symbol.asyncDispose]();
+        throw error;
+      }
+    }
+    return running;
   }
 }
 
-type K6Child = ResultPromise<{ all: true; stdin: 'ignore'; reject: false }>;
+/** A free TCP port on 127.0.0.1 (asked from the kernel, released immediately). */
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolvePort(port) : reject(new Error('no port assigned'))));
+    });
+  });
+}
+
+async function tail(path: string, bytes = 64 * 1024): Promise<string> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return text.length > bytes ? text.slice(-bytes) : text;
+  } catch {
+    return '';
+  }
+}
+
+type K6Child = ResultPromise<{ stdin: 'ignore'; stdout: { file: string; append: true }; stderr: { file: string; append: true }; reject: false }>;
 
 interface RunningInit {
   profile: LoadProfile;
@@ -267,7 +316,8 @@ interface RunningInit {
   hardLimitMs: number;
   k6Version: string;
   keepRawSamples: boolean;
-  commandLine: string;
+  /** k6's REST API (GET /v1/metrics/http_reqs) */
+  apiUrl: string;
 }
 
 export class K6RunningLoad implements RunningLoad, AsyncDisposable {
@@ -301,6 +351,33 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
   /** k6 still running? */
   get running(): boolean {
     return !this.#exited;
+  }
+
+  /**
+   * Waits until k6 has completed its first request against the target (k6 needs ~1 s to compile the script
+   * and start VUs). start() calls it, so a fault injected after start() always has load before it.
+   * A k6 that exits meanwhile (broken script) surfaces here as its ToolFailedError.
+   */
+  async ready(options: CallOptions & { timeoutMs?: number } = {}): Promise<void> {
+    const apiUrl = this.#init.apiUrl;
+    const state = await waitFor(
+      this.#init.clock,
+      condition(`k6 load "${this.profile.name}" sending requests to ${this.profile.target}`, async (signal) => {
+        if (this.#exited) return { ok: true, value: 'exited' as const };
+        const res = await fetch(`${apiUrl}/v1/metrics/http_reqs`, { signal });
+        if (!res.ok) return { ok: false, value: `k6 API answered ${res.status} (no request completed yet)` };
+        const body = (await res.json()) as { data?: { attributes?: { sample?: { count?: number } } } };
+        const count = body.data?.attributes?.sample?.count ?? 0;
+        return { ok: count > 0, value: count > 0 ? ('flowing' as const) : `${count} requests` };
+      }),
+      {
+        timeoutMs: options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+        intervalMs: 100,
+        ...(options.signal ? { signal: options.signal } : {}),
+        hint: `k6 did not complete a request in time; see ${this.artifacts.logPath}`,
+      },
+    );
+    if (state === 'exited') await this.finished(options);
   }
 
   /** Resolves when the k6 process has exited (before its output is parsed). */
@@ -358,10 +435,10 @@ export class K6RunningLoad implements RunningLoad, AsyncDisposable {
     const outcome = await child;
     const endedAtMs = clock.now();
     this.#endedAtMs = endedAtMs;
-    const output = typeof outcome.all === 'string' ? outcome.all : '';
     const exitCode = outcome.exitCode ?? -1;
     const exitLine = `[drillbook] k6 exit code ${exitCode}${outcome.signal ? `, signal ${outcome.signal}` : ''}${this.#stopRequested ? ', stop requested' : ''}`;
-    await writeFile(artifacts.logPath, `$ ${this.#init.commandLine}\n${output}\n${exitLine}\n`).catch(() => undefined);
+    await appendFile(artifacts.logPath, `${exitLine}\n`).catch(() => undefined);
+    const output = await tail(artifacts.logPath);
     const stoppedEarly = this.#stopRequested;
     const verdictExit = exitCode === K6_EXIT.ok || exitCode === K6_EXIT.thresholdsFailed;
     // An early stop we asked for ends with k6's "external abort" code; the summary is still written.
