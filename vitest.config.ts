@@ -7,7 +7,7 @@ const allureResultsDir = process.env.ALLURE_RESULTS_DIR ?? 'reports/out/allure-r
 
 export default defineConfig({
   test: {
-    reporters: ['default', ['allure-vitest/reporter', { resultsDir: allureResultsDir }]],
+    reporters: ['default', ['allure-vitest/reporter', { resultsDir: allureResultsDir }], './tools/test/closing-line.reporter.ts'],
     projects: [
       {
         test: {

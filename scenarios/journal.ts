@@ -138,6 +138,8 @@ export function redact<T>(value: T, secrets: Iterable<string>): T {
     if (s.length < 4) continue; // too short to redact without shredding ordinary text
     needles.add(s);
     needles.add(Buffer.from(s, 'utf8').toString('base64'));
+    // How the value appears inside JSON text when it holds quotes, backslashes or control characters.
+    needles.add(JSON.stringify(s).slice(1, -1));
   }
   if (needles.size === 0) return value;
   const sorted = [...needles].sort((a, b) => b.length - a.length);

@@ -181,6 +181,26 @@ describe('runScenario', () => {
     expect(exitCodeFor([j])).toBe(130);
   });
 
+  it('an interruption is noticed even when the step swallows the abort error', async () => {
+    const { system, env, ports } = setup();
+    const ac = new AbortController();
+    const s = scenario({
+      detect: {
+        name: 'probe that treats any error as "down"',
+        timeoutMs: 60_000,
+        check: async () => {
+          ac.abort(new Error('SIGINT'));
+          return { detected: true, value: 'AbortError read as an outage' };
+        },
+      },
+    });
+    const j = await runScenario(s, { ports, env, signal: ac.signal });
+    expect(j.phases.find((p) => p.name === 'detect')!.status).toBe('interrupted');
+    expect(j.measurements.detectionMs).toBeNull();
+    expect(j.status).toBe('interrupted');
+    expect(system.log.at(-1)).toBe('revert fault-1');
+  });
+
   it('a second interruption cuts recovery short but the revert still runs', async () => {
     const { clock, system, env, ports } = setup();
     const first = new AbortController();

@@ -186,6 +186,8 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
     try {
       if (stepCtl.signal.aborted) throw new InterruptedError(`step '${name}' not started: interrupted`);
       value = await Promise.race([fn(ctx), timeout]);
+      // A step that swallowed the abort (a probe treating AbortError as "down", say) did not really pass.
+      if (signal.aborted) throw new InterruptedError(`step '${name}' interrupted`, { cause: signal.reason });
     } catch (e) {
       error = e;
       status = signal.aborted ? 'interrupted' : e instanceof StepTimeout ? 'failed' : 'errored';
@@ -207,6 +209,11 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
 
   async function phase(name: PhaseName, body: (steps: StepRecord[]) => Promise<StepStatus>): Promise<PhaseRecord> {
     const steps: StepRecord[] = [];
+    // Progress streams as each step ends, not when the phase does: a recovery can take minutes.
+    steps.push = (...items: StepRecord[]) => {
+      for (const s of items) emit({ type: 'step-end', phase: name, step: s });
+      return Array.prototype.push.apply(steps, items);
+    };
     const startMs = rel();
     emit({ type: 'phase-start', phase: name, atMs: startMs });
     let status: StepStatus;
@@ -217,7 +224,6 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
       status = runSignal.aborted && !(name === 'recover' || name === 'revert') ? 'interrupted' : 'errored';
       error = errorRecord(e);
     }
-    for (const s of steps) emit({ type: 'step-end', phase: name, step: s });
     const record: PhaseRecord = { name, startMs, endMs: rel(), status, steps, ...(error ? { error } : {}) };
     phases.push(record);
     emit({ type: 'phase-end', phase: name, status, atMs: record.endMs });

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateReadiness } from '../suites/readiness/readiness.ts';
+import { stagingAsSignedOff } from '../suites/readiness/testing/snapshots.ts';
+import { renderAllure } from './allure.renderer.ts';
+import { trendsFrom, summarize } from './history.store.ts';
+import { renderHtml } from './html.renderer.ts';
+import { renderJunit } from './junit.renderer.ts';
+import { renderMarkdown } from './markdown.renderer.ts';
+import { sampleNightlyHistory, sampleSuiteReport } from './testing/sample-journals.ts';
+import { timelineChart } from './timeline.chart.ts';
+
+const report = sampleSuiteReport({ readiness: evaluateReadiness(stagingAsSignedOff()) });
+
+describe('HTML report', () => {
+  const html = renderHtml({ report, trends: trendsFrom(sampleNightlyHistory(8).map(summarize)), generatedAtWall: '2026-03-07T03:00:00.000Z' });
+
+  it('is self-contained: no external script, stylesheet, image or font', () => {
+    expect(html).not.toMatch(/<(script|img|link|iframe)[^>]+(src|href)=/i);
+    expect(html).not.toMatch(/url\(|@import|https?:\/\//i);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+  });
+
+  it('has the decision, a matrix row per check and per scenario, and a timeline per scenario', () => {
+    expect(html).toContain('data-decision="no-go"');
+    expect(html).toContain('data-exit-code="1"');
+    expect(html.match(/<tr data-kind="readiness"/g)).toHaveLength(13);
+    expect(html.match(/<tr data-kind="scenario"/g)).toHaveLength(4);
+    expect(html.match(/<svg class="chart timeline"/g)).toHaveLength(4);
+    expect(html).toContain('RTO 19 min 00 s');
+  });
+
+  it('draws trends only for scenarios with stored runs', () => {
+    expect(html.match(/<svg class="chart trend"/g)).toHaveLength(2); // backend-pod-kill and frontend-rollback are in the nightly history
+    expect(html).toContain('data-regression="yes"');
+  });
+
+  it('escapes text from journals', () => {
+    const evil = sampleSuiteReport({ journals: [{ ...report.journals[0]!, scenario: { ...report.journals[0]!.scenario, title: '<script>alert(1)</script>' } }] });
+    const out = renderHtml({ report: evil, trends: [], generatedAtWall: 'x' });
+    expect(out).not.toContain('<script>alert(1)</script>');
+    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('timeline chart', () => {
+  it('shades the fault and recovery windows and marks the RTO at injection + RTO', () => {
+    const j = report.journals[0]!;
+    const svg = timelineChart(j);
+    expect(svg).toContain('class="win-fault"');
+    expect(svg).toContain('class="win-recovery"');
+    expect(svg).toMatch(/<line class="rto" data-marker="rto"[^>]*><title>RTO 18.1 s \(data-probe\)<\/title>/);
+    const rtoX = Number(/<line class="rto" data-marker="rto" x1="([\d.]+)"/.exec(svg)![1]);
+    const endMs = Math.max(j.durationMs, j.load!.series.at(-1)!.atMs + 1000);
+    const expected = 52 + ((j.faults[0]!.injectedAtMs + j.measurements.rto!.valueMs) / endMs) * (760 - 104);
+    expect(Math.abs(rtoX - expected)).toBeLessThan(2);
+  });
+
+  it('keeps at most one point per pixel on long runs, and keeps the spikes', () => {
+    const long = report.journals[1]!; // 19 min restore, 1200+ samples
+    const svg = timelineChart(long);
+    const points = /<polyline class="line-p95" fill="none" points="([^"]+)"/.exec(svg)![1]!.split(' ');
+    expect(points.length).toBeLessThanOrEqual(656);
+    const maxP95 = Math.max(...long.load!.series.map((s) => s.p95Ms ?? 0));
+    const ys = points.map((p) => Number(p.split(',')[1]));
+    const scale = Number(/text-anchor="end">(\d+)<\/text>/.exec(svg)![1]); // top label of the p95 axis
+    expect(Math.abs(Math.min(...ys) - (26 + 180 - (maxP95 / scale) * 180))).toBeLessThan(0.2); // the top spike is drawn
+  });
+});
+
+describe('Markdown summary', () => {
+  it('has the decision, blockers, readiness and scenario tables, findings', () => {
+    const md = renderMarkdown({ report, trends: [] });
+    expect(md).toContain('## drillbook signoff: 🔴 NO-GO');
+    expect(md).toContain('| Database credentials rotated (not default, long enough) | ❌ FAIL | YES |');
+    expect(md).toMatch(/\| PostgreSQL restored from the nightly backup \| ❌ not-met \| 19 min 00 s ❌ \(RTO < 900 s\)/);
+    expect(md).toContain('pg_restore step needs --clean');
+    expect(md.length).toBeLessThan(65_536);
+  });
+  it('escapes table pipes', () => {
+    const j = report.journals[0]!;
+    const md = renderMarkdown({ report: sampleSuiteReport({ journals: [{ ...j, scenario: { ...j.scenario, title: 'a | b' } }] }), trends: [] });
+    expect(md).toContain('a \\| b');
+  });
+});
+
+describe('JUnit XML', () => {
+  const xml = renderJunit(report);
+  it('counts failures per suite and marks blocking PENDING as failures, non-blocking as skipped', () => {
+    expect(xml).toMatch(/<testsuite name="signoff scenarios" tests="4" failures="2" errors="0"/);
+    // staging: 7 blocking failures + logs-loki FAIL (non-blocking) = 8 failures; nothing skipped
+    expect(xml).toMatch(/<testsuite name="signoff readiness" tests="13" failures="8" errors="0" skipped="0"/);
+    expect(xml).toContain('<failure type="pending"');
+    expect(xml).toContain('<property name="rto_ms" value="1140000"/>');
+  });
+  it('is well-formed enough: every testcase closes, and no raw & or <', () => {
+    expect(xml.match(/<testcase /g)!.length).toBe(xml.match(/<\/testcase>/g)!.length);
+    expect(xml).not.toMatch(/&(?!amp;|lt;|gt;|quot;|#39;)/);
+  });
+});
+
+describe('Allure results', () => {
+  it('writes one result per scenario and check, phases as steps, stable ids', () => {
+    const files = renderAllure(report);
+    const results = files.filter((f) => f.name.endsWith('-result.json')).map((f) => JSON.parse(f.content));
+    expect(results).toHaveLength(17);
+    const restore = results.find((r) => r.fullName === 'drillbook.signoff.postgres-restore');
+    expect(restore.status).toBe('failed');
+    expect(restore.steps.map((s: { name: string }) => s.name)).toEqual(['steady-state-before', 'inject', 'detect', 'recover', 'verify', 'revert']);
+    expect(renderAllure(report).map((f) => f.name)).toEqual(files.map((f) => f.name));
+    const creds = results.find((r) => r.fullName === 'drillbook.readiness.db-credentials');
+    expect(creds.labels).toContainEqual({ name: 'severity', value: 'blocker' });
+  });
+});

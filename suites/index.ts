@@ -1,0 +1,8 @@
+import { selftestSuite } from './selftest.suite.ts';
+import type { SuiteDefinition } from './suite.ts';
+
+export const suites: readonly SuiteDefinition[] = [selftestSuite];
+
+export function findSuite(name: string): SuiteDefinition | undefined {
+  return suites.find((s) => s.name === name);
+}

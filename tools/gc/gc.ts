@@ -1,0 +1,71 @@
+// `drillbook gc`: removes everything a run left behind, found by labels and by the fault ledger, so a crash
+// (even kill -9) never leaves a broken target or unlabelled debris.
+import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import type { Config } from '../config/config.ts';
+import { run, tryRun } from '../lib/exec.ts';
+import { FaultLedger } from '../state/ledger.ts';
+import { performUndo } from '../state/undo.ts';
+
+export interface GcAction {
+  readonly what: string;
+  readonly done: boolean;
+  readonly error?: string;
+}
+
+export interface GcOptions {
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  ledger?: FaultLedger;
+  /** Kube contexts to sweep for run-labelled objects (default: drillbook's kind clusters + the allow-list). */
+  contexts?: readonly string[];
+}
+
+const KUBE_KINDS = 'pods,jobs,deployments,statefulsets,services,configmaps,secrets,networkpolicies,persistentvolumeclaims';
+
+export async function gc(config: Config, options: GcOptions = {}): Promise<GcAction[]> {
+  const actions: GcAction[] = [];
+  const ledger = options.ledger ?? new FaultLedger();
+  const step = async (what: string, fn: () => Promise<unknown>) => {
+    if (options.dryRun) return actions.push({ what, done: false });
+    try {
+      await fn();
+      actions.push({ what, done: true });
+    } catch (error) {
+      actions.push({ what, done: false, error: (error as Error).message.split('\n')[0]! });
+    }
+  };
+
+  // 1. Faults a dead run left injected: undo them from the ledger's data.
+  for (const entry of ledger.list()) {
+    for (const action of entry.undo) await step(`fault ${entry.id} (${entry.faultKind}, run ${entry.runId}): ${action.kind}`, () => performUndo(action, options.signal));
+    await step(`forget ledger entry ${entry.id}`, async () => ledger.remove(entry.id));
+  }
+
+  // 2. Docker objects labelled as ours.
+  const filter = `label=${LABELS.managedBy}=${MANAGED_BY}`;
+  const ps = await tryRun('docker', ['ps', '-aq', '--filter', filter], { signal: options.signal, timeoutMs: 20_000 });
+  if (!(ps instanceof Error)) {
+    for (const id of ps.stdout.split('\n').filter(Boolean)) await step(`docker container ${id}`, () => run('docker', ['rm', '-f', '-v', id], { signal: options.signal }));
+    const nets = await tryRun('docker', ['network', 'ls', '-q', '--filter', filter], { signal: options.signal });
+    if (!(nets instanceof Error)) for (const id of nets.stdout.split('\n').filter(Boolean)) await step(`docker network ${id}`, () => run('docker', ['network', 'rm', id], { signal: options.signal }));
+    const vols = await tryRun('docker', ['volume', 'ls', '-q', '--filter', filter], { signal: options.signal });
+    if (!(vols instanceof Error)) for (const id of vols.stdout.split('\n').filter(Boolean)) await step(`docker volume ${id}`, () => run('docker', ['volume', 'rm', '-f', id], { signal: options.signal }));
+  }
+
+  // 3. Kubernetes objects a run created (they carry the run-id label; the deployed stack itself does not).
+  let contexts = options.contexts;
+  if (!contexts) {
+    const all = await tryRun('kubectl', ['config', 'get-contexts', '-o', 'name'], { signal: options.signal, timeoutMs: 10_000 });
+    const names = all instanceof Error ? [] : all.stdout.split('\n').filter(Boolean);
+    contexts = names.filter((c) => c.startsWith(`kind-${config.cluster.name.split('-')[0]}-`) || config.allowDestructive.contexts.includes(c));
+  }
+  for (const context of contexts) {
+    await step(`kube objects labelled ${LABELS.runId} in ${context}`, () =>
+      run('kubectl', ['--context', context, 'delete', KUBE_KINDS, '--all-namespaces', '-l', `${LABELS.managedBy}=${MANAGED_BY},${LABELS.runId}`, '--ignore-not-found', '--wait=false'], {
+        signal: options.signal,
+        timeoutMs: 120_000,
+      }),
+    );
+  }
+  return actions;
+}

@@ -1,0 +1,55 @@
+// The fault ledger: every injected fault is written here BEFORE it takes effect and removed after its revert.
+// If the harness dies (kill -9), `drillbook gc` reads what is left and undoes it from the data alone.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** What gc must do to undo a fault without the process that injected it. */
+export type UndoAction =
+  | { readonly kind: 'kill-pids'; readonly pids: readonly number[] }
+  | { readonly kind: 'docker-start'; readonly containers: readonly string[] }
+  | { readonly kind: 'docker-unpause'; readonly containers: readonly string[] }
+  | { readonly kind: 'docker-network-connect'; readonly network: string; readonly container: string; readonly aliases: readonly string[] }
+  | { readonly kind: 'docker-rm'; readonly containers: readonly string[] }
+  | { readonly kind: 'kube-apply'; readonly context: string; readonly manifests: readonly object[] }
+  | { readonly kind: 'kube-delete'; readonly context: string; readonly refs: readonly { apiVersion: string; kind: string; namespace?: string; name: string }[] };
+
+export interface LedgerEntry {
+  readonly id: string;
+  readonly runId: string;
+  readonly scenario: string;
+  readonly faultKind: string;
+  readonly createdAtWall: string;
+  readonly undo: readonly UndoAction[];
+}
+
+export function stateDir(): string {
+  return resolve(process.env.DRILLBOOK_STATE ?? '.drillbook/state');
+}
+
+export class FaultLedger {
+  readonly dir: string;
+  constructor(dir = join(stateDir(), 'faults')) {
+    this.dir = dir;
+  }
+
+  record(entry: LedgerEntry): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const file = join(this.dir, `${entry.id}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(entry, null, 2), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file); // atomic: gc never reads half an entry
+  }
+
+  remove(id: string): void {
+    rmSync(join(this.dir, `${id}.json`), { force: true });
+  }
+
+  list(): LedgerEntry[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    return names.map((n) => JSON.parse(readFileSync(join(this.dir, n), 'utf8')) as LedgerEntry);
+  }
+}
