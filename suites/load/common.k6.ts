@@ -71,11 +71,23 @@ export function listExercises(base: string): void {
   check(res, { 'list-exercises is 200': (r) => r.status === 200 });
 }
 
-/** The write path: WRITE_PATH (POST, JSON body); WRITE_PATH=none skips writes. */
+// One nonce per VU's init context: write keys never collide with an earlier run's rows.
+const RUN_NONCE = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+/**
+ * The write path of the reference backend: POST /api/logs {clientId, seq, exerciseId, reps, weightKg}, answered
+ * 201 after PostgreSQL committed it. WRITE_PATH overrides the path; WRITE_PATH=none skips writes.
+ */
 export function writeOne(base: string): void {
-  const path = envString('WRITE_PATH', '/api/workouts');
+  const path = envString('WRITE_PATH', '/api/logs');
   if (path === 'none') return;
-  const body = JSON.stringify({ name: `k6 ${__VU}-${__ITER}`, notes: 'drillbook load', performedAt: new Date().toISOString() });
+  const body = JSON.stringify({
+    clientId: `k6-${RUN_NONCE}-${__VU}`,
+    seq: __ITER,
+    exerciseId: envNumber('EXERCISE_ID', 1),
+    reps: 5,
+    weightKg: 20,
+  });
   const res = http.post(`${base}${path}`, body, {
     ...requestParams('write'),
     headers: { 'Content-Type': 'application/json' },

@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../scenarios/clock.ts';
 import { defineScenario } from '../../scenarios/define.ts';
 import { findOutages } from '../../scenarios/load-recovery.ts';
-import type { FaultInjector, FaultSpec, InjectedFault, Thresholds } from '../../scenarios/ports.ts';
+import type { Thresholds } from '../../scenarios/ports.ts';
 import { runScenario } from '../../scenarios/runner.ts';
 import { condition, waitFor } from '../../scenarios/wait.ts';
 import { K6LoadGenerator } from './k6.driver.ts';
 import { ensureK6 } from './k6.installer.ts';
+import { backendFaultInjector } from './testing/backend-fault.fault.ts';
 import { startStubBackend, type StartedStubBackend } from './testing/stub-backend.ts';
 
 const thresholds: Thresholds = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 };
@@ -24,27 +25,6 @@ afterAll(async () => {
   await stub?.[Symbol.asyncDispose]();
 });
 
-/** Makes the stub answer 503 to everything; revert heals it. */
-function stubErrors(target: () => StartedStubBackend): FaultInjector {
-  let n = 0;
-  return {
-    name: 'stub-errors',
-    validate: (spec: FaultSpec) => (spec.kind === 'stub-errors' ? [] : [`unsupported kind ${spec.kind}`]),
-    async inject(spec, options): Promise<InjectedFault> {
-      await target().setMode({ failShare: 1, failStatus: 503 }, options);
-      return {
-        id: `stub-errors-${++n}`,
-        spec,
-        evidence: [{ kind: 'text', label: 'stub', value: 'every /api request answers 503' }],
-        async revert(opts) {
-          await target().setMode({ failShare: 0 }, opts);
-          return [];
-        },
-      };
-    },
-  };
-}
-
 const servedAtLeast = (n: number) =>
   condition(`stub served >= ${n} requests`, async (signal) => {
     const served = await stub.served({ signal });
@@ -53,11 +33,11 @@ const servedAtLeast = (n: number) =>
 
 describe('k6 background load inside a scenario run', () => {
   it("the journal's series shows when errors started and stopped, and yields the load RTO", async () => {
-    await stub.setMode({ failShare: 0, delayMs: 0 });
+    await stub.setFault({});
     const health = async (signal: AbortSignal) => (await fetch(`${stub.url}/api/health`, { signal })).status;
     const scenario = defineScenario({
-      id: 'stub-errors',
-      title: 'backend answers 503 for a few seconds',
+      id: 'backend-errors',
+      title: 'backend answers 500 for a few seconds',
       destructive: false,
       objectives: { rtoSeconds: 60, rtoSource: 'load' },
       steadyState: [
@@ -74,13 +54,13 @@ describe('k6 background load inside a scenario run', () => {
           timeoutMs: 10_000,
         },
       ],
-      inject: () => [{ kind: 'stub-errors' }],
+      inject: () => [{ kind: 'backend-fault', errorRate: 1 }],
       detect: {
-        name: 'health fails',
+        name: 'list-exercises fails',
         timeoutMs: 10_000,
         intervalMs: 100,
         check: async (ctx) => {
-          const status = await health(ctx.signal);
+          const status = (await fetch(`${stub.url}/api/exercises`, { signal: ctx.signal })).status;
           return { detected: status !== 200, value: status };
         },
       },
@@ -91,7 +71,7 @@ describe('k6 background load inside a scenario run', () => {
           run: async (ctx) => {
             const start = await stub.served({ signal: ctx.signal });
             await waitFor(systemClock, servedAtLeast(start + 120), { timeoutMs: 15_000, intervalMs: 100, signal: ctx.signal });
-            await stub.setMode({ failShare: 0 }, { signal: ctx.signal });
+            await stub.setFault({}, { signal: ctx.signal });
           },
         },
         {
@@ -108,7 +88,7 @@ describe('k6 background load inside a scenario run', () => {
     });
     const load = new K6LoadGenerator().withK6(k6Path).withEnv({ RATE: '40', REQUEST_TIMEOUT_MS: '1000' });
 
-    const journal = await runScenario(scenario, { ports: { clock: systemClock, faults: stubErrors(() => stub), load }, env: {}, recoveryWindowSeconds: 3 });
+    const journal = await runScenario(scenario, { ports: { clock: systemClock, faults: backendFaultInjector(() => stub.url), load }, env: {}, recoveryWindowSeconds: 3 });
 
     expect(journal.error).toBeUndefined();
     expect(journal.status).toBe('completed');

@@ -35,7 +35,7 @@ const profile = (over: Partial<LoadProfile>): LoadProfile => ({ name: 'smoke', t
 
 describe('k6 driver against a real loopback server', () => {
   it('a healthy server passes every threshold, with a per-second series', async () => {
-    await stub.setMode({ delayMs: 0, failShare: 0 });
+    await stub.setFault({});
     await using running = await load.start(profile({ thresholds: { ...thresholds, minRps: 20 } }), { labels });
     const result = await running.finished();
     expect(result.k6.exitCode).toBe(0);
@@ -60,7 +60,7 @@ describe('k6 driver against a real loopback server', () => {
   });
 
   it('a slow server fails p95 (exit 99) as a verdict naming the threshold, not as a crash', async () => {
-    await stub.setMode({ delayMs: 260, failShare: 0 });
+    await stub.setFault({ latencyMs: 260 });
     try {
       await using running = await load.start(profile({ vus: 3, durationSeconds: 3 }), { labels });
       const result = await running.finished();
@@ -70,12 +70,12 @@ describe('k6 driver against a real loopback server', () => {
       expect(result.p95Ms!).toBeGreaterThan(250);
       expect(result.errorRate).toBe(0);
     } finally {
-      await stub.setMode({ delayMs: 0 });
+      await stub.setFault({});
     }
   });
 
   it('errors injected mid-run show in the series where they started and stopped; recovery is found', async () => {
-    await stub.setMode({ delayMs: 0, failShare: 0 });
+    await stub.setFault({});
     const background = new K6LoadGenerator()
       .withK6((await ensureK6()).path)
       .withEnv({ RATE: '40', REQUEST_TIMEOUT_MS: '1000' })
@@ -89,10 +89,10 @@ describe('k6 driver against a real loopback server', () => {
     const before = await stub.served();
     await waitFor(systemClock, served(before + 120), { timeoutMs: 30_000, intervalMs: 100 });
     const faultAtMs = systemClock.now();
-    await stub.setMode({ failShare: 1 });
+    await stub.setFault({ errorRate: 1 });
     await waitFor(systemClock, served(before + 240), { timeoutMs: 30_000, intervalMs: 100 });
     const repairedAtMs = systemClock.now();
-    await stub.setMode({ failShare: 0 });
+    await stub.setFault({});
     const result = await running.finished();
 
     expect(result.passed).toBe(false);
@@ -113,7 +113,7 @@ describe('k6 driver against a real loopback server', () => {
   });
 
   it('stop() ends a long run early and still returns a parsed result', async () => {
-    await stub.setMode({ delayMs: 0, failShare: 0 });
+    await stub.setFault({});
     const before = await stub.served();
     await using running = await load.start(profile({ durationSeconds: 120 }), { labels });
     // start() returned only once k6 had completed requests against the target

@@ -1,54 +1,53 @@
-// A real HTTP server on loopback that answers like the reference backend's read/write paths, with switches
-// for added latency and error responses. Runs in its own Node process so its CPU never counts as the harness's.
-// Used by the k6 integration tests and the bench until (and besides) the reference backend container.
+// A real HTTP server on loopback that answers like the reference backend (clusters/stack/app/backend) on the
+// paths the load profiles use, including its fault switch POST /api/admin/fault {latencyMs, errorRate}, so the
+// same test code drives the stub and the real backend container. Runs in its own Node process so its CPU never
+// counts as the harness's. Used by the k6 tests and the bench where no Docker backend is needed.
 //
 //   node tools/k6/testing/stub-backend.ts        prints "listening <port>" on stdout, serves 127.0.0.1:<port>
-//   POST /__stub/mode {"delayMs":300,"failShare":1,"failStatus":503}   switches behaviour (not affected by it)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ToolFailedError } from '../../../scenarios/errors.ts';
 
-export interface StubMode {
-  /** Added to every /api response. */
-  delayMs: number;
-  /** Share of /api responses that fail, 0..1 (deterministic: every k-th request). */
-  failShare: number;
-  failStatus: number;
+/** The reference backend's fault switch (business routes only; health never fails). */
+export interface BackendFault {
+  latencyMs: number;
+  /** Share of business requests answered 500, 0..1 (the stub fails every k-th request: deterministic). */
+  errorRate: number;
 }
 
 const EXERCISES = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, name: `exercise ${i + 1}`, muscleGroup: ['legs', 'back', 'chest'][i % 3] }));
 
 function serve(): void {
-  let mode: StubMode = { delayMs: 0, failShare: 0, failStatus: 503 };
-  let counter = 0;
+  let fault: BackendFault = { latencyMs: 0, errorRate: 0 };
+  let served = 0;
   let writes = 0;
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
-  const answer = (req: IncomingMessage, res: ServerResponse) => {
-    counter++;
-    if (mode.failShare > 0 && counter % Math.max(1, Math.round(1 / mode.failShare)) === 0) {
-      return send(res, mode.failStatus, { error: 'injected failure' });
+  const business = (req: IncomingMessage, res: ServerResponse) => {
+    served++;
+    if (fault.errorRate > 0 && served % Math.max(1, Math.round(1 / fault.errorRate)) === 0) {
+      return send(res, 500, { error: 'injected fault' });
     }
-    if (req.method === 'GET' && req.url === '/api/health') return send(res, 200, { status: 'ok' });
-    if (req.method === 'GET' && req.url === '/api/exercises') return send(res, 200, EXERCISES);
-    if (req.method === 'POST' && req.url === '/api/workouts') return send(res, 201, { id: ++writes });
+    if (req.method === 'GET' && req.url === '/api/exercises') return send(res, 200, { exercises: EXERCISES });
+    if (req.method === 'POST' && req.url === '/api/logs') return send(res, 201, { id: ++writes, duplicate: false });
     return send(res, 404, { error: 'not found' });
   };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url === '/__stub/mode' && req.method === 'POST') {
-        mode = { ...mode, ...(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Partial<StubMode>) };
-        return send(res, 200, mode);
+      if (req.url === '/api/health') return send(res, 200, { status: 'ok', version: 'stub' });
+      if (req.url === '/api/admin/fault') {
+        if (req.method === 'POST') fault = { ...fault, ...(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Partial<BackendFault>) };
+        return send(res, 200, fault);
       }
-      if (req.url === '/__stub/stats') return send(res, 200, { served: counter, writes });
-      if (mode.delayMs > 0) setTimeout(() => answer(req, res), mode.delayMs);
-      else answer(req, res);
+      if (req.url === '/__stub/stats') return send(res, 200, { served, writes });
+      if (fault.latencyMs > 0) setTimeout(() => business(req, res), fault.latencyMs);
+      else business(req, res);
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -63,11 +62,25 @@ function serve(): void {
   process.on('disconnect', shutdown);
 }
 
+/** POST /api/admin/fault on the stub or on the reference backend (needs GRAVL admin enabled there). */
+export async function setBackendFault(baseUrl: string, fault: Partial<BackendFault>, options: { signal?: AbortSignal } = {}): Promise<BackendFault> {
+  const body = { latencyMs: fault.latencyMs ?? 0, errorRate: fault.errorRate ?? 0 };
+  const res = await fetch(`${baseUrl}/api/admin/fault`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: options.signal ?? null,
+  });
+  if (!res.ok) throw new ToolFailedError('backend', `POST /api/admin/fault answered ${res.status}: ${await res.text()}`, { hint: 'is the admin endpoint enabled on the backend?' });
+  return (await res.json()) as BackendFault;
+}
+
 export interface StartedStubBackend extends AsyncDisposable {
   readonly url: string;
   readonly pid: number;
-  setMode(mode: Partial<StubMode>, options?: { signal?: AbortSignal }): Promise<StubMode>;
-  /** Requests answered on /api so far (tests wait on it instead of sleeping). */
+  /** Sets the fault switch (omitted fields reset to 0, like the backend's endpoint). */
+  setFault(fault: Partial<BackendFault>, options?: { signal?: AbortSignal }): Promise<BackendFault>;
+  /** Business requests answered so far (tests wait on it instead of sleeping). */
   served(options?: { signal?: AbortSignal }): Promise<number>;
 }
 
@@ -104,11 +117,7 @@ export async function startStubBackend(options: { signal?: AbortSignal } = {}): 
   return {
     url,
     pid: child.pid!,
-    async setMode(mode, opts = {}) {
-      const res = await fetch(`${url}/__stub/mode`, { method: 'POST', body: JSON.stringify(mode), signal: opts.signal ?? null });
-      if (!res.ok) throw new ToolFailedError('stub-backend', `mode switch answered ${res.status}`);
-      return (await res.json()) as StubMode;
-    },
+    setFault: (fault, opts = {}) => setBackendFault(url, fault, opts),
     async served(opts = {}) {
       const res = await fetch(`${url}/__stub/stats`, { signal: opts.signal ?? null });
       return ((await res.json()) as { served: number }).served;
