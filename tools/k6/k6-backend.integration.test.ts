@@ -82,6 +82,17 @@ describe('k6 against the reference backend', () => {
     }
   });
 
+  it('a container address is refused unless the run allow-lists the container it created', async () => {
+    const ip = stack.backend.getIpAddress(stack.backend.getNetworkNames()[0]!);
+    const direct = profile({ target: `http://${ip}:3000`, durationSeconds: 2 });
+    await expect(load.start(direct, { labels })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(/neither loopback/) });
+    const allowed = new K6LoadGenerator().withK6((await ensureK6()).path).withAllowedHosts([ip]);
+    await using running = await allowed.start(direct, { labels });
+    const result = await running.finished();
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.errorRate).toBe(0);
+  });
+
   it("stopping the database: the journal's series shows when errors started and stopped, and the load RTO", async () => {
     await stack.waitReady();
     let n = 0;
