@@ -19,7 +19,7 @@ export { IMAGE_NAMES, isImageName, type ImageName } from './recipes.ts';
 export interface EnsureImageOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
-  /** Rebuild even when the tag exists (the bench's cold run). */
+  /** Rebuild even when the tag exists, without Docker's layer cache (the bench's cold run). */
   force?: boolean;
 }
 
@@ -55,6 +55,17 @@ export async function imageTag(name: ImageName): Promise<string> {
   return tagFor(recipe, await recipeHash(recipe, parentTag));
 }
 
+async function imageId(tag: string, opts: { signal?: AbortSignal }): Promise<string | undefined> {
+  const result = await tryRun('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { signal: opts.signal });
+  return result instanceof Error ? undefined : result.stdout.trim();
+}
+
+/** Image size in bytes as Docker reports it (includes the shared base layers). */
+export async function imageSize(tag: string, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  const result = await run('docker', ['image', 'inspect', '--format', '{{.Size}}', tag], { signal: opts.signal });
+  return Number(result.stdout.trim());
+}
+
 export async function imageExists(tag: string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
   const result = await tryRun('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { signal: opts.signal });
   return !(result instanceof Error);
@@ -72,8 +83,11 @@ async function ensureUncached(recipe: Recipe, opts: EnsureImageOptions): Promise
   }
   const started = performance.now();
   log(`${recipe.name}: building ${tag}`);
+  const previousId = opts.force ? await imageId(tag, opts) : undefined;
   if (recipe.kind === 'rootfs') await buildBase(recipe, tag, hash, opts);
   else await buildFromDockerfile(recipe, tag, hash, parentTag, opts);
+  // A forced rebuild leaves the old image untagged: remove it (ours, by id; ignored if a container uses it).
+  if (previousId && previousId !== (await imageId(tag, opts))) await tryRun('docker', ['image', 'rm', previousId]);
   log(`${recipe.name}: built ${tag} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return tag;
 }
@@ -214,7 +228,8 @@ async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, pa
       await cp(bin, join(context, 'bin'), { recursive: true });
     }
     const buildArgs = Object.entries({ ...(recipe.buildArgs ?? {}), BASE_IMAGE: parentTag }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-    await run('nice', ['-n', '19', 'docker', 'build', '--rm', '--force-rm', '-t', tag, ...LABEL_ARGS(hash, recipe.name), ...buildArgs, context], {
+    const noCache = opts.force ? ['--no-cache'] : [];
+    await run('nice', ['-n', '19', 'docker', 'build', '--rm', '--force-rm', ...noCache, '-t', tag, ...LABEL_ARGS(hash, recipe.name), ...buildArgs, context], {
       signal: opts.signal,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
       hint: `the recipe is clusters/images/${recipe.recipeDir}/Dockerfile; if apt cannot find a pinned version, ` +

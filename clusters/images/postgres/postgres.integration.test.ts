@@ -3,6 +3,8 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS, MANAGED_BY } from '../../../scenarios/ports.ts';
 import { ToolFailedError } from '../../../scenarios/errors.ts';
+import { systemClock } from '../../../scenarios/clock.ts';
+import { condition, waitFor } from '../../../scenarios/wait.ts';
 import { ensureImage } from '../../../tools/images/images.ts';
 import { tryRun } from '../../../tools/lib/exec.ts';
 
@@ -39,11 +41,14 @@ describe('drillbook/postgres image', () => {
     expect((await q('show archive_mode')).output.trim()).toBe('on');
     expect((await q('show data_directory')).output.trim()).toBe('/var/lib/postgresql/data');
     await q('create table t(x int); insert into t values (1); select pg_switch_wal()');
-    let listing = '';
-    for (let i = 0; i < 50 && !/^[0-9A-F]{24}$/m.test(listing); i++) {
-      listing = (await c.exec(['ls', '/var/lib/postgresql/wal-archive'])).output;
-      if (!/^[0-9A-F]{24}$/m.test(listing)) await new Promise((r) => setTimeout(r, 200)); // bounded poll in a test
-    }
+    const listing = await waitFor(
+      systemClock,
+      condition('a WAL segment in /var/lib/postgresql/wal-archive', async () => {
+        const out = (await c.exec(['ls', '/var/lib/postgresql/wal-archive'])).output;
+        return { ok: /^[0-9A-F]{24}$/m.test(out), value: out };
+      }),
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     expect(listing).toMatch(/^[0-9A-F]{24}$/m);
   });
 

@@ -1,0 +1,87 @@
+// Bad configuration gives a clear start-up error and a quick exit, never a hang; the broken build and an injected
+// migration failure fail the way the crash and migration scenarios expect.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import { ToolFailedError } from '../../scenarios/errors.ts';
+import { systemClock } from '../../scenarios/clock.ts';
+import { condition, waitFor } from '../../scenarios/wait.ts';
+import { ensureImage } from '../../tools/images/images.ts';
+import { run, tryRun } from '../../tools/lib/exec.ts';
+
+const labelArgs = [`${LABELS.managedBy}=${MANAGED_BY}`, `${LABELS.scenario}=images-startup-test`].flatMap((l) => ['--label', l]);
+/** Every run is bounded: a hang fails the test with a timeout instead of blocking the suite. */
+const dockerRun = (image: string, env: Record<string, string>, args: string[] = [], network?: string) =>
+  tryRun('docker', ['run', '--rm', ...labelArgs, ...(network ? ['--network', network] : []), ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), image, ...args], {
+    timeoutMs: 30_000,
+  });
+
+describe('gravl-backend start-up failures', () => {
+  let v2: string;
+  const network = `dbk-startup-${process.pid}`;
+  const pgName = `dbk-startup-pg-${process.pid}`;
+
+  beforeAll(async () => {
+    v2 = await ensureImage('gravl-backend-v2');
+    const pg = await ensureImage('postgres');
+    await run('docker', ['network', 'create', ...labelArgs, network]);
+    await run('docker', ['run', '-d', '--name', pgName, '--network', network, ...labelArgs, '-e', 'POSTGRES_PASSWORD=pw', '-e', 'POSTGRES_USER=gravl_user', '-e', 'POSTGRES_DB=gravl', pg]);
+    await waitFor(
+      systemClock,
+      condition(`${pgName} healthy`, async () => {
+        const status = (await run('docker', ['inspect', '--format', '{{.State.Health.Status}}', pgName])).stdout.trim();
+        return { ok: status === 'healthy', value: status };
+      }),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+  });
+  afterAll(async () => {
+    await tryRun('docker', ['rm', '-f', pgName]);
+    await tryRun('docker', ['network', 'rm', network]);
+  });
+
+  const failure = (r: Awaited<ReturnType<typeof dockerRun>>) => {
+    expect(r).toBeInstanceOf(ToolFailedError);
+    const e = r as ToolFailedError;
+    const fatal = e.stderrTail.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.level === 'fatal');
+    return { exitCode: e.exitCode, fatal };
+  };
+
+  it('exits 78 at once when the DB password is missing, naming the env var and the secret file', async () => {
+    const started = Date.now();
+    const { exitCode, fatal } = failure(await dockerRun(v2, { DB_HOST: 'postgres' }));
+    expect(exitCode).toBe(78);
+    expect(fatal.msg).toMatch(/database password missing: set DB_PASSWORD, or DB_PASSWORD_FILE=<path>, or mount a secret file at \/etc\/gravl\/secrets\/db-password/);
+    expect(Date.now() - started).toBeLessThan(25_000);
+  });
+
+  it('exits 69 with the address and cause when the DB is unreachable, within its connect budget', async () => {
+    const { exitCode, fatal } = failure(await dockerRun(v2, { DB_HOST: '127.0.0.1', DB_PORT: '1', DB_PASSWORD: 'pw', DB_CONNECT_TIMEOUT_MS: '2000' }));
+    expect(exitCode).toBe(69);
+    expect(fatal.msg).toMatch(/cannot use database gravl_user@127\.0\.0\.1:1\/gravl .*ECONNREFUSED/);
+  });
+
+  it('exits 69 at once on a wrong password (it will not fix itself)', async () => {
+    const { exitCode, fatal } = failure(await dockerRun(v2, { DB_HOST: pgName, DB_PASSWORD: 'wrong' }, [], network));
+    expect(exitCode).toBe(69);
+    expect(fatal.msg).toMatch(/password authentication failed/);
+  });
+
+  it('the broken build crashes at start with exit 70', async () => {
+    const broken = await ensureImage('gravl-backend-broken');
+    const { exitCode, fatal } = failure(await dockerRun(broken, { DB_HOST: pgName, DB_PASSWORD: 'pw' }, [], network));
+    expect(exitCode).toBe(70);
+    expect(fatal.msg).toMatch(/deliberately broken build/);
+  });
+
+  it('an injected migration failure rolls back and exits 1 naming the migration; a clean run then applies it', async () => {
+    const bad = failure(await dockerRun(v2, { DB_HOST: pgName, DB_PASSWORD: 'pw', GRAVL_FAULT_MIGRATION: 'fail' }, ['migrate'], network));
+    expect(bad.exitCode).toBe(1);
+    expect(bad.fatal.msg).toMatch(/^Migration failed: 002_add_rpe: injected migration failure/);
+    const schema = await run('docker', ['exec', pgName, 'psql', '-U', 'gravl_user', '-d', 'gravl', '-tAc', 'select max(version) from schema_migrations']);
+    expect(schema.stdout.trim()).toBe('1'); // 001 committed, 002 rolled back
+    const good = await dockerRun(v2, { DB_HOST: pgName, DB_PASSWORD: 'pw' }, ['migrate'], network);
+    expect(good).not.toBeInstanceOf(Error);
+    const after = await run('docker', ['exec', pgName, 'psql', '-U', 'gravl_user', '-d', 'gravl', '-tAc', 'select max(version) from schema_migrations']);
+    expect(after.stdout.trim()).toBe('2');
+  });
+});

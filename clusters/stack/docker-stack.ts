@@ -1,0 +1,215 @@
+// The reference Gravl stack on plain Docker (testcontainers), from locally built images only:
+// postgres -> migrate (one-shot) -> backend -> frontend, plus prometheus, alertmanager, loki and promtail.
+// Builder + Started type, AsyncDisposable, everything labelled; TESTCONTAINERS_RYUK_DISABLED=true is expected
+// (no Ryuk image offline), so stop() cleans up itself, in reverse order, safe to call twice.
+import { randomBytes } from 'node:crypto';
+import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import { ensureImage, type ImageName } from '../../tools/images/images.ts';
+import { run } from '../../tools/lib/exec.ts';
+
+/** A GenericContainer whose published ports bind to 127.0.0.1 only (house rule), not 0.0.0.0. */
+export class LoopbackContainer extends GenericContainer {
+  protected override async beforeContainerCreated(): Promise<void> {
+    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>) {
+      for (const binding of bindings) binding.HostIp = '127.0.0.1';
+    }
+  }
+}
+
+export type BackendVersion = 'v1' | 'v2';
+
+export interface DbAccess {
+  /** Host-side address (127.0.0.1) and mapped port. */
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+export interface StartedGravlDockerStack extends AsyncDisposable {
+  readonly runId: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly images: Readonly<Partial<Record<ImageName, string>>>;
+  readonly backendUrl: string;
+  readonly db: DbAccess;
+  readonly frontendUrl: string | undefined;
+  readonly prometheusUrl: string | undefined;
+  readonly alertmanagerUrl: string | undefined;
+  readonly lokiUrl: string | undefined;
+  /** The backend container (e.g. to stop/restart it in a fault test). */
+  readonly backend: StartedTestContainer;
+  readonly network: StartedNetwork;
+  stop(): Promise<void>;
+}
+
+export class GravlDockerStack {
+  private version: BackendVersion = 'v2';
+  private observability = true;
+  private frontend = true;
+  private backendEnv: Record<string, string> = {};
+  private scenario = 'gravl-docker-stack';
+  private runId = `stack-${randomBytes(4).toString('hex')}`;
+  private log: (line: string) => void = () => {};
+
+  withBackendVersion(version: BackendVersion): this {
+    this.version = version;
+    return this;
+  }
+  /** Prometheus, AlertManager, Loki and promtail (on by default). */
+  withObservability(on: boolean): this {
+    this.observability = on;
+    return this;
+  }
+  withFrontend(on: boolean): this {
+    this.frontend = on;
+    return this;
+  }
+  /** Extra backend env, e.g. { GRAVL_ADMIN_ENABLED: 'true', GRAVL_FAULT_LATENCY_MS: '200' }. */
+  withBackendEnv(env: Record<string, string>): this {
+    this.backendEnv = { ...this.backendEnv, ...env };
+    return this;
+  }
+  withLabels(runId: string, scenario: string): this {
+    this.runId = runId;
+    this.scenario = scenario;
+    return this;
+  }
+  withLog(log: (line: string) => void): this {
+    this.log = log;
+    return this;
+  }
+
+  async start(opts: { signal?: AbortSignal } = {}): Promise<StartedGravlDockerStack> {
+    const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: this.runId, [LABELS.scenario]: this.scenario };
+    const images: Partial<Record<ImageName, string>> = {};
+    const want: ImageName[] = ['postgres', `gravl-backend-${this.version}`];
+    if (this.frontend) want.push('gravl-frontend');
+    if (this.observability) want.push('prometheus', 'alertmanager', 'loki', 'promtail');
+    for (const name of want) images[name] = await ensureImage(name, { signal: opts.signal, log: this.log });
+
+    const started: StartedTestContainer[] = [];
+    let network: StartedNetwork | undefined;
+    const stop = async () => {
+      for (const c of started.splice(0).reverse()) await c.stop({ remove: true, removeVolumes: true }).catch(() => {});
+      const n = network;
+      network = undefined;
+      await n?.stop().catch(() => {});
+    };
+    try {
+      network = await new Network().start();
+      const net = network;
+      const container = (image: string, alias: string) =>
+        new LoopbackContainer(image).withNetwork(net).withNetworkAliases(alias).withLabels({ ...labels, 'drillbook.io/component': alias });
+      const db = { database: 'gravl', user: 'gravl_user', password: randomBytes(12).toString('hex') };
+
+      const pg = await container(images.postgres!, 'postgres')
+        .withEnvironment({ POSTGRES_USER: db.user, POSTGRES_PASSWORD: db.password, POSTGRES_DB: db.database })
+        .withExposedPorts(5432)
+        .withWaitStrategy(Wait.forHealthCheck())
+        .withStartupTimeout(120_000)
+        .start();
+      started.push(pg);
+      this.log(`postgres up (${pg.getId().slice(0, 12)})`);
+
+      const backendImage = images[`gravl-backend-${this.version}`]!;
+      const dbEnv = { DB_HOST: 'postgres', DB_NAME: db.database, DB_USER: db.user, GRAVL_SECRETS_DIR: '/etc/gravl/secrets' };
+      const secret = [{ content: db.password, target: '/etc/gravl/secrets/db-password', mode: 0o444 }];
+      // The migration runs as its own one-shot container, like a Kubernetes Job; start() rejects if it exits non-zero.
+      const migrate = await container(backendImage, 'migrate')
+        .withEnvironment(dbEnv)
+        .withCopyContentToContainer(secret)
+        .withCommand(['migrate'])
+        .withWaitStrategy(Wait.forOneShotStartup())
+        .withStartupTimeout(60_000)
+        .start();
+      await migrate.stop({ remove: true }).catch(() => {});
+      this.log('migrations applied');
+
+      const backend = await container(backendImage, 'gravl-backend')
+        .withEnvironment({ ...dbEnv, ...this.backendEnv })
+        .withCopyContentToContainer(secret)
+        .withExposedPorts(3000, 3001)
+        .withWaitStrategy(Wait.forHttp('/api/ready', 3000).forStatusCode(200))
+        .withStartupTimeout(60_000)
+        .start();
+      started.push(backend);
+      this.log(`backend ${this.version} ready`);
+
+      let frontendUrl: string | undefined;
+      if (this.frontend) {
+        const fe = await container(images['gravl-frontend']!, 'gravl-frontend')
+          .withEnvironment({ GRAVL_BACKEND_URL: 'http://gravl-backend:3000' })
+          .withExposedPorts(8080)
+          .withWaitStrategy(Wait.forHttp('/healthz', 8080))
+          .start();
+        started.push(fe);
+        frontendUrl = url(fe, 8080);
+      }
+
+      let prometheusUrl: string | undefined;
+      let alertmanagerUrl: string | undefined;
+      let lokiUrl: string | undefined;
+      if (this.observability) {
+        const am = await container(images.alertmanager!, 'alertmanager').withExposedPorts(9093).withWaitStrategy(Wait.forHttp('/-/ready', 9093)).start();
+        started.push(am);
+        alertmanagerUrl = url(am, 9093);
+        const prom = await container(images.prometheus!, 'prometheus')
+          .withEnvironment({ GRAVL_SCRAPE_TARGETS: 'gravl-backend:3001', ALERTMANAGER_TARGETS: 'alertmanager:9093', SCRAPE_INTERVAL: '2s' })
+          .withExposedPorts(9090)
+          .withWaitStrategy(Wait.forHttp('/-/ready', 9090))
+          .start();
+        started.push(prom);
+        prometheusUrl = url(prom, 9090);
+        const loki = await container(images.loki!, 'loki')
+          .withExposedPorts(3100)
+          .withWaitStrategy(Wait.forHttp('/ready', 3100).forStatusCode(200))
+          .withStartupTimeout(120_000)
+          .start();
+        started.push(loki);
+        lokiUrl = url(loki, 3100);
+        // promtail reads the backend's Docker json-file log (like /var/log/pods on a node), nothing else.
+        const dockerRoot = (await run('docker', ['info', '--format', '{{.DockerRootDir}}'], { signal: opts.signal })).stdout.trim();
+        const containersDir = `${dockerRoot}/containers`;
+        const shipper = await container(images.promtail!, 'promtail')
+          .withEnvironment({ LOKI_PUSH_URL: 'http://loki:3100/loki/api/v1/push', DOCKER_LOG_GLOB: `${containersDir}/${backend.getId()}/*-json.log` })
+          .withBindMounts([{ source: containersDir, target: containersDir, mode: 'ro' }])
+          .withExposedPorts(9080)
+          .withWaitStrategy(Wait.forHttp('/ready', 9080))
+          .start();
+        started.push(shipper);
+        this.log('observability up');
+      }
+
+      let stopped = false;
+      const stopOnce = async () => {
+        if (stopped) return;
+        stopped = true;
+        await stop();
+      };
+      return {
+        runId: this.runId,
+        labels,
+        images,
+        backendUrl: url(backend, 3000),
+        db: { host: pg.getHost(), port: pg.getMappedPort(5432), ...db },
+        frontendUrl,
+        prometheusUrl,
+        alertmanagerUrl,
+        lokiUrl,
+        backend,
+        network: net,
+        stop: stopOnce,
+        [Symbol.asyncDispose]: stopOnce,
+      };
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+}
+
+function url(c: StartedTestContainer, port: number): string {
+  return `http://127.0.0.1:${c.getMappedPort(port)}`;
+}
