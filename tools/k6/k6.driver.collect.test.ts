@@ -1,11 +1,13 @@
 // The driver's verdict-vs-harness-error rules, against a fake k6 (a shell script that writes what a k6 run
 // leaves behind and exits with a chosen code): fast, no real k6 needed. The real k6 is in the integration tier.
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../scenarios/clock.ts';
 import { InterruptedError, ToolFailedError } from '../../scenarios/errors.ts';
+import { condition, waitFor } from '../../scenarios/wait.ts';
 import type { LoadProfile } from '../../scenarios/ports.ts';
 import { K6LoadGenerator } from './k6.driver.ts';
 
@@ -39,6 +41,9 @@ async function fakeK6(run: FakeRun): Promise<string> {
   await writeFile(join(dir, 'summary.json'), summary);
   await writeFile(join(dir, 'samples.csv.gz'), gzipSync(`${csv}\n`));
   const script = `#!/bin/bash
+code=${run.exitCode}
+trap 'code=105' INT TERM
+touch ${dir}/started
 # args: run ... --summary-export <path> ... --out csv=<path> ...
 summary=""; samples=""; prev=""
 for a in "$@"; do
@@ -46,8 +51,6 @@ for a in "$@"; do
   case "$a" in csv=*) samples="\${a#csv=}";; esac
   prev="$a"
 done
-code=${run.exitCode}
-trap 'code=105' INT TERM
 for i in $(seq 1 $(( ${run.runSeconds ?? 0} * 10 ))); do [ "$code" = 105 ] && break; sleep 0.1; done
 ${run.writeSummary === false ? '' : `cp ${dir}/summary.json "$summary"`}
 cp ${dir}/samples.csv.gz "$samples"
@@ -57,10 +60,26 @@ exit $code
   const path = join(dir, 'k6');
   await writeFile(path, script);
   await chmod(path, 0o755);
+  fakeStarted = join(dir, 'started');
   return path;
 }
+let fakeStarted = '';
 
 const generator = async (run: FakeRun) => new K6LoadGenerator().withK6(await fakeK6(run), 'fake').withReadyTimeout(0);
+
+/** The fake has installed its signal trap (real k6 is past init when start() returns; the fake needs a moment). */
+const fakeRunning = () =>
+  waitFor(
+    systemClock,
+    condition('fake k6 started', async () => {
+      const ok = await access(fakeStarted).then(
+        () => true,
+        () => false,
+      );
+      return { ok, value: ok };
+    }),
+    { timeoutMs: 5_000, intervalMs: 20 },
+  );
 
 describe('K6 driver: verdicts and harness errors (fake k6)', () => {
   it('exit 0 with thresholds held: passed, with series and numbers from the files', async () => {
@@ -97,6 +116,7 @@ describe('K6 driver: verdicts and harness errors (fake k6)', () => {
 
   it('stop() ends a run early (k6 answers SIGINT with 105) and still returns the parsed result', async () => {
     await using running = await (await generator({ exitCode: 0, p95: 12, runSeconds: 30 })).start(profile, { labels: {} });
+    await fakeRunning();
     const result = await running.stop();
     expect(result.k6).toMatchObject({ exitCode: 105, stoppedEarly: true });
     expect(result.k6.durationMs).toBeLessThan(10_000);
