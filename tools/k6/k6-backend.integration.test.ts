@@ -2,6 +2,9 @@
 // tools/images, port published on 127.0.0.1): a healthy backend passes the sign-off thresholds; a slow or
 // failing backend fails exactly the right thresholds as a verdict; stopping its database mid-run shows up in the
 // journal's series, and the runner gets the RTO users saw from it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../scenarios/clock.ts';
 import { defineScenario } from '../../scenarios/define.ts';
@@ -18,15 +21,18 @@ const SIGN_OFF: Thresholds = { p95Ms: 200, p99Ms: 500, errorRate: 0.001, minRps:
 const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: 'k6-backend-it', [LABELS.scenario]: 'k6-backend' };
 let stack: StartedGravlBackend;
 let load: K6LoadGenerator;
+let outDir: string;
 
 beforeAll(async () => {
   const k6 = await ensureK6({ log: (line) => console.log(`[k6] ${line}`) });
-  load = new K6LoadGenerator().withK6(k6.path, k6.version);
+  outDir = await mkdtemp(join(tmpdir(), 'drillbook-k6-backend-it-'));
+  load = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(outDir);
   // builds the images on a fresh machine (cached by tag afterwards)
   stack = await startGravlBackend({ variant: 'v2', log: (line) => console.log(`[images] ${line}`) });
 });
 afterAll(async () => {
   await stack?.[Symbol.asyncDispose]();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 const profile = (over: Partial<LoadProfile>): LoadProfile => ({ name: 'smoke', target: stack.url, vus: 2, durationSeconds: 5, thresholds: SIGN_OFF, ...over });
@@ -86,7 +92,7 @@ describe('k6 against the reference backend', () => {
     const ip = stack.backend.getIpAddress(stack.backend.getNetworkNames()[0]!);
     const direct = profile({ target: `http://${ip}:3000`, durationSeconds: 2 });
     await expect(load.start(direct, { labels })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(/neither loopback/) });
-    const allowed = new K6LoadGenerator().withK6((await ensureK6()).path).withAllowedHosts([ip]);
+    const allowed = new K6LoadGenerator().withK6((await ensureK6()).path).withOutputDir(outDir).withAllowedHosts([ip]);
     await using running = await allowed.start(direct, { labels });
     const result = await running.finished();
     expect(result.requests).toBeGreaterThan(0);
@@ -169,7 +175,7 @@ describe('k6 against the reference backend', () => {
       ],
       load: () => ({ name: 'background', target: stack.url, vus: 5, durationSeconds: 120, thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.001 } }),
     });
-    const background = new K6LoadGenerator().withK6((await ensureK6()).path).withEnv({ RATE: '30', REQUEST_TIMEOUT_MS: '2000' });
+    const background = new K6LoadGenerator().withK6((await ensureK6()).path).withOutputDir(outDir).withEnv({ RATE: '30', REQUEST_TIMEOUT_MS: '2000' });
 
     const journal = await runScenario(scenario, { ports: { clock: systemClock, faults: stopDatabase, load: background }, env: {}, recoveryWindowSeconds: 3 });
 

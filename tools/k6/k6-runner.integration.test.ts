@@ -1,6 +1,9 @@
 // The k6 driver as the scenario runner's LoadGenerator: a real k6 background load against a real loopback
 // server that a fault makes answer 503 for a few seconds. The journal's load series must show when the errors
 // started and stopped, and the runner must get a load-based RTO from it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../scenarios/clock.ts';
 import { defineScenario } from '../../scenarios/define.ts';
@@ -16,13 +19,16 @@ import { startStubBackend, type StartedStubBackend } from './testing/stub-backen
 const thresholds: Thresholds = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 };
 let stub: StartedStubBackend;
 let k6Path: string;
+let outDir: string;
 
 beforeAll(async () => {
   k6Path = (await ensureK6({ log: (line) => console.log(`[k6] ${line}`) })).path;
   stub = await startStubBackend();
+  outDir = await mkdtemp(join(tmpdir(), 'drillbook-k6-runner-it-'));
 });
 afterAll(async () => {
   await stub?.[Symbol.asyncDispose]();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 const servedAtLeast = (n: number) =>
@@ -86,7 +92,7 @@ describe('k6 background load inside a scenario run', () => {
       ],
       load: () => ({ name: 'background', target: stub.url, vus: 4, durationSeconds: 90, thresholds }),
     });
-    const load = new K6LoadGenerator().withK6(k6Path).withEnv({ RATE: '40', REQUEST_TIMEOUT_MS: '1000' });
+    const load = new K6LoadGenerator().withK6(k6Path).withOutputDir(outDir).withEnv({ RATE: '40', REQUEST_TIMEOUT_MS: '1000' });
 
     const journal = await runScenario(scenario, { ports: { clock: systemClock, faults: backendFaultInjector(() => stub.url), load }, env: {}, recoveryWindowSeconds: 3 });
 

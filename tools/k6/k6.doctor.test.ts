@@ -1,12 +1,18 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checks } from '../doctor/doctor.ts';
 import { k6Check } from './k6.doctor.ts';
 
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
 async function fakeK6(output: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'drillbook-k6-doctor-'));
+  dirs.push(dir);
   const path = join(dir, 'k6');
   await writeFile(path, `#!/bin/sh\necho "${output}"\n`);
   await chmod(path, 0o755);

@@ -1,10 +1,10 @@
 // The driver's verdict-vs-harness-error rules, against a fake k6 (a shell script that writes what a k6 run
 // leaves behind and exits with a chosen code): fast, no real k6 needed. The real k6 is in the integration tier.
-import { access, chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../scenarios/clock.ts';
 import { InterruptedError, ToolFailedError } from '../../scenarios/errors.ts';
 import { condition, waitFor } from '../../scenarios/wait.ts';
@@ -25,7 +25,7 @@ interface FakeRun {
 }
 
 async function fakeK6(run: FakeRun): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'drillbook-fake-k6-'));
+  const dir = await mkdtemp(join(root, 'fake-k6-'));
   const summary = JSON.stringify({
     metrics: {
       http_req_duration: { med: 3, 'p(95)': run.p95, 'p(99)': run.p95 + 10, thresholds: { 'p(95)<200': run.failedFlags?.p95 ?? false, 'p(99)<500': false } },
@@ -65,7 +65,15 @@ exit $code
 }
 let fakeStarted = '';
 
-const generator = async (run: FakeRun) => new K6LoadGenerator().withK6(await fakeK6(run), 'fake').withReadyTimeout(0);
+const generator = async (run: FakeRun) => new K6LoadGenerator().withK6(await fakeK6(run), 'fake').withOutputDir(root).withReadyTimeout(0);
+
+let root = '';
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'drillbook-k6-fake-'));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
 
 /** The fake has installed its signal trap (real k6 is past init when start() returns; the fake needs a moment). */
 const fakeRunning = () =>

@@ -1,7 +1,7 @@
 // Real k6 (built by ensureK6, cached) against a real loopback HTTP server in its own process, with switches for
 // latency and errors. Proves: healthy passes, slow fails p95 as a verdict, errors mid-run show up in the
 // per-second series where they happened, a broken script is a harness error, stop() ends a run early.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,17 +18,20 @@ const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: 'k6-it', [LABEL
 const thresholds: Thresholds = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 };
 let stub: StartedStubBackend;
 let load: K6LoadGenerator;
+let outDir: string;
 
 beforeAll(async () => {
   // Builds k6 on a fresh machine (minutes, then cached); fails loudly if Go or the module proxy is missing.
   const k6 = await ensureK6({ log: (line) => console.log(`[k6] ${line}`) });
   expect(await k6Version(k6.path)).toMatch(/^k6 v1\.8\.1/);
-  load = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(await mkdtemp(join(tmpdir(), 'drillbook-k6-it-')));
+  outDir = await mkdtemp(join(tmpdir(), 'drillbook-k6-it-'));
+  load = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(outDir);
   stub = await startStubBackend();
 });
 
 afterAll(async () => {
   await stub?.[Symbol.asyncDispose]();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 const profile = (over: Partial<LoadProfile>): LoadProfile => ({ name: 'smoke', target: stub.url, vus: 2, durationSeconds: 4, thresholds, ...over });
@@ -79,7 +82,7 @@ describe('k6 driver against a real loopback server', () => {
     const background = new K6LoadGenerator()
       .withK6((await ensureK6()).path)
       .withEnv({ RATE: '40', REQUEST_TIMEOUT_MS: '1000' })
-      .withOutputDir(join(tmpdir(), 'drillbook-k6-it'));
+      .withOutputDir(outDir);
     await using running = await background.start(profile({ name: 'background', vus: 4, durationSeconds: 14 }), { labels });
     const served = (atLeast: number) =>
       condition(`stub served >= ${atLeast} requests`, async (signal) => {
@@ -137,10 +140,10 @@ describe('k6 driver against a real loopback server', () => {
   });
 
   it('a broken script is a harness error (ToolFailedError), not a failed verdict', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'drillbook-k6-broken-'));
+    const dir = await mkdtemp(join(outDir, 'broken-script-'));
     const script = join(dir, 'broken.k6.ts');
     await writeFile(script, "export const options = { vus: 1, duration: '2s' };\nthrow new Error('broken on purpose');\nexport default function () {}\n");
-    const broken = new K6LoadGenerator().withK6((await ensureK6()).path).withScript('broken', script);
+    const broken = new K6LoadGenerator().withK6((await ensureK6()).path).withOutputDir(outDir).withScript('broken', script);
     // start() waits for the first request, so a script that cannot start fails start() itself
     const error = await broken.start(profile({ name: 'broken' }), { labels }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolFailedError);
