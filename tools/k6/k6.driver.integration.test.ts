@@ -1,0 +1,153 @@
+// Real k6 (built by ensureK6, cached) against a real loopback HTTP server in its own process, with switches for
+// latency and errors. Proves: healthy passes, slow fails p95 as a verdict, errors mid-run show up in the
+// per-second series where they happened, a broken script is a harness error, stop() ends a run early.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../scenarios/clock.ts';
+import { ToolFailedError } from '../../scenarios/errors.ts';
+import { findOutages, findRecoveredAt } from '../../scenarios/load-recovery.ts';
+import { LABELS, MANAGED_BY, type LoadProfile, type Thresholds } from '../../scenarios/ports.ts';
+import { condition, waitFor } from '../../scenarios/wait.ts';
+import { K6LoadGenerator } from './k6.driver.ts';
+import { ensureK6, k6Version } from './k6.installer.ts';
+import { startStubBackend, type StartedStubBackend } from './testing/stub-backend.ts';
+
+const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: 'k6-it', [LABELS.scenario]: 'k6-driver' };
+const thresholds: Thresholds = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 };
+let stub: StartedStubBackend;
+let load: K6LoadGenerator;
+let outDir: string;
+
+beforeAll(async () => {
+  // Builds k6 on a fresh machine (minutes, then cached); fails loudly if Go or the module proxy is missing.
+  const k6 = await ensureK6({ log: (line) => console.log(`[k6] ${line}`) });
+  expect(await k6Version(k6.path)).toMatch(/^k6 v1\.8\.1/);
+  outDir = await mkdtemp(join(tmpdir(), 'drillbook-k6-it-'));
+  load = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(outDir);
+  stub = await startStubBackend();
+});
+
+afterAll(async () => {
+  await stub?.[Symbol.asyncDispose]();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+const profile = (over: Partial<LoadProfile>): LoadProfile => ({ name: 'smoke', target: stub.url, vus: 2, durationSeconds: 4, thresholds, ...over });
+
+describe('k6 driver against a real loopback server', () => {
+  it('a healthy server passes every threshold, with a per-second series', async () => {
+    await stub.setFault({});
+    await using running = await load.start(profile({ thresholds: { ...thresholds, minRps: 20 } }), { labels });
+    const result = await running.finished();
+    expect(result.k6.exitCode).toBe(0);
+    expect(result.passed).toBe(true);
+    expect(result.thresholds.map((t) => [t.name, t.ok])).toEqual([
+      ['p95<200ms', true],
+      ['p99<500ms', true],
+      ['errorRate<0.1%', true],
+      ['rps>20', true],
+    ]);
+    expect(result.requests).toBeGreaterThan(50);
+    expect(result.errorRate).toBe(0);
+    expect(result.p95Ms).not.toBeNull();
+    expect(result.p50Ms!).toBeLessThanOrEqual(result.p95Ms!);
+    expect(result.p95Ms!).toBeLessThanOrEqual(result.p99Ms!);
+    // the series adds up to the summary and sits inside the run on the monotonic clock
+    expect(result.series.reduce((n, s) => n + s.requests, 0)).toBe(result.requests);
+    expect(result.series.length).toBeGreaterThanOrEqual(4);
+    expect(result.series[0]!.atMs).toBeGreaterThanOrEqual(running.startedAtMs);
+    expect(result.series.at(-1)!.atMs).toBeLessThanOrEqual(running.endedAtMs!);
+    expect(findOutages(result.series, thresholds)).toEqual([]);
+  });
+
+  it('a slow server fails p95 (exit 99) as a verdict naming the threshold, not as a crash', async () => {
+    await stub.setFault({ latencyMs: 260 });
+    try {
+      await using running = await load.start(profile({ vus: 3, durationSeconds: 3 }), { labels });
+      const result = await running.finished();
+      expect(result.k6.exitCode).toBe(99);
+      expect(result.passed).toBe(false);
+      expect(result.thresholds.filter((t) => !t.ok).map((t) => t.name)).toEqual(['p95<200ms']);
+      expect(result.p95Ms!).toBeGreaterThan(250);
+      expect(result.errorRate).toBe(0);
+    } finally {
+      await stub.setFault({});
+    }
+  });
+
+  it('errors injected mid-run show in the series where they started and stopped; recovery is found', async () => {
+    await stub.setFault({});
+    const background = new K6LoadGenerator()
+      .withK6((await ensureK6()).path)
+      .withEnv({ RATE: '40', REQUEST_TIMEOUT_MS: '1000' })
+      .withOutputDir(outDir);
+    await using running = await background.start(profile({ name: 'background', vus: 4, durationSeconds: 14 }), { labels });
+    const served = (atLeast: number) =>
+      condition(`stub served >= ${atLeast} requests`, async (signal) => {
+        const n = await stub.served({ signal });
+        return { ok: n >= atLeast, value: n };
+      });
+    const before = await stub.served();
+    await waitFor(systemClock, served(before + 120), { timeoutMs: 30_000, intervalMs: 100 });
+    const faultAtMs = systemClock.now();
+    await stub.setFault({ errorRate: 1 });
+    await waitFor(systemClock, served(before + 240), { timeoutMs: 30_000, intervalMs: 100 });
+    const repairedAtMs = systemClock.now();
+    await stub.setFault({});
+    const result = await running.finished();
+
+    expect(result.passed).toBe(false);
+    expect(result.thresholds.find((t) => t.name.startsWith('errorRate'))!.ok).toBe(false);
+    const outages = findOutages(result.series, thresholds);
+    expect(outages).toHaveLength(1);
+    const outage = outages[0]!;
+    // the stretch of failing seconds brackets the fault, to the second
+    expect(outage.fromMs).toBeGreaterThanOrEqual(faultAtMs - 1_000);
+    expect(outage.fromMs).toBeLessThanOrEqual(faultAtMs + 1_000);
+    expect(outage.toMs).toBeGreaterThanOrEqual(repairedAtMs);
+    expect(outage.toMs).toBeLessThanOrEqual(repairedAtMs + 2_000);
+    expect(outage.errors).toBeGreaterThan(60);
+    const recoveredAt = findRecoveredAt(result.series, { afterMs: faultAtMs, windowSeconds: 3, thresholds });
+    expect(recoveredAt).not.toBeNull();
+    expect(recoveredAt!).toBeGreaterThanOrEqual(repairedAtMs - 1_000);
+    expect(recoveredAt!).toBeLessThanOrEqual(repairedAtMs + 2_000);
+  });
+
+  it('stop() ends a long run early and still returns a parsed result', async () => {
+    await stub.setFault({});
+    const before = await stub.served();
+    await using running = await load.start(profile({ durationSeconds: 120 }), { labels });
+    // start() returned only once k6 had completed requests against the target
+    expect(await stub.served()).toBeGreaterThan(before);
+    await waitFor(
+      systemClock,
+      condition('k6 load reached the server', async (signal) => {
+        const n = await stub.served({ signal });
+        return { ok: n >= before + 50, value: n };
+      }),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const result = await running.stop();
+    expect(result.k6.stoppedEarly).toBe(true);
+    expect(result.k6.durationMs).toBeLessThan(60_000);
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.series.length).toBeGreaterThan(0);
+    expect(running.running).toBe(false);
+    // dispose after stop is harmless
+    await running[Symbol.asyncDispose]();
+  });
+
+  it('a broken script is a harness error (ToolFailedError), not a failed verdict', async () => {
+    const dir = await mkdtemp(join(outDir, 'broken-script-'));
+    const script = join(dir, 'broken.k6.ts');
+    await writeFile(script, "export const options = { vus: 1, duration: '2s' };\nthrow new Error('broken on purpose');\nexport default function () {}\n");
+    const broken = new K6LoadGenerator().withK6((await ensureK6()).path).withOutputDir(outDir).withScript('broken', script);
+    // start() waits for the first request, so a script that cannot start fails start() itself
+    const error = await broken.start(profile({ name: 'broken' }), { labels }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToolFailedError);
+    expect((error as ToolFailedError).exitCode).toBe(107);
+    expect((error as ToolFailedError).message).toMatch(/broken on purpose/);
+  });
+});
