@@ -51,7 +51,7 @@ case "$DRILLBOOK_MODE" in
   init)
     printf '%s\n' "$DRILLBOOK_PASSWORD" > /run/postgresql/.pw
     chown postgres /run/postgresql/.pw
-    as_pg initdb -D "$PGDATA" -U postgres -E UTF8 --locale=C --auth-local=trust --auth-host=scram-sha-256 --pwfile=/run/postgresql/.pw --no-sync >/dev/null
+    as_pg initdb -D "$PGDATA" -U postgres -E UTF8 --locale=C --auth-local=trust --auth-host=scram-sha-256 --pwfile=/run/postgresql/.pw --no-sync $(printenv DRILLBOOK_INITDB_ARGS || true) >/dev/null
     rm -f /run/postgresql/.pw
     ;;
   pitr)
@@ -159,6 +159,8 @@ export class PostgresContainer {
       if (this.walArchiveDir) {
         await chmod(this.walArchiveDir, 0o777);
         args.push('-v', `${this.walArchiveDir}:${CONTAINER_ARCHIVE_DIR}`);
+        // 1 MB segments: archive_timeout then costs at most 1 MB per interval, so a short timeout stays cheap
+        args.push('-e', 'DRILLBOOK_INITDB_ARGS=--wal-segsize=1');
         serverSettings.archive_mode = 'on';
         serverSettings.archive_command = `test ! -f ${CONTAINER_ARCHIVE_DIR}/%f && cp %p ${CONTAINER_ARCHIVE_DIR}/%f`;
         serverSettings.archive_timeout = String(this.archiveTimeoutSeconds);
