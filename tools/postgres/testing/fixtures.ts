@@ -10,7 +10,7 @@ export function testLabels(scenario: string): Record<string, string> {
 export interface SeedOptions {
   users?: number;
   logs?: number;
-  /** Bytes of filler text per log row (to reach a target database size). */
+  /** Bytes of random hex text per log row (to reach a target database size; compresses like real text, ~2:1). */
   payloadBytes?: number;
 }
 
@@ -38,9 +38,10 @@ export async function seedGravl(pg: StartedPostgres, options: SeedOptions = {}):
       const n = Math.min(batch, logs - done);
       await client.query(
         `INSERT INTO logs (user_id, level, message)
-         SELECT 1 + (g % $1::int), (ARRAY['info','warn','error'])[1 + g % 3], md5(g::text) || repeat('x', $2::int)
+         SELECT 1 + (g % $1::int), (ARRAY['info','warn','error'])[1 + g % 3],
+                md5(g::text) || array_to_string(ARRAY(SELECT md5(random()::text || g) FROM generate_series(1, $2::int)), '')
            FROM generate_series($3::bigint + 1, $3::bigint + $4::bigint) g`,
-        [users, payload, done, n],
+        [users, Math.max(0, Math.round(payload / 32)), done, n],
       );
     }
   } finally {
