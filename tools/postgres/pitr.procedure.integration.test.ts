@@ -63,7 +63,7 @@ describe('point-in-time recovery after an accidental DELETE', () => {
     const faultAtMs = systemClock.now();
     const deleted = await primary.query('DELETE FROM logs');
     expect(deleted.rowCount).toBe(3_500);
-    await waitFor(systemClock, condition('30 more probe writes after the DELETE', async () => ({ ok: probe.acknowledged >= ackedBeforeDelete + 30, value: probe.acknowledged })), { timeoutMs: MIN, intervalMs: 50 });
+    await waitFor(systemClock, condition('30 more probe writes after the DELETE', async () => ({ ok: probe.acknowledged >= ackedBeforeDelete + 30, value: { acked: probe.acknowledged, failing: probe.failing } })), { timeoutMs: MIN, intervalMs: 50 });
 
     // runbook: archive the current WAL, fence the primary (stop writes), recover to before the DELETE
     await archiveCurrentWal(primary);

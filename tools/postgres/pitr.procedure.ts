@@ -2,7 +2,7 @@
 // its WAL continuously, then a recovery into a fresh instance up to a target (a time just before an
 // accidental DELETE, a transaction id, a named restore point), promoted when it gets there.
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Labels } from '../../scenarios/ports.ts';
@@ -34,6 +34,18 @@ export function parseWalRange(output: string): { startLsn: string; endLsn: strin
   const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i.exec(output);
   if (!start || !end) return null;
   return { startLsn: start[1]!, endLsn: end[1]! };
+}
+
+/** PostgreSQL's own backup_manifest (written beside base.tar.gz) names the WAL range the backup needs. */
+export async function walRangeFromBackupManifest(path: string): Promise<{ startLsn: string; endLsn: string } | null> {
+  try {
+    const json = JSON.parse(await readFile(path, 'utf8')) as { 'WAL-Ranges'?: { 'Start-LSN': string; 'End-LSN': string }[] };
+    const ranges = json['WAL-Ranges'] ?? [];
+    if (ranges.length === 0) return null;
+    return { startLsn: ranges[0]!['Start-LSN'], endLsn: ranges.at(-1)!['End-LSN'] };
+  } catch {
+    return null;
+  }
 }
 
 /** Makes sure every WAL segment up to now is in the archive (pg_switch_wal, then wait for the file). */
@@ -68,8 +80,8 @@ export async function baseBackup(primary: StartedPostgres, options: BaseBackupOp
       ctx.evidence('command', 'pg_basebackup', cmd.join(' '));
       const r = await primary.exec(cmd, { signal: ctx.signal });
       durationMs = r.durationMs;
-      const range = parseWalRange(`${r.stderr}\n${r.stdout}`);
-      if (!range) throw new BackupIntegrityError(folder, ['pg_basebackup did not report its WAL start and end points']);
+      const range = parseWalRange(`${r.stderr}\n${r.stdout}`) ?? (await walRangeFromBackupManifest(join(dir, 'backup_manifest')));
+      if (!range) throw new BackupIntegrityError(folder, ['pg_basebackup reported no WAL start and end points (neither in its output nor in backup_manifest)']);
       ctx.evidence('json', 'wal range', range);
       return range;
     });

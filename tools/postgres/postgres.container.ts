@@ -55,9 +55,11 @@ case "$DRILLBOOK_MODE" in
     rm -f /run/postgresql/.pw
     ;;
   pitr)
-    as_pg tar -xzf "$DRILLBOOK_BASE_TAR" -C "$PGDATA"
-    as_pg mkdir -p "$PGDATA/pg_wal"
-    as_pg touch "$PGDATA/recovery.signal"
+    # as root: the host folders may be private to root; ownership is fixed right after
+    tar -xzf "$DRILLBOOK_BASE_TAR" -C "$PGDATA"
+    mkdir -p "$PGDATA/pg_wal"
+    touch "$PGDATA/recovery.signal"
+    chown -R postgres:postgres "$PGDATA"
     ;;
   *) echo "unknown DRILLBOOK_MODE $DRILLBOOK_MODE" >&2; exit 2 ;;
 esac
