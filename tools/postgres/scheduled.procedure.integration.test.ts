@@ -42,8 +42,8 @@ afterAll(async () => {
 describe('scheduled backup job and weekly restore test (on demand)', () => {
   const target = () => new DirectoryTarget(storeDir);
 
-  it('the daily job keeps 30 days of backups: a 40-day-old backup is deleted, the new one and a 10-day-old one stay', async () => {
-    const old = unwrap(await scheduledBackupJob(source, { target: target(), clock: calendarShifted(-40 * DAY) }));
+  it('the daily job keeps 30 days of backups: a 35-day-old backup is deleted, the new one and a 10-day-old one stay', async () => {
+    const old = unwrap(await scheduledBackupJob(source, { target: target(), clock: calendarShifted(-35 * DAY) }));
     const recent = unwrap(await scheduledBackupJob(source, { target: target(), clock: calendarShifted(-10 * DAY) }));
     expect(recent.pruned).toEqual([]);
     const today = await scheduledBackupJob(source, { target: target() });
