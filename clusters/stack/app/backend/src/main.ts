@@ -1,0 +1,73 @@
+// gravl-backend entry point: `node src/main.ts serve` (default) or `node src/main.ts migrate`.
+// Exit codes: 0 ok, 1 migration failed, 69 database unavailable at start, 70 deliberately broken build,
+// 78 configuration error (missing secret, bad env). Every failure is one JSON log line with level "fatal".
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig } from './config.ts';
+import { createPool, DatabaseUnavailableError, waitForDatabase } from './db.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { migrate, MigrationError } from './migrate.ts';
+import { createApp } from './server.ts';
+
+const command = process.argv[2] ?? 'serve';
+let log: Logger = createLogger({ service: 'gravl-backend', version: process.env.GRAVL_VERSION ?? 'dev', command });
+
+function fatal(code: number, msg: string, error: unknown): never {
+  log.log('fatal', msg, { error: (error as Error).message, errorName: (error as Error).name, exitCode: code });
+  process.exit(code);
+}
+
+async function listen(server: Server, port: number): Promise<void> {
+  server.listen(port, '0.0.0.0');
+  await once(server, 'listening');
+}
+
+async function main(): Promise<void> {
+  if (command !== 'serve' && command !== 'migrate') {
+    throw new ConfigError(`unknown command ${JSON.stringify(command)}: use "serve" or "migrate"`);
+  }
+  // The broken build crashes before reading any config, so it fails the same way in every environment.
+  if (process.env.GRAVL_CRASH_ON_START === '1') {
+    log.log('fatal', 'deliberately broken build: crashing at start (GRAVL_CRASH_ON_START=1)', { exitCode: 70 });
+    process.exit(70);
+  }
+  const config = loadConfig();
+  log = createLogger({ service: 'gravl-backend', version: config.version, command }, config.logLevel);
+  const pool = createPool(config.db);
+  pool.on('error', (error) => log.log('error', 'idle database connection failed', { error: error.message }));
+  await waitForDatabase(pool, config.db, (error) => log.log('warn', 'database not reachable yet, retrying', { error: error.message || (error as { code?: string }).code }));
+
+  if (command === 'migrate') {
+    await migrate(pool, config.migrationsDir, log, { failLast: config.failMigration });
+    await pool.end();
+    return;
+  }
+
+  const metrics = createMetrics(config.version, async () => {
+    const r = await pool.query<{ ts: number | null }>('SELECT extract(epoch FROM max(finished_at))::float8 AS ts FROM backup_runs WHERE ok');
+    return r.rows[0]?.ts ?? undefined;
+  });
+  const { server, metricsServer } = createApp({ config, pool, log, metrics });
+  await listen(server, config.port);
+  const extra = config.metricsPort > 0 && config.metricsPort !== config.port ? metricsServer() : undefined;
+  if (extra) await listen(extra, config.metricsPort);
+  log.log('info', 'gravl-backend listening', { port: config.port, metricsPort: extra ? config.metricsPort : config.port, db: `${config.db.host}:${config.db.port}/${config.db.database}`, requiredMigration: config.requiredMigration, adminEnabled: config.adminEnabled, fault: config.fault });
+
+  const shutdown = async (signal: string) => {
+    log.log('info', 'shutting down', { signal });
+    server.closeIdleConnections();
+    await Promise.all([new Promise((r) => server.close(r)), extra ? new Promise((r) => extra.close(r)) : undefined]);
+    await pool.end().catch(() => {});
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) fatal(78, `configuration error: ${(error as Error).message}`, error);
+  if (error instanceof DatabaseUnavailableError) fatal(69, `startup failed: ${(error as Error).message}`, error);
+  if (error instanceof MigrationError) fatal(1, (error as Error).message, error);
+  fatal(1, `startup failed: ${(error as Error).message}`, error);
+});

