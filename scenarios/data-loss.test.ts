@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeDataRto, computeRpo, dataRtoObjective, lostRanges, rpoObjective } from './data-loss.ts';
+import { computeDataRto, computeRpo, dataMeasurements, dataRtoObjective, lostRanges, rpoObjective } from './data-loss.ts';
 import { InvalidInputError } from './errors.ts';
 import type { AckedWrite } from './ports.ts';
 
@@ -109,5 +109,12 @@ describe('objectives', () => {
     expect(dataRtoObjective(899_999, 900_000).met).toBe(true);
     expect(dataRtoObjective(900_000, 900_000)).toMatchObject({ met: false, statement: 'RTO < 900 s' });
     expect(dataRtoObjective(null, 900_000).met).toBeNull();
+  });
+});
+
+describe('dataMeasurements', () => {
+  it('bundles RPO and the data-view RTO for the journal', () => {
+    const report = { writesAttempted: 12, writes: writes(10, [9, 10]), outages: [{ fromMs: 2_100, toMs: 4_000 }], recoveredAtMs: 4_000 };
+    expect(dataMeasurements(report, 2_050)).toEqual({ rpo: { valueMs: 200, lostWrites: 2, acknowledgedWrites: 10 }, rtoMs: 1_950 });
   });
 });

@@ -150,3 +150,8 @@ export function dataRtoObjective(rtoMs: number | null, limitMs: number): Objecti
       : `writes and reads succeeded again only ${rtoMs} ms after the fault; the objective allows less than ${limitMs} ms`,
   };
 }
+
+/** What a scenario puts in Journal.measurements from a data probe: the RPO and the data-view RTO candidate. */
+export function dataMeasurements(report: DataProbeReport, faultAtMs: number): { rpo: RpoMeasurement; rtoMs: number | null } {
+  return { rpo: computeRpo(report), rtoMs: computeDataRto(report, faultAtMs) };
+}

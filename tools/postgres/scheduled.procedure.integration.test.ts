@@ -49,7 +49,10 @@ describe('scheduled backup job and weekly restore test (on demand)', () => {
     const today = await scheduledBackupJob(source, { target: target() });
     const value = unwrap(today);
     expect(value.pruned).toEqual([old.key]);
-    expect(today.steps.at(-1)).toMatchObject({ name: 'retention: delete backups older than 30 days', status: 'passed' });
+    expect(value.recordedRun).toBe(true);
+    const runs = await source.query<{ location: string; ok: boolean }>('SELECT location, ok FROM backup_runs ORDER BY id');
+    expect(runs.rows.at(-1)).toEqual({ location: `${target().description}${value.key}`, ok: true });
+    expect(today.steps.find((s) => s.name.startsWith('retention'))).toMatchObject({ name: 'retention: delete backups older than 30 days', status: 'passed' });
     const { manifests } = await listBackups(target());
     expect(manifests.map((m) => m.key)).toEqual([value.key, recent.key]);
   });
@@ -61,8 +64,8 @@ describe('scheduled backup job and weekly restore test (on demand)', () => {
     expect(report.backupKey).toBe(before.key);
     expect(report.passed).toBe(true);
     expect(report.problems).toEqual([]);
-    expect(report.rows).toBe(100 + 2_000 + 2);
-    expect(report.indexesChecked).toBeGreaterThanOrEqual(4);
+    expect(report.rows).toBe(100 + 2_000 + 2 + 2); // users, logs, migrations, and the backup_runs rows of the two earlier jobs
+    expect(report.indexesChecked).toBeGreaterThanOrEqual(5);
     expect(result.steps.map((s) => s.name)).toEqual(
       expect.arrayContaining(['pick the backup to test', 'start an ephemeral instance', 'validate: row counts, foreign keys, schema version, row checksums', 'index integrity']),
     );

@@ -25,6 +25,8 @@ export interface ScheduledBackupOptions extends LogicalBackupOptions {
 
 export interface ScheduledBackupResult extends LogicalBackupResult {
   readonly pruned: readonly string[];
+  /** A row was added to the app's backup_runs table (Gravl's backup freshness metric). */
+  readonly recordedRun: boolean;
 }
 
 /** Lists the manifests of logical backups under a prefix, newest first; unreadable manifests are reported, not fatal. */
@@ -65,9 +67,25 @@ export async function scheduledBackupJob(source: StartedPostgres, options: Sched
       return deleted;
     }),
   );
-  const steps = [...backup.steps, ...pruned.steps];
+  // Gravl reads its newest ok row of backup_runs into gravl_backup_last_success_timestamp_seconds
+  const recRun = new StepRecorder(clock, options.signal);
+  const recorded = await recRun.procedure(async () =>
+    recRun.step('record the run in backup_runs (if the app has that table)', 60_000, async (ctx) => {
+      const exists = await source.query<{ reg: string | null }>("SELECT to_regclass('public.backup_runs')::text AS reg");
+      if (!exists.rows[0]?.reg) {
+        ctx.evidence('text', 'backup_runs', 'no backup_runs table: nothing recorded');
+        return false;
+      }
+      const location = `${options.target.description}${backup.value.key}`;
+      await source.query("INSERT INTO backup_runs (kind, location, ok) VALUES ('full', $1, true)", [location]);
+      ctx.evidence('json', 'backup_runs', { kind: 'full', location, ok: true });
+      return true;
+    }),
+  );
+  const steps = [...backup.steps, ...pruned.steps, ...recorded.steps];
   if (!pruned.ok) return { ok: false, error: pruned.error, steps };
-  return { ok: true, value: { ...backup.value, pruned: pruned.value }, steps };
+  if (!recorded.ok) return { ok: false, error: recorded.error, steps };
+  return { ok: true, value: { ...backup.value, pruned: pruned.value, recordedRun: recorded.value }, steps };
 }
 
 export interface RestoreTestOptions extends ProcedureOptions {
