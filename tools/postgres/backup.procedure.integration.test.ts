@@ -24,6 +24,7 @@ let image: string;
 let storeDir: string;
 let target: DirectoryTarget;
 const started: StartedPostgres[] = [];
+const probes: AsyncDisposable[] = [];
 
 /** `database`: the one created at start; 'postgres' leaves the instance empty (a fresh restore target). */
 async function startPg(database = 'gravl'): Promise<StartedPostgres> {
@@ -44,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const p of probes) await p[Symbol.asyncDispose]();
   for (const pg of started.reverse()) await pg[Symbol.asyncDispose]();
   await rm(storeDir, { recursive: true, force: true });
 });
@@ -161,6 +163,7 @@ describe('data probe across a lost primary restored from the last logical backup
     await seedGravl(primary, { users: 100, logs: 1_000 });
     const transport = new SqlProbeTransport(primary.connectionConfig());
     const probe = await new SteadyWriteProbe(transport, { intervalMs: 25 }).start({ labels });
+    probes.push(probe); // stops the write loop even if an assertion fails first
     await waitFor(systemClock, condition('probe has 40 acknowledged writes', async () => ({ ok: probe.acknowledged >= 40, value: probe.acknowledged })), { timeoutMs: MIN, intervalMs: 50 });
 
     const backup = unwrap(await logicalBackup(primary, { target }));

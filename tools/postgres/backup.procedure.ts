@@ -6,7 +6,7 @@
 // scratch database -> validate (row counts, foreign keys, schema version/fingerprint, row checksums) -> only
 // then swap it in under the live name. A backup or a restore that fails a check never touches the live database.
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Clock } from '../../scenarios/ports.ts';
@@ -256,10 +256,4 @@ export async function restoreLogical(target: StartedPostgres, options: RestoreOp
       await rm(stagedPath, { force: true });
     }
   });
-}
-
-/** Copies a local file into an instance's work dir (for restores from a dump that is already on this host). */
-export async function stageIntoContainer(target: StartedPostgres, localPath: string, fileName: string): Promise<string> {
-  await copyFile(localPath, join(target.workDir, fileName));
-  return `${CONTAINER_WORK_DIR}/${fileName}`;
 }

@@ -50,6 +50,7 @@ describe('HTTP data probe through the Gravl backend', () => {
     disposables.push(backend);
     const transport = new HttpProbeTransport(backend.baseUrl);
     const probe = await new SteadyWriteProbe(transport, { intervalMs: 25 }).start({ labels });
+    disposables.push(probe); // stops the write loop even if an assertion fails first
     await waitFor(systemClock, condition('40 acknowledged API writes', async () => ({ ok: probe.acknowledged >= 40, value: probe.acknowledged })), { timeoutMs: MIN, intervalMs: 50 });
 
     const target = new DirectoryTarget(storeDir);

@@ -53,6 +53,7 @@ describe('point-in-time recovery after an accidental DELETE', () => {
 
     const transport = new SqlProbeTransport(primary.connectionConfig());
     const probe = await new SteadyWriteProbe(transport, { intervalMs: 25 }).start({ labels });
+    disposables.push(probe); // stops the write loop even if an assertion fails first
     await waitFor(systemClock, condition('probe has 60 acknowledged writes', async () => ({ ok: probe.acknowledged >= 60, value: probe.acknowledged })), { timeoutMs: MIN, intervalMs: 50 });
     await primary.query('INSERT INTO logs (user_id, level, message) SELECT 1, $1, $2 FROM generate_series(1, 500)', ['info', 'after base backup']);
 

@@ -180,7 +180,7 @@ export class PostgresContainer {
     const started = new StartedPostgres({ id, name, image: this.image, password, database: this.database, workDir, walArchiveDir: this.walArchiveDir, clock: this.clock, pitr: this.pitr !== undefined });
     try {
       await started.waitReady({ signal: options.signal, timeoutMs: this.startTimeoutMs });
-      if (!this.pitr) await started.ensureDatabase(this.database, options);
+      if (!this.pitr) await started.ensureDatabase(this.database);
     } catch (error) {
       await started[Symbol.asyncDispose]();
       throw error;
@@ -327,8 +327,7 @@ export class StartedPostgres implements AsyncDisposable {
     }
   }
 
-  async ensureDatabase(name: string, options: CallOptions = {}): Promise<void> {
-    void options;
+  async ensureDatabase(name: string): Promise<void> {
     const exists = await this.query('SELECT 1 FROM pg_database WHERE datname = $1', [name], 'postgres');
     if (exists.rowCount === 0) await this.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`, [], 'postgres');
   }
