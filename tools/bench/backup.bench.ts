@@ -21,7 +21,8 @@ import { seedGravl, testLabels } from '../postgres/testing/fixtures.ts';
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
 const sizesMb = (sizesArg ? sizesArg.slice('--sizes='.length) : '10,100,1000').split(',').map(Number).filter((n) => n > 0);
 const PAYLOAD = 512; // random hex bytes per row
-const BYTES_PER_ROW = 1_250; // measured on PG 15 with this schema: ~18 MB for 15k rows (heap + pk + secondary index)
+const BYTES_PER_ROW = 640; // measured on PG 15 with this schema: 538 MB for 839k rows (heap + pk + secondary index)
+const EMPTY_DB_MB = 8; // an empty database with the schema
 
 interface Row {
   targetMb: number;
@@ -42,7 +43,7 @@ async function benchOne(image: string, targetMb: number): Promise<Row> {
   const source = await new PostgresContainer(image).withLabels(labels).withSetting('max_wal_size', '4GB').start();
   const restoreInto = await new PostgresContainer(image).withLabels(labels).withSetting('max_wal_size', '4GB').start();
   try {
-    const rows = Math.max(1_000, Math.round((targetMb * 1024 * 1024) / BYTES_PER_ROW));
+    const rows = Math.max(1_000, Math.round(((targetMb - EMPTY_DB_MB) * 1024 * 1024) / BYTES_PER_ROW));
     process.stderr.write(`[bench] seeding ~${targetMb} MB (${rows} rows)...\n`);
     await seedGravl(source, { users: 1_000, logs: rows, payloadBytes: PAYLOAD });
     await source.query('VACUUM ANALYZE');

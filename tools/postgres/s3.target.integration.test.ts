@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../scenarios/clock.ts';
+import { computeDataRto, computeRpo, dataRtoObjective, rpoObjective } from '../../scenarios/data-loss.ts';
+import { condition, waitFor } from '../../scenarios/wait.ts';
+import { SqlProbeTransport, SteadyWriteProbe } from './sql.probe.ts';
 import { manifestKeyFor } from './backup-target.ts';
 import { logicalBackup, restoreLogical } from './backup.procedure.ts';
 import { PostgresContainer, type StartedPostgres } from './postgres.container.ts';
@@ -88,5 +92,32 @@ describe('S3 backup target (MinIO)', () => {
     const test = unwrap(await weeklyRestoreTest({ target, image, labels, key: job.key }));
     expect(test.passed).toBe(true);
     expect((await target.list('reports/')).length).toBe(1);
+  });
+
+  it('DR drill from the bucket: the daily job backs up to S3, the primary is lost, the backup is restored; RPO/RTO against the DR objectives', async () => {
+    await using primary = await new PostgresContainer(image).withLabels(labels).start();
+    await seedGravl(primary, { users: 50, logs: 500 });
+    const transport = new SqlProbeTransport(primary.connectionConfig());
+    await using probe = await new SteadyWriteProbe(transport, { intervalMs: 25 }).start({ labels });
+    await waitFor(systemClock, condition('30 acknowledged writes', async () => ({ ok: probe.acknowledged >= 30, value: probe.acknowledged })), { timeoutMs: 60_000, intervalMs: 50 });
+    const job = unwrap(await scheduledBackupJob(primary, { target }));
+    const atBackup = probe.acknowledged;
+    await waitFor(systemClock, condition('30 more writes after the backup', async () => ({ ok: probe.acknowledged >= atBackup + 30, value: probe.acknowledged })), { timeoutMs: 60_000, intervalMs: 50 });
+
+    const faultAtMs = systemClock.now();
+    await primary.stop();
+    await waitFor(systemClock, condition('probe sees the outage', async () => ({ ok: probe.failing, value: probe.failing })), { timeoutMs: 60_000, intervalMs: 50 });
+    await using replacement = await new PostgresContainer(image).withLabels(labels).withDatabase('postgres').start();
+    unwrap(await restoreLogical(replacement, { source: target, key: job.key }));
+    transport.retarget(replacement.connectionConfig('gravl'));
+    await waitFor(systemClock, condition('writes succeed on the replacement', async () => ({ ok: !probe.failing, value: probe.failing })), { timeoutMs: 60_000, intervalMs: 50 });
+    const report = await probe.stop();
+    const rpo = computeRpo(report);
+    const rto = computeDataRto(report, faultAtMs);
+    console.log(`[s3 dr drill] RPO ${rpo.valueMs} ms (${rpo.lostWrites}/${rpo.acknowledgedWrites} writes lost), RTO ${rto} ms`);
+    expect(rpo.lostWrites).toBeGreaterThanOrEqual(30);
+    expect(rpoObjective(rpo, 3_600_000).met).toBe(true);
+    expect(dataRtoObjective(rto, 4 * 3_600_000).met).toBe(true);
+    expect(rpoObjective(rpo, 50).met).toBe(false);
   });
 });
