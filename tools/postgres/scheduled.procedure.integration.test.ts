@@ -66,6 +66,8 @@ describe('scheduled backup job and weekly restore test (on demand)', () => {
     expect(report.problems).toEqual([]);
     expect(report.rows).toBe(100 + 2_000 + 2 + 2); // users, logs, migrations, and the backup_runs rows of the two earlier jobs
     expect(report.indexesChecked).toBeGreaterThanOrEqual(5);
+    const indexStep = result.steps.find((s) => s.name === 'index integrity')!;
+    expect(indexStep.evidence.map((e) => e.value)).toContain('amcheck bt_index_check(heapallindexed) on every btree index');
     expect(result.steps.map((s) => s.name)).toEqual(
       expect.arrayContaining(['pick the backup to test', 'start an ephemeral instance', 'validate: row counts, foreign keys, schema version, row checksums', 'index integrity']),
     );

@@ -122,7 +122,8 @@ export class SteadyWriteProbe implements DataProbe {
   }
 
   async start(options: CallOptions & { labels: Labels }): Promise<RunningSteadyWriteProbe> {
-    const runId = options.labels[LABELS.runId] ?? `probe-${randomBytes(4).toString('hex')}`;
+    // unique per probe, traceable to the run: '<run-id>/<random>' (two probes never share sequence numbers)
+    const runId = `${options.labels[LABELS.runId] ?? 'probe'}/${randomBytes(3).toString('hex')}`;
     await this.transport.prepare(runId, { signal: options.signal });
     const running = new RunningSteadyWriteProbe(this.transport, runId, this.options);
     running.begin(options.signal);
