@@ -14,7 +14,7 @@ export const nightlySuite: SuiteDefinition = {
   async prepare(ctx) {
     const selftest = await startSelftestItems(ctx);
     try {
-      const gravl = await startGravlDocker({ runId: ctx.runId, suite: 'nightly', signal: ctx.signal, log: ctx.log });
+      const gravl = await startGravlDocker({ runId: ctx.runId, suite: 'nightly', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log });
       return {
         items: [
           ...selftest.items,

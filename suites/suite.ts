@@ -32,6 +32,8 @@ export interface PreparedSuite extends AsyncDisposable {
 export interface SuiteContext {
   readonly config: Config;
   readonly runId: string;
+  /** The run's evidence folder (<reports.outDir>/runs/<runId>); drivers keep their artifacts under it. */
+  readonly outDir: string;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
 }
@@ -84,7 +86,7 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   const outDir = join(options.config.reports.outDir, 'runs', runId);
   mkdirSync(outDir, { recursive: true });
   const journals: Journal[] = [];
-  await using prepared = await suite.prepare({ config: options.config, runId, signal, log: (line) => emit({ type: 'log', line }) });
+  await using prepared = await suite.prepare({ config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }) });
   const unknown = (options.only ?? []).filter((id) => !prepared.items.some((i) => i.scenario.id === id));
   if (unknown.length) {
     const { InvalidInputError } = await import('../scenarios/errors.ts');

@@ -1,6 +1,7 @@
 // The Gravl stack on the local Docker engine, wired to the ports: container faults, real k6, the data probe
 // writing through the backend. Everything it starts carries the run's labels; the backend is published on a
 // fixed 127.0.0.1 port so a restarted container keeps its address, like a Kubernetes Service.
+import { join } from 'node:path';
 import { GravlDockerStack, type StartedGravlDockerStack } from '../../clusters/stack/docker-stack.ts';
 import type { GravlComponent, GravlEnv } from '../../scenarios/catalog/gravl.env.ts';
 import { systemClock } from '../../scenarios/clock.ts';
@@ -20,7 +21,7 @@ export interface GravlDockerEnvironment extends AsyncDisposable {
   readonly secrets: readonly string[];
 }
 
-export async function startGravlDocker(options: { runId: string; suite: string; signal: AbortSignal; log: (line: string) => void }): Promise<GravlDockerEnvironment> {
+export async function startGravlDocker(options: { runId: string; suite: string; outDir: string; signal: AbortSignal; log: (line: string) => void }): Promise<GravlDockerEnvironment> {
   const k6 = await ensureK6({ signal: options.signal, log: options.log });
   const stack = await new GravlDockerStack()
     .withBackendVersion('v2')
@@ -47,7 +48,8 @@ export async function startGravlDocker(options: { runId: string; suite: string; 
   const ports: Ports = {
     clock: systemClock,
     faults: new ContainerFaultInjector(containers),
-    load: new K6LoadGenerator().withK6(k6.path, k6.version),
+    // k6's summary, log and series stay with the run's evidence
+    load: new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6')),
     data: new SteadyWriteProbe(new HttpProbeTransport(stack.backendUrl), { intervalMs: 50 }),
     cluster: { name: 'docker', context: 'docker', provider: 'docker', destructiveAllowed: true },
   };

@@ -1,0 +1,58 @@
+// The nightly suite for real: the Gravl stack on Docker, k6 background load, the data probe through the backend,
+// container faults, the runbook's restart. And the same drill against an objective that is deliberately too tight,
+// which must fail for the right reason.
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../tools/lib/exec.ts';
+import { parseConfig } from '../tools/config/config.ts';
+import { nightlySuite } from './nightly.suite.ts';
+import { runSuite } from './suite.ts';
+
+async function leftovers(runId: string): Promise<string[]> {
+  const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=drillbook.io/run-id=${runId}`, '--format', '{{.Names}}']);
+  return stdout.split('\n').filter(Boolean);
+}
+
+describe('nightly suite (Docker)', () => {
+  it('GO: every drill meets ROLLBACK.md objectives, no acknowledged write lost, nothing left behind', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'drillbook-nightly-'));
+    const result = await runSuite(nightlySuite, { config: parseConfig({ reports: { outDir } }), runId: 'nightly-it' });
+    const byId = Object.fromEntries(result.journals.map((j) => [j.scenario.id, j]));
+    expect(Object.keys(byId).sort()).toEqual(['backend-crash', 'database-crash', 'local-service-crash', 'local-service-freeze']);
+    for (const id of ['backend-crash', 'database-crash']) {
+      const j = byId[id]!;
+      expect(j.status, `${id}: ${JSON.stringify(j.error)}`).toBe('completed');
+      expect(j.verdict, JSON.stringify(j.objectives)).toBe('met');
+      expect(j.measurements.rpo).toMatchObject({ lostWrites: 0 });
+      expect(j.measurements.rpo!.acknowledgedWrites).toBeGreaterThan(50);
+      expect(j.measurements.rto?.source).toBe('data-probe');
+      // the data probe saw the outage the fault caused, and its end
+      expect(j.data!.outages.length).toBeGreaterThan(0);
+      expect(j.load!.series.length).toBeGreaterThan(10);
+      expect(j.faults[0]!.revertedAtMs).toBeDefined();
+    }
+    expect(result.report.decision).toBe('go');
+    expect(result.exitCode).toBe(0);
+    expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'junit.xml', 'backend-crash.journal.json']));
+    expect(await leftovers('nightly-it')).toEqual([]);
+  });
+
+  it('NO-GO for the right reason when the RTO objective is tighter than the system can do', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'drillbook-nightly-tight-'));
+    const config = parseConfig({ reports: { outDir }, objectives: { 'backend-crash': { rtoSeconds: 0.05 } } });
+    const result = await runSuite(nightlySuite, { config, only: ['backend-crash'], runId: 'nightly-tight' });
+    const [j] = result.journals;
+    expect(j!.status).toBe('completed');
+    expect(j!.verdict).toBe('not-met');
+    const rto = j!.objectives.find((o) => o.name === 'rto')!;
+    expect(rto.met).toBe(false);
+    expect(rto.reason).toMatch(/^RTO \d+\.\d{3} s ≥ 0.05 s \(from data-probe\)$/);
+    expect(j!.objectives.filter((o) => o.name !== 'rto').every((o) => o.met)).toBe(true); // only the RTO failed
+    expect(result.report.decision).toBe('no-go');
+    expect(result.report.blockingFailures.map((f) => f.id)).toEqual(['backend-crash']);
+    expect(result.exitCode).toBe(1);
+    expect(await leftovers('nightly-tight')).toEqual([]);
+  });
+});
