@@ -63,11 +63,14 @@ describe('point-in-time recovery after an accidental DELETE', () => {
     const beforeDelete = await primary.query<{ t: string }>("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t");
     const faultAtMs = systemClock.now();
     const deleted = await primary.query('DELETE FROM logs');
+    const deleteReturnedAtMs = systemClock.now();
+    const ackedAtDeleteReturn = probe.acknowledged; // same tick as the line above: no ack can slip in between
     expect(deleted.rowCount).toBe(3_500);
-    await waitFor(systemClock, condition('30 more probe writes after the DELETE', async () => ({ ok: probe.acknowledged >= ackedBeforeDelete + 30, value: { acked: probe.acknowledged, failing: probe.failing } })), { timeoutMs: MIN, intervalMs: 50 });
+    await waitFor(systemClock, condition('30 more probe writes after the DELETE', async () => ({ ok: probe.acknowledged >= ackedAtDeleteReturn + 30, value: { acked: probe.acknowledged, failing: probe.failing } })), { timeoutMs: MIN, intervalMs: 50 });
 
     // runbook: archive the current WAL, fence the primary (stop writes), recover to before the DELETE
     await archiveCurrentWal(primary);
+    const deleteDoneAndFencingAt = { deleteDone: deleteReturnedAtMs, fencing: systemClock.now() };
     await primary.stop();
     await waitFor(systemClock, condition('probe sees the fenced primary', async () => ({ ok: probe.failing, value: probe.failing })), { timeoutMs: MIN, intervalMs: 50 });
     const recovery = await restorePointInTime({
@@ -96,7 +99,10 @@ describe('point-in-time recovery after an accidental DELETE', () => {
     expect(rpo.lostWrites).toBeGreaterThanOrEqual(30);
     expect(report.writes.filter((w) => w.seq <= ackedBeforeDelete).every((w) => w.survived)).toBe(true);
     expect(Math.min(...lost.map((w) => w.seq))).toBeGreaterThan(ackedBeforeDelete);
-    expect(lostRanges(report).length).toBe(1);
+    // every write acknowledged by the old primary after the DELETE committed is gone
+    const afterDeleteOnOldPrimary = report.writes.filter((w) => w.ackAtMs > deleteDoneAndFencingAt.deleteDone && w.ackAtMs < deleteDoneAndFencingAt.fencing);
+    expect(afterDeleteOnOldPrimary.length).toBeGreaterThanOrEqual(30);
+    expect(afterDeleteOnOldPrimary.every((w) => !w.survived)).toBe(true);
     const rto = computeDataRto(report, faultAtMs);
     expect(rto).not.toBeNull();
     console.log(`[pitr drill] RPO ${rpo.valueMs} ms (${rpo.lostWrites}/${rpo.acknowledgedWrites} writes lost, seq ${JSON.stringify(lostRanges(report))}), RTO ${rto} ms, WAL files archived: ${await archivedWalCount(archiveDir)}`);
