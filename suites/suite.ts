@@ -9,6 +9,7 @@ import { newRunId, runScenario, type RunEvent } from '../scenarios/runner.ts';
 import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
+import { registerActiveRun } from '../tools/state/active-runs.ts';
 import type { ReadinessResult } from './readiness/readiness.ts';
 
 /** What `doctor` checks before a suite runs. */
@@ -86,6 +87,7 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   const outDir = join(options.config.reports.outDir, 'runs', runId);
   mkdirSync(outDir, { recursive: true });
   const journals: Journal[] = [];
+  using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
   await using prepared = await suite.prepare({ config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }) });
   const unknown = (options.only ?? []).filter((id) => !prepared.items.some((i) => i.scenario.id === id));
   if (unknown.length) {

@@ -105,8 +105,9 @@ program
   .command('gc')
   .description('remove everything drillbook runs left behind (fault ledger, labelled containers and kube objects)')
   .option('--dry-run', 'list, do not remove')
-  .action(async (cmd: { dryRun?: boolean }) => {
-    const actions = await gc(loadConfig(opts().config), { dryRun: cmd.dryRun === true });
+  .option('--all', 'also remove labelled containers that carry no run id')
+  .action(async (cmd: { dryRun?: boolean; all?: boolean }) => {
+    const actions = await gc(loadConfig(opts().config), { dryRun: cmd.dryRun === true, all: cmd.all === true });
     if (opts().json) write(JSON.stringify(actions, null, 2));
     else if (actions.length === 0) write('nothing to clean');
     else for (const a of actions) write(`${a.done ? '✓' : cmd.dryRun ? '·' : '✗'} ${a.what}${a.error ? `: ${a.error}` : ''}`);

@@ -3,6 +3,7 @@
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import type { Config } from '../config/config.ts';
 import { run, tryRun } from '../lib/exec.ts';
+import { activeRuns } from '../state/active-runs.ts';
 import { FaultLedger } from '../state/ledger.ts';
 import { performUndo } from '../state/undo.ts';
 
@@ -14,6 +15,8 @@ export interface GcAction {
 
 export interface GcOptions {
   dryRun?: boolean;
+  /** Also remove labelled containers that carry no run id (default: only leftovers of runs that are over). */
+  all?: boolean;
   signal?: AbortSignal;
   ledger?: FaultLedger;
   /** Kube contexts to sweep for run-labelled objects (default: drillbook's kind clusters + the allow-list). */
@@ -41,15 +44,21 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
     await step(`forget ledger entry ${entry.id}`, async () => ledger.remove(entry.id));
   }
 
-  // 2. Docker objects labelled as ours.
+  // 2. Docker objects labelled as ours, from runs that are over (a run in progress, in any checkout, is left alone).
   const filter = `label=${LABELS.managedBy}=${MANAGED_BY}`;
-  const ps = await tryRun('docker', ['ps', '-aq', '--filter', filter], { signal: options.signal, timeoutMs: 20_000 });
+  const live = activeRuns();
+  const ps = await tryRun('docker', ['ps', '-a', '--filter', filter, '--format', `{{.ID}}\t{{.Label "${LABELS.runId}"}}`], { signal: options.signal, timeoutMs: 20_000 });
   if (!(ps instanceof Error)) {
-    for (const id of ps.stdout.split('\n').filter(Boolean)) await step(`docker container ${id}`, () => run('docker', ['rm', '-f', '-v', id], { signal: options.signal }));
+    for (const line of ps.stdout.split('\n').filter(Boolean)) {
+      const [id, runId = ''] = line.split('\t');
+      if (runId ? live.has(runId) : !options.all) continue;
+      await step(`docker container ${id}${runId ? ` (run ${runId})` : ''}`, () => run('docker', ['rm', '-f', '-v', id!], { signal: options.signal }));
+    }
+    // Networks and volumes: docker refuses to remove one still in use, so a live run's stay put.
     const nets = await tryRun('docker', ['network', 'ls', '-q', '--filter', filter], { signal: options.signal });
     if (!(nets instanceof Error)) for (const id of nets.stdout.split('\n').filter(Boolean)) await step(`docker network ${id}`, () => run('docker', ['network', 'rm', id], { signal: options.signal }));
     const vols = await tryRun('docker', ['volume', 'ls', '-q', '--filter', filter], { signal: options.signal });
-    if (!(vols instanceof Error)) for (const id of vols.stdout.split('\n').filter(Boolean)) await step(`docker volume ${id}`, () => run('docker', ['volume', 'rm', '-f', id], { signal: options.signal }));
+    if (!(vols instanceof Error)) for (const id of vols.stdout.split('\n').filter(Boolean)) await step(`docker volume ${id}`, () => run('docker', ['volume', 'rm', id], { signal: options.signal }));
   }
 
   // 3. Kubernetes objects a run created (they carry the run-id label; the deployed stack itself does not).
