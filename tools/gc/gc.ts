@@ -54,11 +54,17 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
       if (runId ? live.has(runId) : !options.all) continue;
       await step(`docker container ${id}${runId ? ` (run ${runId})` : ''}`, () => run('docker', ['rm', '-f', '-v', id!], { signal: options.signal }));
     }
-    // Networks and volumes: docker refuses to remove one still in use, so a live run's stay put.
+    // Networks and volumes still in use belong to something alive: only unused ones are leftovers.
     const nets = await tryRun('docker', ['network', 'ls', '-q', '--filter', filter], { signal: options.signal });
-    if (!(nets instanceof Error)) for (const id of nets.stdout.split('\n').filter(Boolean)) await step(`docker network ${id}`, () => run('docker', ['network', 'rm', id], { signal: options.signal }));
-    const vols = await tryRun('docker', ['volume', 'ls', '-q', '--filter', filter], { signal: options.signal });
-    if (!(vols instanceof Error)) for (const id of vols.stdout.split('\n').filter(Boolean)) await step(`docker volume ${id}`, () => run('docker', ['volume', 'rm', id], { signal: options.signal }));
+    for (const id of nets instanceof Error ? [] : nets.stdout.split('\n').filter(Boolean)) {
+      const users = await tryRun('docker', ['network', 'inspect', '--format', '{{len .Containers}}', id], { signal: options.signal });
+      if (users instanceof Error || users.stdout.trim() !== '0') continue;
+      await step(`docker network ${id}`, () => run('docker', ['network', 'rm', id], { signal: options.signal }));
+    }
+    const vols = await tryRun('docker', ['volume', 'ls', '-q', '--filter', filter, '--filter', 'dangling=true'], { signal: options.signal });
+    for (const id of vols instanceof Error ? [] : vols.stdout.split('\n').filter(Boolean)) {
+      await step(`docker volume ${id}`, () => run('docker', ['volume', 'rm', id], { signal: options.signal }));
+    }
   }
 
   // 3. Kubernetes objects a run created (they carry the run-id label; the deployed stack itself does not).
