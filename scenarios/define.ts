@@ -87,6 +87,10 @@ export interface ScenarioDefinition<Env = Record<string, unknown>> {
   readonly verify?: readonly Probe<Env>[];
   /** How long verification may poll until the probes are back in tolerance (default 60 s). */
   readonly verifyTimeoutMs?: number;
+  /** Seconds of steady load and writes recorded before the fault, as a baseline in the evidence (default 0). */
+  readonly baselineSeconds?: number;
+  /** Seconds to keep observing after verification, so the series shows the recovery holding (default 0). */
+  readonly observeSeconds?: number;
   /** Background load during the run (needs a LoadGenerator port). */
   readonly load?: (env: Env) => LoadProfile;
   /** Run the data probe during the run (needs a DataProbe port); required for an RPO objective. */
@@ -155,6 +159,10 @@ export function validateScenario<Env>(def: ScenarioDefinition<Env>): string[] {
     });
   }
   if (def.verifyTimeoutMs !== undefined && !(def.verifyTimeoutMs > 0)) p.push('verifyTimeoutMs: must be positive');
+  for (const key of ['baselineSeconds', 'observeSeconds'] as const) {
+    const v = def[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3600)) p.push(`${key}: ${String(v)} must be between 0 and 3600 seconds`);
+  }
   return p;
 }
 

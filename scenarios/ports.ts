@@ -154,7 +154,7 @@ export interface ClusterTarget {
   readonly name: string;
   /** kubeconfig context */
   readonly context: string;
-  readonly provider: 'kind' | 'existing' | 'local';
+  readonly provider: 'kind' | 'existing' | 'local' | 'docker';
   /** True only when the context is on the allow-list (or is a kind cluster the harness created). */
   readonly destructiveAllowed: boolean;
 }

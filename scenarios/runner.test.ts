@@ -252,6 +252,22 @@ describe('runScenario', () => {
     expect(j.measurements.rto!.valueMs).toBeLessThan(9_000);
   });
 
+  it('records a baseline before the fault and an observation window after recovery', async () => {
+    const { env, ports } = setup();
+    const j = await runScenario(scenario({ baselineSeconds: 30, observeSeconds: 45 }), { ports, env });
+    const before = j.phases.find((p) => p.name === 'steady-state-before')!;
+    const baseline = before.steps.at(-1)!;
+    expect(baseline.name).toBe('baseline: 30 s of steady state before the fault');
+    expect(baseline.endMs - baseline.startMs).toBe(30_000);
+    const verify = j.phases.find((p) => p.name === 'verify')!;
+    const observe = verify.steps.at(-1)!;
+    expect(observe.name).toBe('observe: 45 s after recovery');
+    expect(observe.endMs - observe.startMs).toBe(45_000);
+    // RTO stops at verification, not at the end of the observation window
+    expect(j.measurements.rto).toEqual({ valueMs: 120_000, source: 'verify' });
+    expect(j.verdict).toBe('met');
+  });
+
   it('marks the run deviated when verification never passes', async () => {
     const { env, ports } = setup();
     const s = scenario({

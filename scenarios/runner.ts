@@ -275,7 +275,14 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
 
     // ---- steady state before ------------------------------------------------------------------------------------
     if (!harnessError && !interrupted) {
-      const before = await phase('steady-state-before', (steps) => measureProbes(scenario.steadyState, runSignal, steps));
+      const before = await phase('steady-state-before', async (steps) => {
+        const status = await measureProbes(scenario.steadyState, runSignal, steps);
+        const baseline = scenario.baselineSeconds ?? 0;
+        if (status !== 'passed' || baseline === 0) return status;
+        const { record } = await step(`baseline: ${baseline} s of steady state before the fault`, baseline * 1000 + 5_000, runSignal, (ctx) => clock.sleep(baseline * 1000, ctx.signal));
+        steps.push(record);
+        return record.status;
+      });
       if (before.status === 'interrupted') interrupted = true;
       else if (before.status !== 'passed') deviated = true; // nothing will be injected: the system was not healthy
     }
@@ -363,8 +370,13 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
             const status = await measureProbes(probes, cleanupSignal, attemptSteps, attempt > 1 ? `[attempt ${attempt}] ` : '');
             if (status === 'passed' || status === 'interrupted' || clock.now() >= deadline) {
               steps.push(...attemptSteps);
-              if (status === 'passed') verifiedAtMs = rel();
-              return status;
+              if (status !== 'passed') return status;
+              verifiedAtMs = rel();
+              const observe = scenario.observeSeconds ?? 0;
+              if (observe === 0) return status;
+              const { record } = await step(`observe: ${observe} s after recovery`, observe * 1000 + 5_000, cleanupSignal, (ctx) => clock.sleep(observe * 1000, ctx.signal));
+              steps.push(record);
+              return record.status === 'interrupted' ? 'passed' : record.status; // cut short by Ctrl-C: still verified
             }
             await clock.sleep(Math.min(1_000, Math.max(0, deadline - clock.now())), cleanupSignal);
           }

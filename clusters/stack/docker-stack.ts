@@ -9,6 +9,10 @@ import { ensureImage, type ImageName } from '../../tools/images/images.ts';
 import { run } from '../../tools/lib/exec.ts';
 
 /** A GenericContainer whose published ports bind to 127.0.0.1 only (house rule), not 0.0.0.0. */
+// Ryuk, testcontainers' reaper, is an image that can never be pulled here; drillbook cleans up by its own labels
+// (stop() below, and `drillbook gc`). Set before the first container starts, for every consumer (CLI and tests).
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
 export class LoopbackContainer extends GenericContainer {
   protected override async beforeContainerCreated(): Promise<void> {
     for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>) {
@@ -40,6 +44,8 @@ export interface StartedGravlDockerStack extends AsyncDisposable {
   readonly lokiUrl: string | undefined;
   /** The backend container (e.g. to stop/restart it in a fault test). */
   readonly backend: StartedTestContainer;
+  /** The PostgreSQL container (e.g. to crash it in a fault drill). */
+  readonly postgres: StartedTestContainer;
   readonly network: StartedNetwork;
   stop(): Promise<void>;
 }
@@ -52,6 +58,7 @@ export class GravlDockerStack {
   private scenario = 'gravl-docker-stack';
   private runId = `stack-${randomBytes(4).toString('hex')}`;
   private log: (line: string) => void = () => {};
+  private backendHostPort: number | undefined;
 
   withBackendVersion(version: BackendVersion): this {
     this.version = version;
@@ -76,6 +83,15 @@ export class GravlDockerStack {
     this.scenario = scenario;
     return this;
   }
+  /**
+   * Publish the backend on this fixed 127.0.0.1 port. Needed when a fault restarts the container: Docker gives an
+   * ephemeral port a new number on restart, which would pull the address from under k6 and the data probe.
+   */
+  withBackendHostPort(port: number): this {
+    this.backendHostPort = port;
+    return this;
+  }
+
   withLog(log: (line: string) => void): this {
     this.log = log;
     return this;
@@ -130,7 +146,7 @@ export class GravlDockerStack {
       const backend = await container(backendImage, 'gravl-backend')
         .withEnvironment({ ...dbEnv, ...this.backendEnv })
         .withCopyContentToContainer(secret)
-        .withExposedPorts(3000, 3001)
+        .withExposedPorts(this.backendHostPort ? { container: 3000, host: this.backendHostPort } : 3000, 3001)
         .withWaitStrategy(Wait.forHttp('/api/ready', 3000).forStatusCode(200))
         .withStartupTimeout(60_000)
         .start();
@@ -199,6 +215,7 @@ export class GravlDockerStack {
         alertmanagerUrl,
         lokiUrl,
         backend,
+        postgres: pg,
         network: net,
         stop: stopOnce,
         [Symbol.asyncDispose]: stopOnce,

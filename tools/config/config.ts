@@ -122,8 +122,9 @@ export function loadConfig(file?: string): Config {
  * The guard for destructive scenarios: kind clusters drillbook created are allowed; any other context only when
  * it is on the explicit allow-list.
  */
-export function destructiveAllowed(config: Config, target: { provider: 'kind' | 'existing' | 'local'; context: string; createdByDrillbook?: boolean }): boolean {
-  if (target.provider === 'local') return true; // processes the harness itself started on loopback
+export function destructiveAllowed(config: Config, target: { provider: 'kind' | 'existing' | 'local' | 'docker'; context: string; createdByDrillbook?: boolean }): boolean {
+  // processes and containers the run itself started (the fault injectors also refuse anything unlabelled)
+  if (target.provider === 'local' || target.provider === 'docker') return true;
   if (target.provider === 'kind' && target.createdByDrillbook === true && target.context === `kind-${config.cluster.name}`) return true;
   return config.allowDestructive.contexts.includes(target.context);
 }
