@@ -1,7 +1,8 @@
 // Real k6 (built by ensureK6, cached) against a real loopback HTTP server in its own process, with switches for
 // latency and errors. Proves: healthy passes, slow fails p95 as a verdict, errors mid-run show up in the
 // per-second series where they happened, a broken script is a harness error, stop() ends a run early.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,25 @@ describe('k6 driver against a real loopback server', () => {
     expect(running.running).toBe(false);
     // dispose after stop is harmless
     await running[Symbol.asyncDispose]();
+  });
+
+  it('a target that refuses every connection is a verdict (errors 100 %), and k6 does not log each failure', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const port = (server.address() as AddressInfo).port;
+        server.close(() => resolve(port));
+      });
+    });
+    const refused = new K6LoadGenerator().withK6((await ensureK6()).path).withOutputDir(outDir).withEnv({ RATE: '200' });
+    await using running = await refused.start(profile({ name: 'background', target: `http://127.0.0.1:${closedPort}`, durationSeconds: 3 }), { labels });
+    const result = await running.finished();
+    expect(result.passed).toBe(false);
+    expect(result.errorRate).toBe(1);
+    expect(result.requests).toBeGreaterThan(300);
+    expect(findOutages(result.series, thresholds).reduce((n, o) => n + o.errors, 0)).toBe(result.requests);
+    // one warning line per failed request would be ~150 B x requests; errors-only logging keeps it small
+    expect((await stat(result.k6.artifacts.logPath)).size).toBeLessThan(20_000);
   });
 
   it('a broken script is a harness error (ToolFailedError), not a failed verdict', async () => {
