@@ -1,8 +1,9 @@
 import { nightlySuite } from './nightly.suite.ts';
+import { rollbackDrillSuite } from './rollback-drill.suite.ts';
 import { selftestSuite } from './selftest.suite.ts';
 import type { SuiteDefinition } from './suite.ts';
 
-export const suites: readonly SuiteDefinition[] = [selftestSuite, nightlySuite];
+export const suites: readonly SuiteDefinition[] = [selftestSuite, nightlySuite, rollbackDrillSuite];
 
 export function findSuite(name: string): SuiteDefinition | undefined {
   return suites.find((s) => s.name === name);

@@ -1,7 +1,7 @@
 // A suite composes scenarios with the environment they run in (the composition root: the one place that picks
 // drivers for the ports) and writes one journal per scenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defineScenario, type Objectives, type Scenario } from '../scenarios/define.ts';
 import { redact, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
@@ -84,7 +84,7 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   const runId = options.runId ?? newRunId(Date.now());
   const signal = options.signal ?? new AbortController().signal;
   const emit = (e: SuiteEvent) => options.onEvent?.(e);
-  const outDir = join(options.config.reports.outDir, 'runs', runId);
+  const outDir = resolve(options.config.reports.outDir, 'runs', runId); // absolute: drivers mount it into containers
   mkdirSync(outDir, { recursive: true });
   const journals: Journal[] = [];
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone

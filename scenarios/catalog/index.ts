@@ -2,6 +2,7 @@
 import type { Scenario } from '../define.ts';
 import { backendCrash, databaseCrash } from './gravl-crash.scenario.ts';
 import { localServiceCrash, localServiceFreeze } from './local-service-crash.scenario.ts';
+import { pitrAccidentalDelete } from './pitr-accidental-delete.scenario.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own environment type
-export const catalog: readonly Scenario<any>[] = [localServiceCrash, localServiceFreeze, backendCrash, databaseCrash];
+export const catalog: readonly Scenario<any>[] = [localServiceCrash, localServiceFreeze, backendCrash, databaseCrash, pitrAccidentalDelete];

@@ -31,7 +31,9 @@ export const pitrAccidentalDelete = defineScenario<PitrDrillEnv>({
   runbookRef: 'DISASTER_RECOVERY_COMPLETION.md § Restore procedures (PITR); ROLLBACK.md objectives',
   tags: ['rollback', 'dr', 'database'],
   destructive: true,
-  objectives: { rtoSeconds: 900, rpoSeconds: 300, detectionSeconds: 2 },
+  // RTO is judged at verification (the table intact again): during an accidental DELETE writes keep succeeding
+  // while the data is gone, so the data probe's "writes work again" would understate the outage.
+  objectives: { rtoSeconds: 900, rpoSeconds: 300, detectionSeconds: 2, rtoSource: 'verify' },
   steadyState: [tableIntact],
   baselineSeconds: 3,
   inject: (env) => [env.accident()],

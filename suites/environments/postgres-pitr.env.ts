@@ -70,7 +70,7 @@ export async function startPitrEnvironment(options: { runId: string; outDir: str
         });
         recovered = unwrap(result).instance;
         instances.push(recovered);
-        const slow = result.steps.map((s) => `${s.name} ${s.endMs - s.startMs} ms`).join('; ');
+        const slow = result.steps.map((s) => `${s.name} ${Math.round(s.endMs - s.startMs)} ms`).join('; ');
         return `recovered ${recovered.name} to ${accident.beforeServerTime} (${slow})`;
       },
       async repointApplication() {
