@@ -62,7 +62,8 @@ export async function ensureLokiBinaries(opts: PrepOptions = {}): Promise<string
   const key = await digest([join(mod, 'go.mod'), join(mod, 'go.sum'), join(mod, 'cmd', 'promtail', 'main.go')]);
   const dir = cacheDir('images', 'loki-bin', `${VERSIONS.loki}-${key}`);
   if (existsSync(join(dir, 'loki')) && existsSync(join(dir, 'promtail'))) return dir;
-  const work = `${dir}.partial`;
+  // Per-process work dir: two processes building at once waste CPU but cannot corrupt each other's output.
+  const work = `${dir}.partial-${process.pid}`;
   await mkdir(work, { recursive: true });
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' };
   const ldflags = `-s -w -X github.com/grafana/loki/v3/pkg/util/build.Version=${VERSIONS.loki} -X github.com/grafana/loki/v3/pkg/util/build.Branch=release -X github.com/grafana/loki/v3/pkg/util/build.Revision=drillbook`;
@@ -80,8 +81,12 @@ export async function ensureLokiBinaries(opts: PrepOptions = {}): Promise<string
     });
     await rename(join(work, `${bin}.partial`), join(work, bin));
   }
-  await rm(dir, { recursive: true, force: true });
-  await rename(work, dir);
+  if (existsSync(join(dir, 'loki')) && existsSync(join(dir, 'promtail'))) {
+    await rm(work, { recursive: true, force: true }); // another process finished first
+  } else {
+    await rm(dir, { recursive: true, force: true });
+    await rename(work, dir);
+  }
   if (!existsSync(join(dir, 'loki'))) throw new DrillbookError(`loki binaries missing in ${dir} after the build`);
   return dir;
 }
