@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DrillbookError } from '../../scenarios/errors.ts';
 import { cacheDir } from '../lib/cache.ts';
 import { run } from '../lib/exec.ts';
-import { APP_DIR, RECIPES_DIR, VERSIONS } from './recipes.ts';
+import { APP_DIR, RECIPES_DIR, REPO_ROOT, VERSIONS } from './recipes.ts';
 
 interface PrepOptions {
   signal?: AbortSignal;
@@ -19,10 +19,11 @@ export function lokiModuleDir(): string {
   return join(RECIPES_DIR, 'loki-module');
 }
 
+/** Hash of the files' contents and repo-relative names (never absolute paths: worktrees must share the cache). */
 async function digest(files: readonly string[]): Promise<string> {
   const h = createHash('sha256');
   for (const file of files) {
-    h.update(`${file}\n`);
+    h.update(`${relative(REPO_ROOT, file)}\n`);
     h.update(await readFile(file));
   }
   return h.digest('hex').slice(0, 16);
