@@ -181,7 +181,8 @@ export class GravlDockerStack {
         const loki = await container(images.loki!, 'loki')
           .withExposedPorts(3100)
           .withWaitStrategy(Wait.forHttp('/ready', 3100).forStatusCode(200))
-          .withStartupTimeout(120_000)
+          // ~20 s idle (ingester min_ready_duration 15 s); once seen >120 s with load average 10 on 2 cores.
+          .withStartupTimeout(240_000)
           .start();
         started.push(loki);
         lokiUrl = url(loki, 3100);

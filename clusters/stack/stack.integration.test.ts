@@ -70,8 +70,16 @@ describe('reference Gravl stack on Docker', () => {
     const rules = await getJson(`${stack.prometheusUrl}/api/v1/rules?type=alert`);
     const names = rules.body.data.groups.flatMap((g: { rules: Array<{ name: string }> }) => g.rules.map((r) => r.name));
     expect(names).toEqual(expect.arrayContaining(['GravlHighErrorRate', 'GravlPodCrashLooping', 'GravlNoRecentBackup']));
-    const ams = await getJson(`${stack.prometheusUrl}/api/v1/alertmanagers`);
-    expect(ams.body.data.activeAlertManagers.length).toBe(1);
+    const active = await waitFor(
+      systemClock,
+      condition('prometheus discovered the alertmanager', async () => {
+        const ams = await getJson(`${stack.prometheusUrl}/api/v1/alertmanagers`);
+        const list: Array<{ url: string }> = ams.body?.data?.activeAlertmanagers ?? [];
+        return { ok: list.length > 0, value: list };
+      }),
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(active[0]?.url).toMatch(/alertmanager:9093/);
   });
 
   it('has a line the backend wrote in Loki, shipped by promtail', async () => {

@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DrillbookError } from '../../scenarios/errors.ts';
 import { cacheDir } from '../lib/cache.ts';
 import { run } from '../lib/exec.ts';
-import { APP_DIR, RECIPES_DIR, VERSIONS } from './recipes.ts';
+import { APP_DIR, RECIPES_DIR, REPO_ROOT, VERSIONS } from './recipes.ts';
 
 interface PrepOptions {
   signal?: AbortSignal;
@@ -19,10 +19,11 @@ export function lokiModuleDir(): string {
   return join(RECIPES_DIR, 'loki-module');
 }
 
+/** Hash of the files' contents and repo-relative names (never absolute paths: worktrees must share the cache). */
 async function digest(files: readonly string[]): Promise<string> {
   const h = createHash('sha256');
   for (const file of files) {
-    h.update(`${file}\n`);
+    h.update(`${relative(REPO_ROOT, file)}\n`);
     h.update(await readFile(file));
   }
   return h.digest('hex').slice(0, 16);
@@ -62,7 +63,8 @@ export async function ensureLokiBinaries(opts: PrepOptions = {}): Promise<string
   const key = await digest([join(mod, 'go.mod'), join(mod, 'go.sum'), join(mod, 'cmd', 'promtail', 'main.go')]);
   const dir = cacheDir('images', 'loki-bin', `${VERSIONS.loki}-${key}`);
   if (existsSync(join(dir, 'loki')) && existsSync(join(dir, 'promtail'))) return dir;
-  const work = `${dir}.partial`;
+  // Per-process work dir: two processes building at once waste CPU but cannot corrupt each other's output.
+  const work = `${dir}.partial-${process.pid}`;
   await mkdir(work, { recursive: true });
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' };
   const ldflags = `-s -w -X github.com/grafana/loki/v3/pkg/util/build.Version=${VERSIONS.loki} -X github.com/grafana/loki/v3/pkg/util/build.Branch=release -X github.com/grafana/loki/v3/pkg/util/build.Revision=drillbook`;
@@ -80,8 +82,12 @@ export async function ensureLokiBinaries(opts: PrepOptions = {}): Promise<string
     });
     await rename(join(work, `${bin}.partial`), join(work, bin));
   }
-  await rm(dir, { recursive: true, force: true });
-  await rename(work, dir);
+  if (existsSync(join(dir, 'loki')) && existsSync(join(dir, 'promtail'))) {
+    await rm(work, { recursive: true, force: true }); // another process finished first
+  } else {
+    await rm(dir, { recursive: true, force: true });
+    await rename(work, dir);
+  }
   if (!existsSync(join(dir, 'loki'))) throw new DrillbookError(`loki binaries missing in ${dir} after the build`);
   return dir;
 }

@@ -16,6 +16,10 @@ receivers:
         send_resolved: true
 CONF
   /usr/bin/amtool check-config /tmp/alertmanager.yml >/dev/null
+  for arg do
+    shift
+    case "$arg" in --config.file=*) ;; *) set -- "$@" "$arg" ;; esac
+  done
   set -- "$@" --config.file=/tmp/alertmanager.yml
 fi
 exec /usr/bin/prometheus-alertmanager "$@"

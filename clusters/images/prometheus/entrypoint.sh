@@ -23,6 +23,11 @@ scrape_configs:
     static_configs:
       - targets: [$(quote "$GRAVL_SCRAPE_TARGETS")]
 CONF
+  # kingpin refuses a repeated flag: drop the default --config.file and pass ours.
+  for arg do
+    shift
+    case "$arg" in --config.file=*) ;; *) set -- "$@" "$arg" ;; esac
+  done
   set -- "$@" --config.file=/tmp/prometheus.yml
 fi
 exec /usr/bin/prometheus "$@"
