@@ -1,9 +1,10 @@
 import { nightlySuite } from './nightly.suite.ts';
 import { rollbackDrillSuite } from './rollback-drill.suite.ts';
 import { selftestSuite } from './selftest.suite.ts';
+import { signoffSuite } from './signoff.suite.ts';
 import type { SuiteDefinition } from './suite.ts';
 
-export const suites: readonly SuiteDefinition[] = [selftestSuite, nightlySuite, rollbackDrillSuite];
+export const suites: readonly SuiteDefinition[] = [selftestSuite, nightlySuite, rollbackDrillSuite, signoffSuite];
 
 export function findSuite(name: string): SuiteDefinition | undefined {
   return suites.find((s) => s.name === name);

@@ -59,6 +59,7 @@ export class GravlDockerStack {
   private runId = `stack-${randomBytes(4).toString('hex')}`;
   private log: (line: string) => void = () => {};
   private backendHostPort: number | undefined;
+  private databaseHostPort: number | undefined;
 
   withBackendVersion(version: BackendVersion): this {
     this.version = version;
@@ -92,6 +93,12 @@ export class GravlDockerStack {
     return this;
   }
 
+  /** Publish PostgreSQL on this fixed 127.0.0.1 port (same reason: `db.port` must survive a restart). */
+  withDatabaseHostPort(port: number): this {
+    this.databaseHostPort = port;
+    return this;
+  }
+
   withLog(log: (line: string) => void): this {
     this.log = log;
     return this;
@@ -122,7 +129,7 @@ export class GravlDockerStack {
 
       const pg = await container(images.postgres!, 'postgres')
         .withEnvironment({ POSTGRES_USER: db.user, POSTGRES_PASSWORD: db.password, POSTGRES_DB: db.database })
-        .withExposedPorts(5432)
+        .withExposedPorts(this.databaseHostPort ? { container: 5432, host: this.databaseHostPort } : 5432)
         .withWaitStrategy(Wait.forHealthCheck())
         .withStartupTimeout(120_000)
         .start();

@@ -17,18 +17,30 @@ import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 export interface GravlDockerEnvironment extends AsyncDisposable {
   readonly env: GravlEnv;
   readonly ports: Ports;
+  /** The k6 generator behind ports.load, for load tests that run to their natural end (sign-off). */
+  readonly k6: K6LoadGenerator;
   readonly stack: StartedGravlDockerStack;
   readonly secrets: readonly string[];
 }
 
-export async function startGravlDocker(options: { runId: string; suite: string; outDir: string; signal: AbortSignal; log: (line: string) => void }): Promise<GravlDockerEnvironment> {
+export async function startGravlDocker(options: {
+  runId: string;
+  suite: string;
+  outDir: string;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** Prometheus, AlertManager, Loki and promtail too (sign-off reads them). Default false: faster. */
+  observability?: boolean;
+}): Promise<GravlDockerEnvironment> {
   const k6 = await ensureK6({ signal: options.signal, log: options.log });
   const stack = await new GravlDockerStack()
     .withBackendVersion('v2')
-    .withObservability(false)
+    .withObservability(options.observability ?? false)
     .withFrontend(false)
     .withLabels(options.runId, options.suite)
+    // fixed ports: a container restarted by a fault drill keeps its address (Docker renumbers ephemeral ones)
     .withBackendHostPort(await freePort())
+    .withDatabaseHostPort(await freePort())
     .withLog(options.log)
     .start({ signal: options.signal });
   const containers: Record<GravlComponent, string> = {
@@ -45,13 +57,14 @@ export async function startGravlDocker(options: { runId: string; suite: string; 
       return `docker start ${containers[component]} (${r.durationMs} ms)`;
     },
   };
+  // k6's summary, log and series stay with the run's evidence
+  const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
   const ports: Ports = {
     clock: systemClock,
     faults: new ContainerFaultInjector(containers),
-    // k6's summary, log and series stay with the run's evidence
-    load: new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6')),
+    load: k6Generator,
     data: new SteadyWriteProbe(new HttpProbeTransport(stack.backendUrl), { intervalMs: 50 }),
     cluster: { name: 'docker', context: 'docker', provider: 'docker', destructiveAllowed: true },
   };
-  return { env, ports, stack, secrets: [stack.db.password], [Symbol.asyncDispose]: () => stack.stop() };
+  return { env, ports, k6: k6Generator, stack, secrets: [stack.db.password], [Symbol.asyncDispose]: () => stack.stop() };
 }

@@ -1,0 +1,85 @@
+// signoff: the pre-launch evidence. Every drill, then the sign-off load test (PRODUCTION_SIGN_OFF.md §5: 10 VUs,
+// 5 min, p95 < 200 ms, p99 < 500 ms, errors < 0.1 %, > 100 req/s), then the readiness checks of the sign-off
+// matrix over the cluster and the facts the harness measured, giving the go/no-go decision.
+import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
+import { pitrAccidentalDelete } from '../scenarios/catalog/pitr-accidental-delete.scenario.ts';
+import { LABELS, MANAGED_BY } from '../scenarios/ports.ts';
+import { signoffProfile } from './load/profiles.ts';
+import { startGravlDocker } from './environments/gravl-docker.env.ts';
+import { startPitrEnvironment } from './environments/postgres-pitr.env.ts';
+import { collectSnapshot } from './readiness/collect.ts';
+import { alertingFact, lokiFact, migrationsFact, offClusterSnapshot, prometheusTargets } from './readiness/facts.ts';
+import { evaluateReadiness } from './readiness/readiness.ts';
+import type { HarnessFacts } from './readiness/snapshot.ts';
+import type { SuiteDefinition } from './suite.ts';
+
+async function settle<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch {
+    return undefined; // not measured: the check says PENDING with what to do
+  }
+}
+
+export const signoffSuite: SuiteDefinition = {
+  name: 'signoff',
+  description: 'Every drill, the sign-off load test and the readiness checks of the sign-off matrix: the go/no-go decision',
+  budgetSeconds: 3600,
+  requires: ['node', 'docker', 'k6', 'images'],
+  async prepare(ctx) {
+    const pitr = await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log });
+    let gravl;
+    try {
+      gravl = await startGravlDocker({ runId: ctx.runId, suite: 'signoff', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log, observability: true });
+    } catch (error) {
+      await pitr[Symbol.asyncDispose]();
+      throw error;
+    }
+    const { stack } = gravl;
+    const secrets = [...gravl.secrets, ...pitr.secrets];
+    return {
+      items: [
+        { scenario: backendCrash, env: gravl.env, ports: gravl.ports },
+        { scenario: databaseCrash, env: gravl.env, ports: gravl.ports },
+        { scenario: pitrAccidentalDelete, env: pitr.env, ports: pitr.ports },
+      ],
+      secrets,
+      async readiness(signal) {
+        const { config } = ctx;
+        const configured = config.load.profiles.signoff;
+        const profile = signoffProfile(stack.backendUrl, {
+          ...(configured ? { vus: configured.vus, durationSeconds: configured.durationSeconds } : {}),
+          thresholds: { p95Ms: config.load.thresholds.p95Ms, p99Ms: config.load.thresholds.p99Ms, errorRate: config.load.thresholds.errorRate, ...(config.load.thresholds.minRps ? { minRps: config.load.thresholds.minRps } : {}) },
+        });
+        ctx.log(`sign-off load: ${profile.vus} VUs for ${profile.durationSeconds} s against ${profile.target}`);
+        const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: ctx.runId, [LABELS.scenario]: 'signoff-load' };
+        const load = await gravl.k6.start(profile, { labels, signal });
+        const facts: HarnessFacts = {
+          load: await load.finished({ signal }),
+          ...(stack.prometheusUrl ? { prometheusTargets: await settle(prometheusTargets(stack.prometheusUrl, signal)) } : {}),
+          ...(stack.alertmanagerUrl ? { alerting: await settle(alertingFact(stack.alertmanagerUrl, signal)) } : {}),
+          ...(stack.lokiUrl ? { loki: await settle(lokiFact(stack.lokiUrl, '{job="docker", service="gravl-backend"} |= "workout log committed"', signal)) } : {}),
+          migrations: await settle(migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database })),
+        };
+        // The cluster side of the matrix: the configured cluster when one answers, else an off-cluster snapshot
+        // (every cluster check then says what is missing).
+        const context = config.cluster.provider === 'existing' ? config.cluster.context : `kind-${config.cluster.name}`;
+        let snapshot;
+        try {
+          const collected = await collectSnapshot({ appNamespace: config.stack.namespace, ...(context ? { context } : {}), facts, signal });
+          secrets.push(...collected.secrets);
+          snapshot = collected.snapshot;
+          ctx.log(`readiness: cluster snapshot from context ${context}`);
+        } catch (error) {
+          ctx.log(`readiness: no cluster answered on context ${context} (${(error as Error).message.split('\n')[0]}); judging off-cluster`);
+          snapshot = offClusterSnapshot(config.stack.namespace, facts);
+        }
+        return evaluateReadiness(snapshot);
+      },
+      async [Symbol.asyncDispose]() {
+        await gravl[Symbol.asyncDispose]();
+        await pitr[Symbol.asyncDispose]();
+      },
+    };
+  },
+};
