@@ -4,12 +4,15 @@
 //   node tools/bench/images.bench.ts --all           every image (the base's cold time is `docker import` of
 //                                                    the cached debootstrap tarball; Loki's Go build stays cached)
 //   node tools/bench/images.bench.ts --warm-only     only warm times and sizes (seconds, for CI)
+//   node tools/bench/images.bench.ts loki promtail   just these
 // Prints a table, then one JSON line (prefix "BENCH ") for the lead's `npm run bench`.
 import { parseArgs } from 'node:util';
-import { ensureImage, IMAGE_NAMES, imageSize, type ImageName } from '../images/images.ts';
+import { ensureImage, IMAGE_NAMES, imageSize, isImageName, type ImageName } from '../images/images.ts';
 
-const { values } = parseArgs({ options: { all: { type: 'boolean', default: false }, 'warm-only': { type: 'boolean', default: false } } });
-const names: ImageName[] = values.all ? [...IMAGE_NAMES] : ['postgres', 'gravl-backend-v2', 'gravl-frontend'];
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { all: { type: 'boolean', default: false }, 'warm-only': { type: 'boolean', default: false } } });
+const unknown = positionals.filter((n) => !isImageName(n));
+if (unknown.length > 0) throw new Error(`unknown image(s) ${unknown.join(', ')}; known: ${IMAGE_NAMES.join(', ')}`);
+const names: ImageName[] = positionals.length > 0 ? (positionals as ImageName[]) : values.all ? [...IMAGE_NAMES] : ['postgres', 'gravl-backend-v2', 'gravl-frontend'];
 
 interface Row {
   image: ImageName;

@@ -12,6 +12,7 @@ import { DrillbookError, InvalidInputError, throwIfAborted } from '../../scenari
 import { cacheDir } from '../lib/cache.ts';
 import { run, tryRun } from '../lib/exec.ts';
 import { IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
+import { withBuildLock } from './build-lock.ts';
 import { ensureBackendNodeModules, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
 
 export { IMAGE_NAMES, isImageName, type ImageName } from './recipes.ts';
@@ -81,15 +82,22 @@ async function ensureUncached(recipe: Recipe, opts: EnsureImageOptions): Promise
     log(`${recipe.name}: ${tag} present, nothing to build`);
     return tag;
   }
-  const started = performance.now();
-  log(`${recipe.name}: building ${tag}`);
-  const previousId = opts.force ? await imageId(tag, opts) : undefined;
-  if (recipe.kind === 'rootfs') await buildBase(recipe, tag, hash, opts);
-  else await buildFromDockerfile(recipe, tag, hash, parentTag, opts);
-  // A forced rebuild leaves the old image untagged: remove it (ours, by id; ignored if a container uses it).
-  if (previousId && previousId !== (await imageId(tag, opts))) await tryRun('docker', ['image', 'rm', previousId]);
-  log(`${recipe.name}: built ${tag} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return tag;
+  // Other worktrees/test processes share Docker and the cache: one builds, the others wait and reuse.
+  return withBuildLock(tag.replace(/[/:]/g, '_'), async () => {
+    if (!opts.force && (await imageExists(tag, opts))) {
+      log(`${recipe.name}: ${tag} was built by another process meanwhile`);
+      return tag;
+    }
+    const started = performance.now();
+    log(`${recipe.name}: building ${tag}`);
+    const previousId = opts.force ? await imageId(tag, opts) : undefined;
+    if (recipe.kind === 'rootfs') await buildBase(recipe, tag, hash, opts);
+    else await buildFromDockerfile(recipe, tag, hash, parentTag, opts);
+    // A forced rebuild leaves the old image untagged: remove it (ours, by id; ignored if a container uses it).
+    if (previousId && previousId !== (await imageId(tag, opts))) await tryRun('docker', ['image', 'rm', previousId]);
+    log(`${recipe.name}: built ${tag} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return tag;
+  }, { signal: opts.signal, log });
 }
 
 function tagFor(recipe: Recipe, hash: string): string {

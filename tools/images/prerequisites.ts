@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { DrillbookError } from '../../scenarios/errors.ts';
 import { cacheDir } from '../lib/cache.ts';
 import { run } from '../lib/exec.ts';
+import { withBuildLock } from './build-lock.ts';
 import { APP_DIR, RECIPES_DIR, REPO_ROOT, VERSIONS } from './recipes.ts';
 
 interface PrepOptions {
@@ -36,6 +37,11 @@ export async function ensureBackendNodeModules(opts: PrepOptions = {}): Promise<
   const dir = cacheDir('images', 'backend-npm', key);
   const modules = join(dir, 'node_modules');
   if (existsSync(modules)) return modules;
+  return withBuildLock(`backend-npm-${key}`, () => installBackendModules(backend, dir, modules, opts), { signal: opts.signal, log: opts.log });
+}
+
+async function installBackendModules(backend: string, dir: string, modules: string, opts: PrepOptions): Promise<string> {
+  if (existsSync(modules)) return modules;
   opts.log?.(`gravl-backend: npm ci --omit=dev (cache ${dir})`);
   const work = `${dir}.partial-${process.pid}`;
   await rm(work, { recursive: true, force: true });
@@ -63,6 +69,11 @@ export async function ensureLokiBinaries(opts: PrepOptions = {}): Promise<string
   const key = await digest([join(mod, 'go.mod'), join(mod, 'go.sum'), join(mod, 'cmd', 'promtail', 'main.go')]);
   const dir = cacheDir('images', 'loki-bin', `${VERSIONS.loki}-${key}`);
   if (existsSync(join(dir, 'loki')) && existsSync(join(dir, 'promtail'))) return dir;
+  return withBuildLock(`loki-bin-${VERSIONS.loki}-${key}`, () => buildLoki(dir, mod, opts), { signal: opts.signal, log: opts.log });
+}
+
+async function buildLoki(dir: string, mod: string, opts: PrepOptions): Promise<string> {
+  if (existsSync(join(dir, 'loki')) && existsSync(join(dir, 'promtail'))) return dir; // built while we waited
   // Per-process work dir: two processes building at once waste CPU but cannot corrupt each other's output.
   const work = `${dir}.partial-${process.pid}`;
   await mkdir(work, { recursive: true });
