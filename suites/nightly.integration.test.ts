@@ -5,15 +5,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../tools/lib/exec.ts';
+import { leftoverContainers as leftovers } from './testing/leftovers.ts';
 import { parseConfig } from '../tools/config/config.ts';
 import { nightlySuite } from './nightly.suite.ts';
 import { runSuite } from './suite.ts';
 
-async function leftovers(runId: string): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=drillbook.io/run-id=${runId}`, '--format', '{{.Names}}']);
-  return stdout.split('\n').filter(Boolean);
-}
 
 describe('nightly suite (Docker)', () => {
   it('GO: every drill meets ROLLBACK.md objectives, no acknowledged write lost, nothing left behind', async () => {

@@ -12,24 +12,19 @@ export const nightlySuite: SuiteDefinition = {
   budgetSeconds: 600,
   requires: ['node', 'docker', 'k6', 'images'],
   async prepare(ctx) {
-    const selftest = await startSelftestItems(ctx);
-    try {
-      const gravl = await startGravlDocker({ runId: ctx.runId, suite: 'nightly', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log });
-      return {
-        items: [
-          ...selftest.items,
-          { scenario: backendCrash, env: gravl.env, ports: gravl.ports },
-          { scenario: databaseCrash, env: gravl.env, ports: gravl.ports },
-        ],
-        secrets: gravl.secrets,
-        async [Symbol.asyncDispose]() {
-          await gravl[Symbol.asyncDispose]();
-          await selftest[Symbol.asyncDispose]();
-        },
-      };
-    } catch (error) {
-      await selftest[Symbol.asyncDispose]();
-      throw error;
-    }
+    // Whatever started is disposed if a later start fails; on success the suite owns it all.
+    await using started = new AsyncDisposableStack();
+    const selftest = started.use(await startSelftestItems(ctx));
+    const gravl = started.use(await startGravlDocker({ runId: ctx.runId, suite: 'nightly', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log }));
+    const owned = started.move();
+    return {
+      items: [
+        ...selftest.items,
+        { scenario: backendCrash, env: gravl.env, ports: gravl.ports },
+        { scenario: databaseCrash, env: gravl.env, ports: gravl.ports },
+      ],
+      secrets: gravl.secrets,
+      [Symbol.asyncDispose]: () => owned.disposeAsync(),
+    };
   },
 };

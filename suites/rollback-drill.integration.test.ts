@@ -8,16 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { pitrAccidentalDelete } from '../scenarios/catalog/pitr-accidental-delete.scenario.ts';
 import { defineScenario } from '../scenarios/define.ts';
 import { runScenario } from '../scenarios/runner.ts';
-import { run } from '../tools/lib/exec.ts';
+import { leftoverContainers as leftovers } from './testing/leftovers.ts';
 import { parseConfig } from '../tools/config/config.ts';
 import { startPitrEnvironment } from './environments/postgres-pitr.env.ts';
 import { rollbackDrillSuite } from './rollback-drill.suite.ts';
 import { runSuite } from './suite.ts';
 
-async function leftovers(runId: string): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=drillbook.io/run-id=${runId}`, '--format', '{{.Names}}']);
-  return stdout.split('\n').filter(Boolean);
-}
 
 describe('rollback drill: point-in-time recovery', () => {
   it('recovers every deleted row; the writes acknowledged after the recovery target are the ones lost', async () => {

@@ -13,24 +13,18 @@ export const rollbackDrillSuite: SuiteDefinition = {
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'images'],
   async prepare(ctx) {
-    const pitr = await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log });
-    try {
-      const gravl = await startGravlDocker({ runId: ctx.runId, suite: 'rollback-drill', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log });
-      return {
-        items: [
-          { scenario: backendCrash, env: gravl.env, ports: gravl.ports },
-          { scenario: databaseCrash, env: gravl.env, ports: gravl.ports },
-          { scenario: pitrAccidentalDelete, env: pitr.env, ports: pitr.ports },
-        ],
-        secrets: [...gravl.secrets, ...pitr.secrets],
-        async [Symbol.asyncDispose]() {
-          await gravl[Symbol.asyncDispose]();
-          await pitr[Symbol.asyncDispose]();
-        },
-      };
-    } catch (error) {
-      await pitr[Symbol.asyncDispose]();
-      throw error;
-    }
+    await using started = new AsyncDisposableStack();
+    const pitr = started.use(await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log }));
+    const gravl = started.use(await startGravlDocker({ runId: ctx.runId, suite: 'rollback-drill', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log }));
+    const owned = started.move();
+    return {
+      items: [
+        { scenario: backendCrash, env: gravl.env, ports: gravl.ports },
+        { scenario: databaseCrash, env: gravl.env, ports: gravl.ports },
+        { scenario: pitrAccidentalDelete, env: pitr.env, ports: pitr.ports },
+      ],
+      secrets: [...gravl.secrets, ...pitr.secrets],
+      [Symbol.asyncDispose]: () => owned.disposeAsync(),
+    };
   },
 };

@@ -27,14 +27,10 @@ export const signoffSuite: SuiteDefinition = {
   budgetSeconds: 3600,
   requires: ['node', 'docker', 'k6', 'images'],
   async prepare(ctx) {
-    const pitr = await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log });
-    let gravl;
-    try {
-      gravl = await startGravlDocker({ runId: ctx.runId, suite: 'signoff', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log, observability: true });
-    } catch (error) {
-      await pitr[Symbol.asyncDispose]();
-      throw error;
-    }
+    await using started = new AsyncDisposableStack();
+    const pitr = started.use(await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log }));
+    const gravl = started.use(await startGravlDocker({ runId: ctx.runId, suite: 'signoff', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log, observability: true }));
+    const owned = started.move();
     const { stack } = gravl;
     const secrets = [...gravl.secrets, ...pitr.secrets];
     return {
@@ -76,10 +72,7 @@ export const signoffSuite: SuiteDefinition = {
         }
         return evaluateReadiness(snapshot);
       },
-      async [Symbol.asyncDispose]() {
-        await gravl[Symbol.asyncDispose]();
-        await pitr[Symbol.asyncDispose]();
-      },
+      [Symbol.asyncDispose]: () => owned.disposeAsync(),
     };
   },
 };

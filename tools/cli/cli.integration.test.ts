@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Journal } from '../../scenarios/journal.ts';
+import { pidAlive as alive } from '../state/active-runs.ts';
 
 const CLI = fileURLToPath(new URL('./drillbook.mjs', import.meta.url));
 const children: ChildProcess[] = [];
@@ -64,17 +65,6 @@ function journalsIn(out: string): Journal[] {
       .filter((f) => f.endsWith('.journal.json'))
       .map((f) => JSON.parse(readFileSync(join(runs, run, f), 'utf8')) as Journal),
   );
-}
-
-/** Running or stopped, but not a zombie waiting to be reaped (kill(pid, 0) succeeds on zombies). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
 }
 
 describe('drillbook CLI', () => {

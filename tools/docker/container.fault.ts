@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { LABELS, MANAGED_BY, type FaultInjector, type FaultSpec, type InjectedFault, type Labels } from '../../scenarios/ports.ts';
 import { run } from '../lib/exec.ts';
-import { FaultLedger, type UndoAction } from '../state/ledger.ts';
+import { FaultLedger, ledgerEntry, type UndoAction } from '../state/ledger.ts';
 import { performUndo } from '../state/undo.ts';
 
 const KINDS = ['container-kill', 'container-pause', 'network-partition'] as const;
@@ -75,14 +75,7 @@ export class ContainerFaultInjector implements FaultInjector {
       undo = { kind: 'docker-network-connect', network, container, aliases };
       args = ['network', 'disconnect', network, container];
     }
-    this.#ledger.record({
-      id,
-      runId: options.labels[LABELS.runId] ?? 'unknown',
-      scenario: options.labels[LABELS.scenario] ?? 'unknown',
-      faultKind: kind,
-      createdAtWall: new Date().toISOString(),
-      undo: [undo],
-    });
+    this.#ledger.record(ledgerEntry(id, kind, options.labels, [undo]));
     const done = await run('docker', args, { signal: options.signal });
     const ledger = this.#ledger;
     return {

@@ -5,8 +5,7 @@
 // Each fault is in the ledger before it takes effect, with the fixture's pid, so gc can clean up after kill -9.
 import { randomUUID } from 'node:crypto';
 import type { FaultInjector, FaultSpec, InjectedFault, Labels } from '../../scenarios/ports.ts';
-import { LABELS } from '../../scenarios/ports.ts';
-import { FaultLedger } from '../state/ledger.ts';
+import { FaultLedger, ledgerEntry } from '../state/ledger.ts';
 import type { StartedLocalService } from './local-service.ts';
 
 const KINDS = ['process-kill', 'process-pause'] as const;
@@ -34,15 +33,8 @@ export class LocalProcessInjector implements FaultInjector {
     const service = this.#services.get(spec.target as string)!;
     const id = `${spec.kind}-${randomUUID().slice(0, 8)}`;
     const pid = service.pid;
-    this.#ledger.record({
-      id,
-      runId: options.labels[LABELS.runId] ?? 'unknown',
-      scenario: options.labels[LABELS.scenario] ?? 'unknown',
-      faultKind: spec.kind,
-      createdAtWall: new Date().toISOString(),
-      // Without the harness, the fixture is an orphan: gc ends it.
-      undo: pid === undefined ? [] : [{ kind: 'kill-pids', pids: [pid] }],
-    });
+    // Without the harness, the fixture is an orphan: gc ends it.
+    this.#ledger.record(ledgerEntry(id, spec.kind, options.labels, pid === undefined ? [] : [{ kind: 'kill-pids', pids: [pid] }]));
     let evidence: string;
     if (spec.kind === 'process-kill') {
       await service.kill();

@@ -3,8 +3,8 @@
 // the table's rows on the host; the safety-net revert re-inserts every row missing from whichever instance is
 // current, so even a failed runbook leaves no data behind.
 import { randomUUID } from 'node:crypto';
-import { LABELS, type FaultInjector, type FaultSpec, type InjectedFault, type Labels } from '../../scenarios/ports.ts';
-import { FaultLedger } from '../state/ledger.ts';
+import type { FaultInjector, FaultSpec, InjectedFault, Labels } from '../../scenarios/ports.ts';
+import { FaultLedger, ledgerEntry } from '../state/ledger.ts';
 import type { StartedPostgres } from './postgres.container.ts';
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
@@ -42,14 +42,7 @@ export class SqlAccidentInjector implements FaultInjector {
     const id = `sql-accident-${randomUUID().slice(0, 8)}`;
     // the safety copy: the whole table as JSON rows on the host (drill datasets are small by design)
     const saved = (await db.query(`SELECT to_jsonb(t) AS row FROM ${table} t`)).rows.map((r) => r.row as Record<string, unknown>);
-    this.#ledger.record({
-      id,
-      runId: options.labels[LABELS.runId] ?? 'unknown',
-      scenario: options.labels[LABELS.scenario] ?? 'unknown',
-      faultKind: spec.kind,
-      createdAtWall: new Date().toISOString(),
-      undo: [], // the drill's instances are labelled with the run id: gc removes them once the run is dead
-    });
+    this.#ledger.record(ledgerEntry(id, spec.kind, options.labels, [])); // the drill's instances are labelled with the run id: gc removes them once the run is dead
     const before = await db.query<{ t: string }>("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t");
     const statement = spec.action === 'truncate' ? `TRUNCATE ${table} CASCADE` : `DELETE FROM ${table}`;
     const result = await db.query(statement);

@@ -2,6 +2,7 @@
 // If the harness dies (kill -9), `drillbook gc` reads what is left and undoes it from the data alone.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LABELS } from '../../scenarios/ports.ts';
 
 /** What gc must do to undo a fault without the process that injected it. */
 export type UndoAction =
@@ -20,6 +21,18 @@ export interface LedgerEntry {
   readonly faultKind: string;
   readonly createdAtWall: string;
   readonly undo: readonly UndoAction[];
+}
+
+/** A ledger entry for a fault about to be injected by the run these labels name. */
+export function ledgerEntry(id: string, faultKind: string, labels: Readonly<Record<string, string>>, undo: readonly UndoAction[]): LedgerEntry {
+  return {
+    id,
+    runId: labels[LABELS.runId] ?? 'unknown',
+    scenario: labels[LABELS.scenario] ?? 'unknown',
+    faultKind,
+    createdAtWall: new Date().toISOString(),
+    undo,
+  };
 }
 
 export function stateDir(): string {
