@@ -138,3 +138,16 @@ export function nodesReady(count = 1): KubeCondition {
     },
   };
 }
+
+/** A pod ran to completion (phase Succeeded or Failed); the verdict's detail is the phase. */
+export function podFinished(namespace: string, name: string): KubeCondition {
+  return {
+    name: `Pod ${namespace}/${name} finished`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, fieldSelector: byName(name) },
+    evaluate: (objects) =>
+      single(objects, `Pod ${name}`, (o) => {
+        const phase = String(status(o).phase ?? 'Pending');
+        return { ok: phase === 'Succeeded' || phase === 'Failed', detail: phase };
+      }),
+  };
+}
