@@ -10,8 +10,14 @@ import { cacheDir } from '../../tools/lib/cache.ts';
 import { run, type RunOptions, type RunResult } from '../../tools/lib/exec.ts';
 import { renderKindConfig, singleNodeConfig, type KindConfig } from '../kind/kind-config.ts';
 import { ClientNodeKubeApi, loadKubeConfig } from './client-node.kube-api.ts';
-import { nodesReady } from './conditions.ts';
+import { daemonSetReady, deploymentAvailable, nodesReady, type KubeCondition } from './conditions.ts';
 import { KubeClient } from './kube-client.ts';
+
+/** A cluster counts as up when its nodes are Ready and these system parts are ready (DNS, NetworkPolicy). */
+export const SYSTEM_READY: readonly KubeCondition[] = [
+  deploymentAvailable('kube-system', 'coredns'),
+  daemonSetReady('kube-system', 'drillbook-netpol'),
+];
 
 /** Clusters the harness creates carry this prefix; only those are deleted or reused by default. */
 export const KIND_NAME_PREFIX = 'drillbook-';
@@ -38,6 +44,7 @@ export class KindCluster {
   #reuse = true;
   #keep = false;
   #readyTimeoutMs = 180_000;
+  #systemReady: readonly KubeCondition[] = SYSTEM_READY;
   #logsDir: string | undefined;
   #dir: string;
 
@@ -73,6 +80,11 @@ export class KindCluster {
   }
   withReadyTimeout(ms: number): this {
     this.#readyTimeoutMs = ms;
+    return this;
+  }
+  /** Conditions (besides all nodes Ready) that make the cluster usable; default SYSTEM_READY. */
+  withSystemReadiness(conditions: readonly KubeCondition[]): this {
+    this.#systemReady = conditions;
     return this;
   }
   /** Where `kind export logs` goes when creation fails (default: <cache>/kind-clusters/<name>/logs). */
@@ -138,11 +150,13 @@ export class KindCluster {
       clientFactory: this.#clientFactory,
     });
     try {
-      await cluster.client().waitFor(nodesReady(this.#config.nodes.length), {
-        timeoutMs: this.#readyTimeoutMs,
-        signal: options.signal,
-        hint: `inspect with: docker exec ${this.name}-control-plane journalctl -u kubelet --no-pager | tail -50`,
-      });
+      for (const condition of [nodesReady(this.#config.nodes.length), ...this.#systemReady]) {
+        await cluster.client().waitFor(condition, {
+          timeoutMs: this.#readyTimeoutMs,
+          signal: options.signal,
+          hint: `inspect with: docker exec ${this.name}-control-plane journalctl -u kubelet --no-pager | tail -50`,
+        });
+      }
     } catch (error) {
       const logs = await this.#exportLogs(options);
       if (!reused && !this.#keep) await cluster.delete();

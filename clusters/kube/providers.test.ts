@@ -28,6 +28,8 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'kind-state-'));
 function readyNodeClient() {
   const api = new FakeKubeApi();
   api.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+  api.set({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system' }, spec: { replicas: 2 }, status: { replicas: 2, updatedReplicas: 2, availableReplicas: 2 } });
+  api.set({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'drillbook-netpol', namespace: 'kube-system' }, status: { desiredNumberScheduled: 1, numberReady: 1 } });
   return () => new KubeClient(api);
 }
 

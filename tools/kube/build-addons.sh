@@ -52,3 +52,8 @@ fi
 
 d="$CACHE/pause/$PAUSE_V"
 done_or "$d" "pause $PAUSE_V" || { gcc -Os -static -o "$d/pause" "$HERE/pause/pause.c" && strip "$d/pause" && touch "$d/.complete"; }
+
+# drillbook-netpol (our NetworkPolicy enforcer, tools/kube/netpol), keyed by the hash of its sources.
+NETPOL_V="$(cat "$HERE/netpol/main.go" "$HERE/netpol/go.mod" "$HERE/netpol/go.sum" | sha256sum | cut -c1-8)"
+d="$CACHE/netpol/$NETPOL_V"
+done_or "$d" "netpol $NETPOL_V" || { (cd "$HERE/netpol" && go build -ldflags "-s -w" -o "$d/drillbook-netpol" .) && touch "$d/.complete"; }

@@ -21,6 +21,8 @@ hash_of() { sha256sum | cut -c1-8; }
 
 KUBE_BIN="$CACHE/kube/$KUBE_V"; ETCD_BIN="$CACHE/etcd/$ETCD_V"; COREDNS_BIN="$CACHE/coredns/$COREDNS_V"
 LP_BIN="$CACHE/local-path-provisioner/$LP_V"; PAUSE_BIN="$CACHE/pause/$PAUSE_V"
+NETPOL_V="$(cat "$HERE/netpol/main.go" "$HERE/netpol/go.mod" "$HERE/netpol/go.sum" | sha256sum | cut -c1-8)"
+NETPOL_BIN="$CACHE/netpol/$NETPOL_V"
 
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 
@@ -41,7 +43,7 @@ if ! have_image "$MINBASE"; then
 fi
 log "minbase $MINBASE"
 [ "${MINBASE_ONLY:-}" = 1 ] && exit 0
-for d in "$KUBE_BIN" "$ETCD_BIN" "$COREDNS_BIN" "$LP_BIN" "$PAUSE_BIN"; do
+for d in "$KUBE_BIN" "$ETCD_BIN" "$COREDNS_BIN" "$LP_BIN" "$PAUSE_BIN" "$NETPOL_BIN"; do
   [ -f "$d/.complete" ] || { echo "missing build in $d: run tools/setup/60-kind.sh (or ensureKindToolchain())" >&2; exit 1; }
 done
 
@@ -85,11 +87,17 @@ IMAGES+=("registry.k8s.io/pause:$PAUSE_V")
 LP_IMAGE="drillbook/local-path-provisioner:$LP_V"
 static_image "$LP_IMAGE" "$LP_BIN/local-path-provisioner"; IMAGES+=("$LP_IMAGE")
 LP_HELPER="drillbook/local-path-helper:${MINBASE##*:}"
+NETPOL_IMAGE="drillbook/netpol:$NETPOL_V"
+ctx="$tmp/ctx-netpol"; mkdir -p "$ctx"; cp "$NETPOL_BIN/drillbook-netpol" "$ctx/"
+build "$NETPOL_IMAGE" "FROM registry.k8s.io/kube-proxy:$KUBE_V
+COPY drillbook-netpol /usr/local/bin/drillbook-netpol
+ENTRYPOINT [\"/usr/local/bin/drillbook-netpol\"]" "$ctx"
+IMAGES+=("$NETPOL_IMAGE")
 build "$LP_HELPER" "FROM $MINBASE" "$(mkdir -p "$tmp/ctx-helper" && echo "$tmp/ctx-helper")"; IMAGES+=("$LP_HELPER")
 
 # --- 3. node root file system ------------------------------------------------------------------------------
 PKGS="systemd systemd-sysv dbus containerd runc containernetworking-plugins iptables nftables ipset conntrack ethtool socat iproute2 util-linux mount procps kmod ca-certificates libseccomp2 bash"
-inputs_hash="$( { echo "$KUBE_V $ETCD_V $COREDNS_V $LP_V $PAUSE_V $PKGS"; cat "$0"; tar -C "$HERE/node/files" --sort=name --mtime=@0 --owner=0 --group=0 -c . ; } | hash_of)"
+inputs_hash="$( { echo "$KUBE_V $ETCD_V $COREDNS_V $LP_V $PAUSE_V $NETPOL_V $PKGS"; cat "$0"; tar -C "$HERE/node/files" --sort=name --mtime=@0 --owner=0 --group=0 -c . ; } | hash_of)"
 NODE="drillbook/kind-node:$KUBE_V-$inputs_hash"
 if have_image "$NODE"; then log "cached $NODE"; echo "$NODE"; exit 0; fi
 
@@ -97,6 +105,7 @@ ctx="$tmp/ctx-node"; mkdir -p "$ctx/bin"
 cp -a "$HERE/node/files" "$ctx/files"
 cp "$KUBE_BIN/kubeadm" "$KUBE_BIN/kubelet" "$KUBE_BIN/kubectl" "$ctx/bin/"
 echo "$KUBE_V" > "$ctx/files/kind/version"
+sed -i -e "s#__NETPOL_IMAGE__#$NETPOL_IMAGE#g" "$ctx/files/kind/manifests/default-cni.yaml"
 sed -i -e "s#__PROVISIONER_IMAGE__#$LP_IMAGE#g" -e "s#__HELPER_IMAGE__#$LP_HELPER#g" "$ctx/files/kind/manifests/default-storage.yaml"
 sed -i -e "s#registry.k8s.io/pause:3.10#registry.k8s.io/pause:$PAUSE_V#" "$ctx/files/etc/containerd/config.toml"
 ROOTFS="drillbook/kind-node-rootfs:$KUBE_V-$inputs_hash"
