@@ -8,7 +8,7 @@ import { UnsafeTargetError } from '../../scenarios/errors.ts';
 import type { CallOptions, ClusterTarget } from '../../scenarios/ports.ts';
 import { run } from '../../tools/lib/exec.ts';
 import { ClientNodeKubeApi, loadKubeConfig } from './client-node.kube-api.ts';
-import { KIND_NAME_PREFIX, type Runner } from './kind.provider.ts';
+import { KIND_NAME_PREFIX, kindEnv, type Runner } from './kind.provider.ts';
 import { KubeClient } from './kube-client.ts';
 
 export const ALLOW_LIST_ENV = 'DRILLBOOK_ALLOWED_CONTEXTS';
@@ -28,7 +28,7 @@ export class ExistingCluster {
   readonly context: string;
   #kubeconfig = process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
   #allowList: string[] = allowListFromEnv();
-  #runner: Runner = run;
+  #runner: Runner = (file, args, options) => run(file, args, { env: kindEnv(), ...options });
   #kind = 'kind';
 
   constructor(context: string) {

@@ -3,7 +3,8 @@
 // ~/.kube/config is never touched), waits for every node Ready through a watch, exports logs when creation
 // fails, loads locally built images with `kind load docker-image`, and deletes the cluster on dispose.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidInputError, ToolFailedError } from '../../scenarios/errors.ts';
 import type { CallOptions, ClusterTarget } from '../../scenarios/ports.ts';
 import { cacheDir } from '../../tools/lib/cache.ts';
@@ -22,6 +23,15 @@ export const SYSTEM_READY: readonly KubeCondition[] = [
 /** Clusters the harness creates carry this prefix; only those are deleted or reused by default. */
 export const KIND_NAME_PREFIX = 'drillbook-';
 
+/**
+ * Environment for the kind CLI: tools/kube/docker-shim first on PATH, so `docker run --privileged` works on
+ * VMs whose capability bounding set lacks CAP_SYS_RESOURCE (see the shim's header).
+ */
+export function kindEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const shim = fileURLToPath(new URL('../../tools/kube/docker-shim', import.meta.url));
+  return { ...env, PATH: [shim, env.PATH ?? ''].join(delimiter) };
+}
+
 export type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
 export type ClientFactory = (kubeconfigPath: string, context: string) => KubeClient;
 
@@ -39,7 +49,7 @@ export class KindCluster {
   #config: KindConfig = singleNodeConfig();
   #image: string | undefined;
   #kind = 'kind';
-  #runner: Runner = run;
+  #runner: Runner = (file, args, options) => run(file, args, { env: kindEnv(), ...options });
   #clientFactory: ClientFactory = realClient;
   #reuse = true;
   #keep = false;

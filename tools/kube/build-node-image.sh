@@ -130,7 +130,7 @@ ENTRYPOINT [\"/usr/local/bin/entrypoint\", \"/sbin/init\"]" "$ctx"
 
 # --- 4. pre-import the images into the node's containerd and commit --------------------------------------
 log "importing ${#IMAGES[@]} images into the node's containerd"
-cid="$(docker run -d --privileged --label "$LABEL" --entrypoint /bin/sleep "$ROOTFS" infinity)"
+cid="$("$HERE/docker-shim/docker" run -d --privileged --label "$LABEL" --entrypoint /bin/sleep "$ROOTFS" infinity)"
 cleanup() { docker rm -f "$cid" >/dev/null 2>&1 || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 docker exec -d "$cid" sh -c 'containerd >/tmp/containerd.log 2>&1'
