@@ -91,7 +91,9 @@ func main() {
 		allPods, _ := pods.Lister().List(labels.Everything())
 		allNs, _ := nss.Lister().List(labels.Everything())
 		allNp, _ := nps.Lister().List(labels.Everything())
-		sort.Slice(allNp, func(i, j int) bool { return allNp[i].Namespace+"/"+allNp[i].Name < allNp[j].Namespace+"/"+allNp[j].Name })
+		sort.Slice(allNp, func(i, j int) bool {
+			return allNp[i].Namespace+"/"+allNp[i].Name < allNp[j].Namespace+"/"+allNp[j].Name
+		})
 		s := state{node: node, pods: allPods, namespaces: map[string]labels.Set{}, policies: allNp}
 		for _, ns := range allNs {
 			s.namespaces[ns.Name] = labels.Set(ns.Labels)
@@ -256,7 +258,9 @@ func (s *state) render() string {
 			local = append(local, p)
 		}
 	}
-	sort.Slice(local, func(i, j int) bool { return local[i].Namespace+"/"+local[i].Name < local[j].Namespace+"/"+local[j].Name })
+	sort.Slice(local, func(i, j int) bool {
+		return local[i].Namespace+"/"+local[i].Name < local[j].Namespace+"/"+local[j].Name
+	})
 	for _, dirName := range []string{"egress", "ingress"} {
 		for _, p := range local {
 			var selected []*netv1.NetworkPolicy
