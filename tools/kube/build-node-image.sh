@@ -147,7 +147,7 @@ for img in "${IMAGES[@]}"; do
 done
 docker exec "$cid" sh -c 'kill -TERM $(pidof containerd); while pidof containerd >/dev/null; do sleep 0.2; done; rm -f /tmp/containerd.log'
 docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' \
-  --change 'ENV container=docker' --change 'STOPSIGNAL SIGRTMIN+3' --change "LABEL $LABEL" \
+  --change 'ENV container=docker' --change "LABEL $LABEL" \
   "$cid" "$NODE" >/dev/null
 log "node image $NODE"
 echo "$NODE"
