@@ -1,5 +1,5 @@
 // KubeApi over @kubernetes/client-node: server-side apply through KubernetesObjectApi, watches through Watch.
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, loadYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { DrillbookError } from '../../scenarios/errors.ts';
 import type { CallOptions } from '../../scenarios/ports.ts';
 import type { KindRef, KubeApi, KubeObject, ObjectRef, Selectors, WatchEvent } from './kube-api.ts';
@@ -46,8 +46,12 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async apply(object: KubeObject, fieldManager: string, _options?: CallOptions): Promise<KubeObject> {
+    // client-node serializes built-in kinds through its typed models, whose field names differ in places
+    // (NetworkPolicy's `from` is `_from`): a plain object would lose those fields silently. Going through
+    // loadYaml (JSON is YAML) yields the typed model, which serializes back to the same JSON.
+    const typed = loadYaml<KubernetesObject>(JSON.stringify(object));
     const applied = await this.#objects.patch(
-      object as KubernetesObject,
+      typed,
       undefined,
       undefined,
       fieldManager,
@@ -110,8 +114,10 @@ export class ClientNodeKubeApi implements KubeApi {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const finish = (error: unknown) => {
         options.signal?.removeEventListener('abort', onAbort);
-        // An abort we asked for, or the server closing the stream, both end the watch normally.
-        if (error && !options.signal?.aborted && (error as Error).name !== 'AbortError') reject(error);
+        // An abort we asked for, the client's request timeout, or the server closing the stream all end the
+        // watch normally: the caller re-lists and watches again.
+        const name = (error as Error | undefined)?.name;
+        if (error && !options.signal?.aborted && name !== 'AbortError' && name !== 'TimeoutError') reject(error);
         else resolve();
       };
       new Watch(this.#kc)

@@ -61,6 +61,7 @@ describe('kind cluster with the reference stack', () => {
       .withConfig(singleNodeConfig({ ports: [{ containerPort: options.backendNodePort, hostPort }] }))
       .withReuse(false)
       .start();
+    console.log(`cluster ${cluster.name} up in ${cluster.startMs} ms`);
     await cluster.loadImages(Object.values(images));
 
     // Default StorageClass is local-path, and there is no `standard` (the seeds' Loki failure reproduces).
@@ -69,7 +70,10 @@ describe('kind cluster with the reference stack', () => {
     expect(classes).not.toContain('storageclass.storage.k8s.io/standard');
 
     const client = cluster.client();
-    const timings = await deployStack(client, options, { conditionTimeoutMs: 240_000 });
+    const timings = await deployStack(client, options, {
+      conditionTimeoutMs: 240_000,
+      onStage: (t) => console.log(`stage ${t.stage}: ${t.applied} objects, ready in ${t.ms} ms`),
+    });
     expect(timings.map((t) => t.stage)).toEqual(['foundation', 'database', 'migration', 'app', 'backup']);
 
     // k6 smoke through the port kind published on 127.0.0.1 (bounded: 10 s, 2 VUs).
