@@ -32,7 +32,7 @@ const cluster = await new KindCluster('drillbook-bench')
   .withKeepOnDispose(keep)
   .start();
 try {
-  rows.push(['cluster create -> all nodes Ready', seconds(cluster.startMs)]);
+  rows.push(['cluster create -> nodes + DNS + netpol ready', seconds(cluster.startMs)]);
   const t1 = performance.now();
   await cluster.loadImages(Object.values(images));
   rows.push(['kind load docker-image (stack images)', seconds(performance.now() - t1)]);
