@@ -1,0 +1,153 @@
+// Named wait conditions over Kubernetes objects. Each names what it waits for (used in timeout errors), says
+// which objects to watch, and judges the current set of those objects. `failed` ends the wait at once (a Job
+// that failed will not succeed by waiting longer).
+import type { KindRef, KubeObject, Selectors } from './kube-api.ts';
+
+export interface Verdict {
+  ok: boolean;
+  /** What was seen, kept as the "last value" of a timeout. */
+  detail: string;
+  /** Set when the condition can no longer become true. */
+  failed?: string;
+}
+
+export interface KubeCondition {
+  readonly name: string;
+  readonly target: KindRef & Selectors;
+  evaluate(objects: readonly KubeObject[]): Verdict;
+}
+
+type Status = Record<string, unknown> & { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+
+function status(o: KubeObject): Status {
+  return (o.status ?? {}) as Status;
+}
+function spec(o: KubeObject): Record<string, unknown> {
+  return (o.spec ?? {}) as Record<string, unknown>;
+}
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}
+function hasCondition(o: KubeObject, type: string, value = 'True'): boolean {
+  return (status(o).conditions ?? []).some((c) => c.type === type && c.status === value);
+}
+function byName(name: string): string {
+  return `metadata.name=${name}`;
+}
+function single(objects: readonly KubeObject[], what: string, judge: (o: KubeObject) => Verdict): Verdict {
+  const o = objects[0];
+  return o ? judge(o) : { ok: false, detail: `${what} does not exist yet` };
+}
+/** The controller has seen the latest spec. */
+function observed(o: KubeObject): boolean {
+  return num(status(o).observedGeneration) >= num(o.metadata.generation);
+}
+
+export function deploymentAvailable(namespace: string, name: string): KubeCondition {
+  return {
+    name: `Deployment ${namespace}/${name} available`,
+    target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace, fieldSelector: byName(name) },
+    evaluate: (objects) =>
+      single(objects, `Deployment ${name}`, (o) => {
+        const want = num(spec(o).replicas ?? 1);
+        const s = status(o);
+        const ok = observed(o) && num(s.updatedReplicas) >= want && num(s.availableReplicas) >= want && num(s.replicas) === want;
+        const stuck = (s.conditions ?? []).find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+        const verdict: Verdict = { ok, detail: `available ${num(s.availableReplicas)}/${want}, updated ${num(s.updatedReplicas)}` };
+        if (stuck) verdict.failed = `rollout stuck: ${stuck.message ?? stuck.reason}`;
+        return verdict;
+      }),
+  };
+}
+
+export function statefulSetReady(namespace: string, name: string): KubeCondition {
+  return {
+    name: `StatefulSet ${namespace}/${name} ready`,
+    target: { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace, fieldSelector: byName(name) },
+    evaluate: (objects) =>
+      single(objects, `StatefulSet ${name}`, (o) => {
+        const want = num(spec(o).replicas ?? 1);
+        const s = status(o);
+        return { ok: observed(o) && num(s.readyReplicas) >= want && num(s.updatedReplicas) >= want, detail: `ready ${num(s.readyReplicas)}/${want}` };
+      }),
+  };
+}
+
+export function daemonSetReady(namespace: string, name: string): KubeCondition {
+  return {
+    name: `DaemonSet ${namespace}/${name} ready`,
+    target: { apiVersion: 'apps/v1', kind: 'DaemonSet', namespace, fieldSelector: byName(name) },
+    evaluate: (objects) =>
+      single(objects, `DaemonSet ${name}`, (o) => {
+        const s = status(o);
+        const want = num(s.desiredNumberScheduled);
+        return { ok: observed(o) && want > 0 && num(s.numberReady) >= want, detail: `ready ${num(s.numberReady)}/${want}` };
+      }),
+  };
+}
+
+export function jobSucceeded(namespace: string, name: string): KubeCondition {
+  return {
+    name: `Job ${namespace}/${name} succeeded`,
+    target: { apiVersion: 'batch/v1', kind: 'Job', namespace, fieldSelector: byName(name) },
+    evaluate: (objects) =>
+      single(objects, `Job ${name}`, (o) => {
+        const s = status(o);
+        const verdict: Verdict = { ok: hasCondition(o, 'Complete'), detail: `succeeded ${num(s.succeeded)}, failed ${num(s.failed)}` };
+        const failed = (s.conditions ?? []).find((c) => c.type === 'Failed' && c.status === 'True');
+        if (failed) verdict.failed = `Job ${name} failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim();
+        return verdict;
+      }),
+  };
+}
+
+export function pvcBound(namespace: string, name: string): KubeCondition {
+  return {
+    name: `PersistentVolumeClaim ${namespace}/${name} Bound`,
+    target: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, fieldSelector: byName(name) },
+    evaluate: (objects) =>
+      single(objects, `PVC ${name}`, (o) => ({ ok: status(o).phase === 'Bound', detail: `phase ${String(status(o).phase ?? 'unknown')}` })),
+  };
+}
+
+/** At least `count` pods match the selector and all of them are Ready. */
+export function podsReady(namespace: string, labelSelector: string, count = 1): KubeCondition {
+  return {
+    name: `${count}+ pods ${namespace}/{${labelSelector}} Ready`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector },
+    evaluate: (objects) => {
+      const live = objects.filter((p) => !p.metadata.deletionTimestamp);
+      const ready = live.filter((p) => hasCondition(p, 'Ready'));
+      return { ok: live.length >= count && ready.length === live.length, detail: `${ready.length}/${live.length} ready` };
+    },
+  };
+}
+
+/** Every node is Ready, and there are at least `count`. */
+export function nodesReady(count = 1): KubeCondition {
+  return {
+    name: `${count}+ nodes Ready`,
+    target: { apiVersion: 'v1', kind: 'Node' },
+    evaluate: (objects) => {
+      const ready = objects.filter((n) => hasCondition(n, 'Ready'));
+      const notReady = objects.filter((n) => !hasCondition(n, 'Ready')).map((n) => n.metadata.name);
+      return {
+        ok: objects.length >= count && ready.length === objects.length,
+        detail: `${ready.length}/${objects.length} ready${notReady.length ? ` (not ready: ${notReady.join(', ')})` : ''}`,
+      };
+    },
+  };
+}
+
+/** A pod ran to completion (phase Succeeded or Failed); the verdict's detail is the phase. */
+export function podFinished(namespace: string, name: string): KubeCondition {
+  return {
+    name: `Pod ${namespace}/${name} finished`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, fieldSelector: byName(name) },
+    evaluate: (objects) =>
+      single(objects, `Pod ${name}`, (o) => {
+        const phase = String(status(o).phase ?? 'Pending');
+        return { ok: phase === 'Succeeded' || phase === 'Failed', detail: phase };
+      }),
+  };
+}

@@ -1,0 +1,93 @@
+// In-memory KubeApi for unit tests: stores applied objects, serves lists, and pushes events to open watches.
+// `set()` plays the controllers' part (e.g. mark a Deployment available).
+import type { CallOptions } from '../../../scenarios/ports.ts';
+import type { KindRef, KubeApi, KubeObject, ObjectRef, Selectors, WatchEvent } from '../kube-api.ts';
+
+interface Watcher {
+  ref: KindRef;
+  selectors: Selectors;
+  onEvent: (e: WatchEvent) => void;
+}
+
+function key(ref: ObjectRef): string {
+  return `${ref.apiVersion}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+function matches(o: KubeObject, ref: KindRef, selectors: Selectors): boolean {
+  if (o.apiVersion !== ref.apiVersion || o.kind !== ref.kind) return false;
+  if (ref.namespace !== undefined && o.metadata.namespace !== ref.namespace) return false;
+  const field = selectors.fieldSelector?.match(/^metadata\.name=(.+)$/);
+  if (field && o.metadata.name !== field[1]) return false;
+  for (const pair of selectors.labelSelector?.split(',').filter(Boolean) ?? []) {
+    const [k, v] = pair.split('=');
+    if (!k || o.metadata.labels?.[k] !== v) return false;
+  }
+  return true;
+}
+
+export class FakeKubeApi implements KubeApi {
+  readonly objects = new Map<string, KubeObject>();
+  readonly applied: KubeObject[] = [];
+  readonly deleted: ObjectRef[] = [];
+  readonly #watchers = new Set<Watcher>();
+  #version = 1;
+  /** Called after each apply, e.g. to simulate a controller. */
+  onApply: ((o: KubeObject) => void) | undefined;
+
+  get openWatches(): number {
+    return this.#watchers.size;
+  }
+
+  async apply(object: KubeObject, _fieldManager: string): Promise<KubeObject> {
+    this.applied.push(object);
+    const stored = this.set(object);
+    this.onApply?.(stored);
+    return stored;
+  }
+
+  /** Stores (creates or replaces) an object and notifies watchers. */
+  set(object: KubeObject): KubeObject {
+    const k = key({ ...object, name: object.metadata.name, namespace: object.metadata.namespace });
+    const existed = this.objects.has(k);
+    const stored: KubeObject = structuredClone({
+      ...object,
+      metadata: { ...object.metadata, uid: object.metadata.uid ?? k, resourceVersion: String(++this.#version) },
+    });
+    this.objects.set(k, stored);
+    this.#emit({ type: existed ? 'MODIFIED' : 'ADDED', object: stored });
+    return stored;
+  }
+
+  async read(ref: ObjectRef): Promise<KubeObject | undefined> {
+    return this.objects.get(key(ref));
+  }
+
+  async list(ref: KindRef, selectors: Selectors = {}) {
+    return { items: [...this.objects.values()].filter((o) => matches(o, ref, selectors)), resourceVersion: String(this.#version) };
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    this.deleted.push(ref);
+    const o = this.objects.get(key(ref));
+    if (!o) return;
+    this.objects.delete(key(ref));
+    this.#emit({ type: 'DELETED', object: o });
+  }
+
+  watch(ref: KindRef, selectors: Selectors, onEvent: (e: WatchEvent) => void, options: CallOptions = {}): Promise<void> {
+    return new Promise((resolve) => {
+      const watcher: Watcher = { ref, selectors, onEvent };
+      const end = () => {
+        this.#watchers.delete(watcher);
+        resolve();
+      };
+      if (options.signal?.aborted) return end();
+      this.#watchers.add(watcher);
+      options.signal?.addEventListener('abort', end, { once: true });
+    });
+  }
+
+  #emit(event: WatchEvent): void {
+    for (const w of this.#watchers) if (matches(event.object, w.ref, w.selectors)) w.onEvent(event);
+  }
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { WaitTimeoutError } from '../../scenarios/errors.ts';
+import type { KubeObject } from '../kube/kube-api.ts';
+import { KubeClient } from '../kube/kube-client.ts';
+import { FakeKubeApi } from '../kube/testing/fake-kube-api.ts';
+import { deployStack } from './deploy-stack.ts';
+import { allObjects, referenceStack } from './manifests/stack.manifest.ts';
+import { stackOptions } from './manifests/stack-options.ts';
+
+const options = stackOptions({
+  images: { postgres: 'drillbook/postgres:15-aaaaaaaa', backend: 'drillbook/gravl-backend:v1-bbbbbbbb', loki: 'drillbook/loki:v3-cccccccc' },
+  db: { user: 'gravl_user', password: 'pw', name: 'gravl' },
+  jwtSecret: 'jwt',
+});
+
+/** Plays the controllers: whatever is applied becomes ready at once. */
+function readyController(api: FakeKubeApi, except: string[] = []) {
+  api.onApply = (o: KubeObject) => {
+    if (except.includes(o.metadata.name)) return;
+    const spec = (o.spec ?? {}) as { replicas?: number };
+    const n = spec.replicas ?? 1;
+    if (o.kind === 'Deployment') api.set({ ...o, status: { observedGeneration: 0, replicas: n, updatedReplicas: n, availableReplicas: n } });
+    if (o.kind === 'StatefulSet') {
+      api.set({ ...o, status: { readyReplicas: n, updatedReplicas: n } });
+      for (const t of (o.spec as { volumeClaimTemplates?: KubeObject[] }).volumeClaimTemplates ?? []) {
+        api.set({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: `${t.metadata.name}-${o.metadata.name}-0`, namespace: o.metadata.namespace }, status: { phase: 'Bound' } });
+      }
+    }
+    if (o.kind === 'Job') api.set({ ...o, status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } });
+  };
+}
+
+describe('reference stack', () => {
+  it('deploys stage by stage: foundation, database, migration, app, observability, backup', async () => {
+    const api = new FakeKubeApi();
+    readyController(api);
+    const timings = await deployStack(new KubeClient(api), options, { conditionTimeoutMs: 1000 });
+    expect(timings.map((t) => t.stage)).toEqual(['foundation', 'database', 'migration', 'app', 'observability', 'backup']);
+    const kinds = api.applied.map((o) => o.kind);
+    expect(kinds.indexOf('Namespace')).toBeLessThan(kinds.indexOf('StatefulSet'));
+    expect(api.applied.findIndex((o) => o.kind === 'Job')).toBeLessThan(api.applied.findIndex((o) => o.kind === 'Deployment'));
+  });
+
+  it('stops at the first stage whose condition does not hold, naming it', async () => {
+    const api = new FakeKubeApi();
+    readyController(api, ['db-migration']);
+    const error = await deployStack(new KubeClient(api), options, { conditionTimeoutMs: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as WaitTimeoutError).condition).toBe('Job gravl-production/db-migration succeeded');
+    expect(api.applied.some((o) => o.kind === 'Deployment')).toBe(false);
+  });
+
+  it('takes every image from the options (no hardcoded tags) and pins IfNotPresent', () => {
+    const containers = allObjects(referenceStack(options)).flatMap((o) => JSON.stringify(o).match(/"image":"[^"]+"/g) ?? []);
+    expect(containers.length).toBeGreaterThan(3);
+    for (const c of containers) expect(Object.values(options.images).some((tag) => c === `"image":"${tag}"`)).toBe(true);
+    expect(JSON.stringify(allObjects(referenceStack(options)))).not.toContain('"imagePullPolicy":"Always"');
+  });
+
+  it('default-denies every stack namespace and allows DNS egress', () => {
+    const policies = allObjects(referenceStack(options)).filter((o) => o.kind === 'NetworkPolicy');
+    for (const ns of Object.values(options.namespaces)) {
+      expect(policies.some((p) => p.metadata.namespace === ns && p.metadata.name === 'default-deny-all')).toBe(true);
+      expect(policies.some((p) => p.metadata.namespace === ns && p.metadata.name === 'allow-dns-egress')).toBe(true);
+    }
+  });
+
+  it('puts Loki on its own StorageClass when asked (standard reproduces the seeds\' failure)', () => {
+    const stages = referenceStack({ ...options, lokiStorageClass: 'standard' });
+    const lokiSet = allObjects(stages).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'loki');
+    expect(JSON.stringify(lokiSet)).toContain('"storageClassName":"standard"');
+    const pg = allObjects(stages).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
+    expect(JSON.stringify(pg)).toContain('"storageClassName":"local-path"');
+  });
+});

@@ -1,0 +1,229 @@
+// Monitoring and logging: Prometheus (scrapes the backend's :3001/metrics through pod discovery, alerts to
+// AlertManager), AlertManager (alertmanager-0 with alertmanager-config), Loki (StatefulSet whose
+// volumeClaimTemplate `loki-storage` uses lokiStorageClass) and the log shipper DaemonSet.
+// Images are expected to have the daemon as ENTRYPOINT (as upstream images do); only args are set here.
+import { stringify } from 'yaml';
+import type { KubeObject } from '../../kube/kube-api.ts';
+import { COMPONENT, type StackOptions } from './stack-options.ts';
+
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
+  requests: { cpu, memory },
+  limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+export function prometheus(o: StackOptions): KubeObject[] {
+  if (!o.images.prometheus) return [];
+  const ns = o.namespaces.monitoring;
+  const labels = { app: 'prometheus', [COMPONENT]: 'prometheus' };
+  const config = {
+    global: { scrape_interval: '15s', evaluation_interval: '15s' },
+    alerting: { alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }] },
+    rule_files: ['/etc/prometheus/rules.yaml'],
+    scrape_configs: [
+      {
+        job_name: 'gravl-backend',
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [o.namespaces.app] } }],
+        relabel_configs: [
+          { source_labels: ['__meta_kubernetes_pod_label_component'], regex: 'backend', action: 'keep' },
+          { source_labels: ['__meta_kubernetes_pod_ip'], target_label: '__address__', replacement: '$1:3001' },
+          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+        ],
+      },
+    ],
+  };
+  const rules = {
+    groups: [
+      {
+        name: 'gravl',
+        rules: [
+          { alert: 'BackendDown', expr: 'up{job="gravl-backend"} == 0', for: '1m', labels: { severity: 'critical' } },
+          { alert: 'BackendAbsent', expr: 'absent(up{job="gravl-backend"})', for: '2m', labels: { severity: 'critical' } },
+        ],
+      },
+    ],
+  };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'prometheus-config', namespace: ns },
+      data: { 'prometheus.yaml': stringify(config), 'rules.yaml': stringify(rules) },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: ns, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 9090 }] } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'prometheus', namespace: ns, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: 'prometheus',
+            containers: [
+              {
+                name: 'prometheus',
+                image: o.images.prometheus,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['--config.file=/etc/prometheus/prometheus.yaml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=1d', '--web.listen-address=:9090'],
+                ports: [{ name: 'http', containerPort: 9090 }],
+                readinessProbe: { httpGet: { path: '/-/ready', port: 9090 }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: '/-/healthy', port: 9090 }, periodSeconds: 15 },
+                resources: resources('100m', '128Mi', '1', '512Mi'),
+                volumeMounts: [{ name: 'config', mountPath: '/etc/prometheus' }, { name: 'data', mountPath: '/prometheus' }],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name: 'prometheus-config' } }, { name: 'data', emptyDir: {} }],
+          },
+        },
+      },
+    },
+  ];
+}
+
+export function alertmanager(o: StackOptions): KubeObject[] {
+  if (!o.images.alertmanager) return [];
+  const ns = o.namespaces.monitoring;
+  const labels = { app: 'alertmanager', [COMPONENT]: 'alertmanager' };
+  const config = {
+    route: { receiver: 'default', group_by: ['alertname'], group_wait: '10s', repeat_interval: '1h' },
+    receivers: [{ name: 'default' }],
+  };
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'alertmanager-config', namespace: ns }, data: { 'alertmanager.yaml': stringify(config) } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'alertmanager', namespace: ns, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 9093 }] } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'alertmanager', namespace: ns, labels },
+      spec: {
+        serviceName: 'alertmanager',
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: 'alertmanager',
+                image: o.images.alertmanager,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['--config.file=/etc/alertmanager/alertmanager.yaml', '--storage.path=/alertmanager', '--cluster.listen-address='],
+                ports: [{ name: 'http', containerPort: 9093 }],
+                readinessProbe: { httpGet: { path: '/-/ready', port: 9093 }, periodSeconds: 5 },
+                resources: resources('50m', '32Mi', '500m', '128Mi'),
+                volumeMounts: [{ name: 'config', mountPath: '/etc/alertmanager' }, { name: 'data', mountPath: '/alertmanager' }],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name: 'alertmanager-config' } }, { name: 'data', emptyDir: {} }],
+          },
+        },
+      },
+    },
+  ];
+}
+
+export function loki(o: StackOptions): KubeObject[] {
+  if (!o.images.loki) return [];
+  const ns = o.namespaces.logging;
+  const labels = { app: 'loki', [COMPONENT]: 'loki' };
+  const config = {
+    auth_enabled: false,
+    server: { http_listen_port: 3100 },
+    common: { path_prefix: '/loki', replication_factor: 1, ring: { kvstore: { store: 'inmemory' } }, storage: { filesystem: { chunks_directory: '/loki/chunks', rules_directory: '/loki/rules' } } },
+    schema_config: { configs: [{ from: '2024-01-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } }] },
+  };
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'loki-config', namespace: ns }, data: { 'loki.yaml': stringify(config) } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'loki', namespace: ns, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 3100 }] } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'loki', namespace: ns, labels },
+      spec: {
+        serviceName: 'loki',
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            securityContext: { fsGroup: 10001, runAsUser: 10001, runAsNonRoot: true },
+            containers: [
+              {
+                name: 'loki',
+                image: o.images.loki,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['-config.file=/etc/loki/loki.yaml'],
+                ports: [{ name: 'http', containerPort: 3100 }],
+                readinessProbe: { httpGet: { path: '/ready', port: 3100 }, periodSeconds: 5, initialDelaySeconds: 5 },
+                resources: resources('100m', '128Mi', '1', '512Mi'),
+                volumeMounts: [{ name: 'config', mountPath: '/etc/loki' }, { name: 'loki-storage', mountPath: '/loki' }],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name: 'loki-config' } }],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'loki-storage', labels },
+            spec: { storageClassName: o.lokiStorageClass ?? o.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
+      },
+    },
+  ];
+}
+
+export function logShipper(o: StackOptions): KubeObject[] {
+  if (!o.images.logShipper || !o.images.loki) return [];
+  const ns = o.namespaces.logging;
+  const labels = { app: 'log-shipper', [COMPONENT]: 'log-shipper' };
+  const config = {
+    server: { http_listen_port: 9080, grpc_listen_port: 0 },
+    positions: { filename: '/run/promtail/positions.yaml' },
+    clients: [{ url: `http://loki.${ns}.svc:3100/loki/api/v1/push` }],
+    scrape_configs: [
+      {
+        job_name: 'pods',
+        static_configs: [{ targets: ['localhost'], labels: { job: 'pods', __path__: '/var/log/pods/*/*/*.log' } }],
+      },
+    ],
+  };
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'log-shipper-config', namespace: ns }, data: { 'promtail.yaml': stringify(config) } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'log-shipper', namespace: ns, labels },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            tolerations: [{ operator: 'Exists' }],
+            containers: [
+              {
+                name: 'promtail',
+                image: o.images.logShipper,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['-config.file=/etc/promtail/promtail.yaml'],
+                resources: resources('50m', '64Mi', '500m', '128Mi'),
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/promtail' },
+                  { name: 'pods', mountPath: '/var/log/pods', readOnly: true },
+                  { name: 'positions', mountPath: '/run/promtail' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: 'log-shipper-config' } },
+              { name: 'pods', hostPath: { path: '/var/log/pods' } },
+              { name: 'positions', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    },
+  ];
+}
