@@ -1,56 +1,24 @@
-// Where the stack's image tags come from. When tools/images/images.ts (branch `images`) is merged, its
-// ensureImage(name) builds what is missing; until then the newest locally built drillbook/<name>:<prefix>-<hash8>
-// is used. Either way nothing hardcodes a tag, and a missing image fails with what to run.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { DrillbookError } from '../../scenarios/errors.ts';
-import { run } from '../../tools/lib/exec.ts';
+// Where the stack's image tags come from: tools/images builds what is missing (cached by recipe hash) and returns
+// the exact tag. Nothing hardcodes a tag.
+import { ensureImage, type ImageName } from '../../tools/images/images.ts';
 import type { StackImages } from './manifests/stack-options.ts';
 
-/** Image names as tools/images/recipes.ts knows them, with the repository/tag prefix they are built under. */
-const KNOWN = {
-  postgres: { name: 'postgres', repository: 'drillbook/postgres', prefix: '15-' },
-  backend: { name: 'gravl-backend-v1', repository: 'drillbook/gravl-backend', prefix: 'v1-' },
-  frontend: { name: 'gravl-frontend', repository: 'drillbook/gravl-frontend', prefix: '' },
-  prometheus: { name: 'prometheus', repository: 'drillbook/prometheus', prefix: '' },
-  alertmanager: { name: 'alertmanager', repository: 'drillbook/alertmanager', prefix: '' },
-  loki: { name: 'loki', repository: 'drillbook/loki', prefix: '' },
-  logShipper: { name: 'promtail', repository: 'drillbook/promtail', prefix: '' },
-} as const;
+/** The image behind each part of the stack. */
+const IMAGE_OF = {
+  postgres: 'postgres',
+  backend: 'gravl-backend-v1',
+  frontend: 'gravl-frontend',
+  prometheus: 'prometheus',
+  alertmanager: 'alertmanager',
+  loki: 'loki',
+  logShipper: 'promtail',
+} as const satisfies Record<string, ImageName>;
 
-type Part = keyof typeof KNOWN;
+type Part = keyof typeof IMAGE_OF;
 
-/** Newest local image of `repository` whose tag starts with `prefix`, or undefined. */
-export async function newestLocalImage(repository: string, prefix: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
-  const { stdout } = await run('docker', ['image', 'ls', repository, '--format', '{{.CreatedAt}}\t{{.Repository}}:{{.Tag}}'], { signal: options.signal });
-  return stdout
-    .split('\n')
-    .filter((line) => line.includes(`:${prefix}`) && !line.endsWith(':<none>'))
-    .sort()
-    .reverse()[0]
-    ?.split('\t')[1];
-}
-
-async function ensureImageFromImagesTool(name: string): Promise<string | undefined> {
-  const path = fileURLToPath(new URL('../../tools/images/images.ts', import.meta.url));
-  if (!existsSync(path)) return undefined;
-  const mod = (await import(path)) as { ensureImage?: (n: string) => Promise<string> };
-  return mod.ensureImage ? await mod.ensureImage(name) : undefined;
-}
-
-/** Resolves the images of `required` (failing loudly if one is missing) and of `optional` (skipped if missing). */
-export async function resolveStackImages(required: readonly Part[], optional: readonly Part[] = []): Promise<StackImages> {
+/** Builds (if missing) and returns the tags of the parts the deployment needs; postgres and backend always. */
+export async function resolveStackImages(parts: readonly Part[], options: { signal?: AbortSignal; log?: (line: string) => void } = {}): Promise<StackImages> {
   const found: Partial<Record<Part, string>> = {};
-  for (const part of [...required, ...optional]) {
-    const known = KNOWN[part];
-    const tag = (await ensureImageFromImagesTool(known.name).catch(() => undefined)) ?? (await newestLocalImage(known.repository, known.prefix));
-    if (tag) found[part] = tag;
-    else if (required.includes(part)) {
-      throw new DrillbookError(`no local image for the stack's ${part} (${known.repository}:${known.prefix}<hash8>)`, {
-        hint: `build it with ensureImage('${known.name}') from tools/images/images.ts (branch images), or tools/bootstrap.sh`,
-      });
-    }
-  }
-  if (!found.postgres || !found.backend) throw new DrillbookError('the stack needs at least postgres and backend images');
-  return { ...found, postgres: found.postgres, backend: found.backend };
+  for (const part of new Set<Part>(['postgres', 'backend', ...parts])) found[part] = await ensureImage(IMAGE_OF[part], options);
+  return { ...found, postgres: found.postgres!, backend: found.backend! };
 }
