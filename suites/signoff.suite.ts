@@ -1,6 +1,9 @@
 // signoff: the pre-launch evidence. Every drill, then the sign-off load test (PRODUCTION_SIGN_OFF.md §5: 10 VUs,
 // 5 min, p95 < 200 ms, p99 < 500 ms, errors < 0.1 %, > 100 req/s), then the readiness checks of the sign-off
 // matrix over the cluster and the facts the harness measured, giving the go/no-go decision.
+import { existsSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { cacheDir } from '../tools/lib/cache.ts';
 import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
 import { pitrAccidentalDelete } from '../scenarios/catalog/pitr-accidental-delete.scenario.ts';
 import { LABELS, MANAGED_BY } from '../scenarios/ports.ts';
@@ -60,9 +63,15 @@ export const signoffSuite: SuiteDefinition = {
         // The cluster side of the matrix: the configured cluster when one answers, else an off-cluster snapshot
         // (every cluster check then says what is missing).
         const context = config.cluster.provider === 'existing' ? config.cluster.context : `kind-${config.cluster.name}`;
+        const kindKubeconfig = cacheDir('kind-clusters', config.cluster.name, 'kubeconfig');
+        const kubeConfig = new KubeConfig();
+        if (config.cluster.provider === 'kind' && existsSync(kindKubeconfig)) kubeConfig.loadFromFile(kindKubeconfig);
+        else if (config.cluster.kubeconfig) kubeConfig.loadFromFile(config.cluster.kubeconfig);
+        else kubeConfig.loadFromDefault();
         let snapshot;
         try {
-          const collected = await collectSnapshot({ appNamespace: config.stack.namespace, ...(context ? { context } : {}), facts, signal });
+          if (context) kubeConfig.setCurrentContext(context);
+          const collected = await collectSnapshot({ appNamespace: config.stack.namespace, kubeConfig, facts, signal });
           secrets.push(...collected.secrets);
           snapshot = collected.snapshot;
           ctx.log(`readiness: cluster snapshot from context ${context}`);

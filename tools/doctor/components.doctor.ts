@@ -2,6 +2,8 @@
 // tests, MinIO for the S3 backup target. Each names the exact command that installs what is missing.
 import { existsSync } from 'node:fs';
 import { IMAGE_NAMES, imageExists, imageTag } from '../images/images.ts';
+import { toolchainPaths } from '../kube/toolchain.ts';
+import { KUBE_TOOLCHAIN } from '../kube/versions.ts';
 import { minioBinary } from '../postgres/testing/minio.server.ts';
 import type { Check } from './doctor.ts';
 
@@ -34,5 +36,17 @@ export const minioCheck: Check = {
   async run() {
     const bin = minioBinary();
     return existsSync(bin) ? { ok: true, detail: bin } : { ok: false, detail: 'MinIO not built', fix: 'bash tools/setup/40-minio.sh   (go install from its module; several minutes cold)' };
+  },
+};
+
+export const kindCheck: Check = {
+  name: 'kind toolchain',
+  neededFor: 'e2e tier (kind cluster from the locally built node image)',
+  async run() {
+    const p = toolchainPaths();
+    const missing = [p.kind, p.kubectl].filter((f) => !existsSync(f));
+    return missing.length === 0
+      ? { ok: true, detail: `kind ${KUBE_TOOLCHAIN.kind}, Kubernetes ${KUBE_TOOLCHAIN.kubernetes} (${p.kubeBin})` }
+      : { ok: false, detail: `not built: ${missing.join(', ')}`, fix: 'bash tools/setup/60-kind.sh   (Kubernetes, etcd, coredns, kind and the node image from Go modules: ~45 min cold)' };
   },
 };

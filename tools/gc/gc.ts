@@ -4,6 +4,9 @@ import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import type { Config } from '../config/config.ts';
 import { run, tryRun } from '../lib/exec.ts';
 import { activeRuns } from '../state/active-runs.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from '../lib/cache.ts';
 import { FaultLedger } from '../state/ledger.ts';
 import { performUndo } from '../state/undo.ts';
 
@@ -67,20 +70,36 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
     }
   }
 
-  // 3. Kubernetes objects a run created (they carry the run-id label; the deployed stack itself does not).
-  let contexts = options.contexts;
-  if (!contexts) {
-    const all = await tryRun('kubectl', ['config', 'get-contexts', '-o', 'name'], { signal: options.signal, timeoutMs: 10_000 });
-    const names = all instanceof Error ? [] : all.stdout.split('\n').filter(Boolean);
-    contexts = names.filter((c) => c.startsWith(`kind-${config.cluster.name.split('-')[0]}-`) || config.allowDestructive.contexts.includes(c));
-  }
-  for (const context of contexts) {
-    await step(`kube objects labelled ${LABELS.runId} in ${context}`, () =>
-      run('kubectl', ['--context', context, 'delete', KUBE_KINDS, '--all-namespaces', '-l', `${LABELS.managedBy}=${MANAGED_BY},${LABELS.runId}`, '--ignore-not-found', '--wait=false'], {
+  // 3. Kubernetes objects a run created (they carry the run-id label; the deployed stack itself does not), in
+  // drillbook's kind clusters (each with its own kubeconfig) and the allow-listed contexts.
+  const targets: { kubeconfig?: string; context: string }[] = options.contexts
+    ? options.contexts.map((context) => ({ context }))
+    : [...(await liveKindClusters(options.signal)), ...config.allowDestructive.contexts.map((context) => ({ context }))];
+  for (const t of targets) {
+    const kubeconfig = t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : [];
+    await step(`kube objects labelled ${LABELS.runId} in ${t.context}`, () =>
+      run('kubectl', [...kubeconfig, '--context', t.context, 'delete', KUBE_KINDS, '--all-namespaces', '-l', `${LABELS.managedBy}=${MANAGED_BY},${LABELS.runId}`, '--ignore-not-found', '--wait=false', '--request-timeout=20s'], {
         signal: options.signal,
         timeoutMs: 120_000,
       }),
     );
   }
   return actions;
+}
+
+/** drillbook's kind clusters whose control plane is running, with their private kubeconfigs (<cache>/kind-clusters/<name>/kubeconfig). */
+async function liveKindClusters(signal?: AbortSignal): Promise<{ kubeconfig: string; context: string }[]> {
+  const root = cacheDir('kind-clusters');
+  let names: string[] = [];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const ps = await tryRun('docker', ['ps', '--filter', 'name=-control-plane$', '--format', '{{.Names}}'], { signal });
+  const running = new Set(ps instanceof Error ? [] : ps.stdout.split('\n').filter(Boolean));
+  return names
+    .filter((name) => running.has(`${name}-control-plane`))
+    .map((name) => ({ kubeconfig: join(root, name, 'kubeconfig'), context: `kind-${name}` }))
+    .filter((t) => existsSync(t.kubeconfig));
 }
