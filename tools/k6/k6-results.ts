@@ -1,7 +1,7 @@
 // Parsing what k6 leaves behind: the summary export (overall numbers and k6's own threshold verdicts) and the
 // CSV time series (one row per metric sample) folded into per-second LoadSamples on the run's monotonic clock.
 // Pure and streaming, so unit tests feed it strings and the driver feeds it a file line by line.
-import type { LoadSample, ThresholdResult, Thresholds } from '../../scenarios/ports.ts';
+import type { LoadResult, LoadSample, ThresholdResult, Thresholds } from '../../scenarios/ports.ts';
 
 // ---------------------------------------------------------------- thresholds <-> k6 expressions
 
@@ -57,16 +57,10 @@ export interface SummaryExport {
   readonly state?: { readonly testRunDurationMs?: number };
 }
 
-export interface ParsedSummary {
-  readonly requests: number;
-  readonly errorRate: number;
-  readonly rps: number;
-  readonly p50Ms: number | null;
-  readonly p95Ms: number | null;
-  readonly p99Ms: number | null;
-  readonly thresholds: ThresholdResult[];
+/** The summary's share of a LoadResult (the series comes from the time-series output), plus k6's own duration. */
+export type ParsedSummary = Pick<LoadResult, 'requests' | 'errorRate' | 'rps' | 'p50Ms' | 'p95Ms' | 'p99Ms' | 'thresholds'> & {
   readonly testRunDurationMs: number | null;
-}
+};
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
