@@ -88,10 +88,10 @@ export class ClientNodeKubeApi implements KubeApi {
     };
   }
 
-  async delete(ref: ObjectRef, _options?: CallOptions): Promise<void> {
+  async delete(ref: ObjectRef, options: CallOptions & { gracePeriodSeconds?: number } = {}): Promise<void> {
     try {
       const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
-      await this.#objects.delete(header, undefined, undefined, undefined, undefined, 'Foreground');
+      await this.#objects.delete(header, undefined, undefined, options.gracePeriodSeconds, undefined, 'Foreground');
     } catch (error) {
       if (statusCode(error) !== 404) throw error;
     }

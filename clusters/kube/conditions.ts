@@ -151,3 +151,32 @@ export function podFinished(namespace: string, name: string): KubeCondition {
       }),
   };
 }
+
+/** Why each container of a pod is waiting (CrashLoopBackOff, CreateContainerConfigError, ImagePullBackOff...). */
+export function waitingReasons(pod: KubeObject): string[] {
+  const statuses = (status(pod).containerStatuses ?? []) as { state?: { waiting?: { reason?: string } } }[];
+  return statuses.map((c) => c.state?.waiting?.reason).filter((r): r is string => typeof r === 'string');
+}
+
+/**
+ * At least `count` live pods matching the selector have a container waiting for one of `reasons`: the shape of
+ * ROLLBACK.md's trigger "more than 2 pods in CrashLoopBackOff". The detail counts every waiting reason seen.
+ */
+export function podsWaiting(namespace: string, labelSelector: string, reasons: readonly string[], count = 1): KubeCondition {
+  return {
+    name: `${count}+ pods ${namespace}/{${labelSelector}} in ${reasons.join(' or ')}`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector },
+    evaluate: (objects) => {
+      const live = objects.filter((p) => !p.metadata.deletionTimestamp);
+      const seen = new Map<string, number>();
+      let matching = 0;
+      for (const pod of live) {
+        const why = waitingReasons(pod);
+        for (const r of new Set(why)) seen.set(r, (seen.get(r) ?? 0) + 1);
+        if (why.some((r) => reasons.includes(r))) matching += 1;
+      }
+      const counts = [...seen].map(([r, n]) => `${n} ${r}`).join(', ') || 'none waiting';
+      return { ok: matching >= count, detail: `${matching}/${live.length} pods in ${reasons.join('/')} (${counts})` };
+    },
+  };
+}

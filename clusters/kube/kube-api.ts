@@ -47,8 +47,11 @@ export interface KubeApi {
   read(ref: ObjectRef, options?: CallOptions): Promise<KubeObject | undefined>;
   /** Objects of a kind plus the list's resourceVersion (the point a watch continues from). */
   list(ref: KindRef, selectors?: Selectors, options?: CallOptions): Promise<{ items: KubeObject[]; resourceVersion: string }>;
-  /** Deletes with foreground propagation; a missing object is not an error. */
-  delete(ref: ObjectRef, options?: CallOptions): Promise<void>;
+  /**
+   * Deletes with foreground propagation; a missing object is not an error. `gracePeriodSeconds: 0` kills a pod
+   * at once (SIGKILL, as Chaos Mesh's pod-kill does) instead of its graceful termination.
+   */
+  delete(ref: ObjectRef, options?: CallOptions & { gracePeriodSeconds?: number }): Promise<void>;
   /** Streams events until the server closes the watch (resolves) or `signal` aborts (resolves). */
   watch(
     ref: KindRef,

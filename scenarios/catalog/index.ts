@@ -1,8 +1,9 @@
 // Every scenario drillbook knows, for `drillbook scenarios` and for suites to compose.
 import type { Scenario } from '../define.ts';
 import { backendCrash, databaseCrash } from './gravl-crash.scenario.ts';
+import { badReleaseRollback, secretMissing } from './kube-rollback.scenario.ts';
 import { localServiceCrash, localServiceFreeze } from './local-service-crash.scenario.ts';
 import { pitrAccidentalDelete } from './pitr-accidental-delete.scenario.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own environment type
-export const catalog: readonly Scenario<any>[] = [localServiceCrash, localServiceFreeze, backendCrash, databaseCrash, pitrAccidentalDelete];
+export const catalog: readonly Scenario<any>[] = [localServiceCrash, localServiceFreeze, backendCrash, databaseCrash, pitrAccidentalDelete, badReleaseRollback, secretMissing];

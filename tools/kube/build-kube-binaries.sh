@@ -12,6 +12,12 @@ VERSION="${1:?usage: build-kube-binaries.sh vX.Y.Z OUT_DIR}"
 OUT="${2:?usage: build-kube-binaries.sh vX.Y.Z OUT_DIR}"
 COMMANDS=(kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
 if [ -f "$OUT/.complete" ]; then echo "kube $VERSION: cached in $OUT"; exit 0; fi
+# One builder at a time per version (another worktree or a parallel bootstrap may be building it): wait for it,
+# then return at once if it finished.
+mkdir -p "$(dirname "$OUT")"
+exec 9>"$OUT.lock"
+flock 9
+if [ -f "$OUT/.complete" ]; then echo "kube $VERSION: cached in $OUT (built by another process)"; exit 0; fi
 
 STAGING_VERSION="v0.${VERSION#v1.}"
 WORK="$OUT.work"

@@ -2,6 +2,7 @@
 // If the harness dies (kill -9), `drillbook gc` reads what is left and undoes it from the data alone.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
 import { LABELS } from '../../scenarios/ports.ts';
 
 /** What gc must do to undo a fault without the process that injected it. */
@@ -11,8 +12,14 @@ export type UndoAction =
   | { readonly kind: 'docker-unpause'; readonly containers: readonly string[] }
   | { readonly kind: 'docker-network-connect'; readonly network: string; readonly container: string; readonly aliases: readonly string[] }
   | { readonly kind: 'docker-rm'; readonly containers: readonly string[] }
-  | { readonly kind: 'kube-apply'; readonly context: string; readonly manifests: readonly object[] }
-  | { readonly kind: 'kube-delete'; readonly context: string; readonly refs: readonly { apiVersion: string; kind: string; namespace?: string; name: string }[] };
+  | { readonly kind: 'kube-apply'; readonly cluster: KubeTargetRef; readonly fieldManager: string; readonly manifests: readonly KubeObject[] }
+  | { readonly kind: 'kube-delete'; readonly cluster: KubeTargetRef; readonly refs: readonly ObjectRef[] };
+
+/** Where a kube undo goes: the kubeconfig file and the context in it (kind clusters keep a private one). */
+export interface KubeTargetRef {
+  readonly kubeconfig: string;
+  readonly context: string;
+}
 
 export interface LedgerEntry {
   readonly id: string;

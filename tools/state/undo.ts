@@ -1,6 +1,18 @@
 // Undo actions recorded in the fault ledger, carried out from data alone.
 import { run, tryRun } from '../lib/exec.ts';
-import type { UndoAction } from './ledger.ts';
+import { ClientNodeKubeApi, loadKubeConfig } from '../../clusters/kube/client-node.kube-api.ts';
+import { describeRef, refOf, type KubeApi } from '../../clusters/kube/kube-api.ts';
+import type { KubeTargetRef, UndoAction } from './ledger.ts';
+
+/** Tests replace this to undo against an in-memory API. */
+export let kubeApi = (target: KubeTargetRef): KubeApi => new ClientNodeKubeApi(loadKubeConfig(target.kubeconfig, target.context));
+export function setKubeApiFactory(factory: (target: KubeTargetRef) => KubeApi): () => void {
+  const previous = kubeApi;
+  kubeApi = factory;
+  return () => {
+    kubeApi = previous;
+  };
+}
 
 /**
  * Carries out one undo action. Every action is idempotent (starting a running container, unpausing one that is
@@ -31,17 +43,17 @@ export async function performUndo(action: UndoAction, signal?: AbortSignal): Pro
     case 'docker-rm':
       await tryRun('docker', ['rm', '-f', ...action.containers], { signal });
       return `removed containers ${action.containers.join(', ')}`;
-    case 'kube-apply':
-      await run('kubectl', ['--context', action.context, 'apply', '--server-side', '--force-conflicts', '--field-manager=drillbook', '-f', '-'], {
-        input: action.manifests.map((m) => JSON.stringify(m)).join('\n'),
-        signal,
-      });
-      return `re-applied ${action.manifests.length} object(s) in ${action.context}`;
-    case 'kube-delete':
-      for (const ref of action.refs) {
-        const ns = ref.namespace ? ['-n', ref.namespace] : [];
-        await tryRun('kubectl', ['--context', action.context, ...ns, 'delete', `${ref.kind}.${ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), ref.name, '--ignore-not-found', '--wait=false'], { signal });
-      }
-      return `deleted ${action.refs.length} object(s) in ${action.context}`;
+    case 'kube-apply': {
+      // Through the API with the fault's own field manager: a partial manifest (an image, a replica count) then
+      // changes only those fields and never strips what the stack's own manager applied.
+      const api = kubeApi(action.cluster);
+      for (const m of action.manifests) await api.apply(m, action.fieldManager, { signal });
+      return `re-applied ${action.manifests.map((m) => describeRef(refOf(m))).join(', ')} in ${action.cluster.context}`;
+    }
+    case 'kube-delete': {
+      const api = kubeApi(action.cluster);
+      for (const ref of action.refs) await api.delete(ref, { signal });
+      return `deleted ${action.refs.map(describeRef).join(', ')} in ${action.cluster.context}`;
+    }
   }
 }

@@ -25,10 +25,30 @@ function matches(o: KubeObject, ref: KindRef, selectors: Selectors): boolean {
   return true;
 }
 
+function merge(into: unknown, from: unknown): unknown {
+  if (Array.isArray(into) && Array.isArray(from) && from.every((i) => typeof (i as { name?: unknown })?.name === 'string')) {
+    const out = [...into];
+    for (const item of from) {
+      const at = out.findIndex((o) => (o as { name?: unknown })?.name === (item as { name: string }).name);
+      if (at === -1) out.push(item);
+      else out[at] = merge(out[at], item);
+    }
+    return out;
+  }
+  if (into && from && typeof into === 'object' && typeof from === 'object' && !Array.isArray(into) && !Array.isArray(from)) {
+    const out: Record<string, unknown> = { ...(into as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(from)) out[k] = k in out ? merge(out[k], v) : v;
+    return out;
+  }
+  return from;
+}
+
 export class FakeKubeApi implements KubeApi {
   readonly objects = new Map<string, KubeObject>();
   readonly applied: KubeObject[] = [];
-  readonly deleted: ObjectRef[] = [];
+  /** The field manager of each apply, in order. */
+  readonly managers: string[] = [];
+  readonly deleted: (ObjectRef & { gracePeriodSeconds?: number })[] = [];
   readonly #watchers = new Set<Watcher>();
   #version = 1;
   /** Called after each apply, e.g. to simulate a controller. */
@@ -38,9 +58,12 @@ export class FakeKubeApi implements KubeApi {
     return this.#watchers.size;
   }
 
-  async apply(object: KubeObject, _fieldManager: string): Promise<KubeObject> {
+  async apply(object: KubeObject, fieldManager: string): Promise<KubeObject> {
     this.applied.push(object);
-    const stored = this.set(object);
+    this.managers.push(fieldManager);
+    // Server-side apply merges into what is stored: maps by key, lists of named items by name.
+    const existing = this.objects.get(key({ ...object, name: object.metadata.name, namespace: object.metadata.namespace }));
+    const stored = this.set(existing ? (merge(existing, object) as KubeObject) : object);
     this.onApply?.(stored);
     return stored;
   }
@@ -66,8 +89,8 @@ export class FakeKubeApi implements KubeApi {
     return { items: [...this.objects.values()].filter((o) => matches(o, ref, selectors)), resourceVersion: String(this.#version) };
   }
 
-  async delete(ref: ObjectRef): Promise<void> {
-    this.deleted.push(ref);
+  async delete(ref: ObjectRef, options: { gracePeriodSeconds?: number } = {}): Promise<void> {
+    this.deleted.push(options.gracePeriodSeconds === undefined ? ref : { ...ref, gracePeriodSeconds: options.gracePeriodSeconds });
     const o = this.objects.get(key(ref));
     if (!o) return;
     this.objects.delete(key(ref));

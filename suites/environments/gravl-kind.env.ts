@@ -1,0 +1,171 @@
+// The Gravl stack on a kind cluster (built here, nothing pulled), wired to the ports: harness-native kube faults,
+// real k6 and the data probe through the backend's NodePort published on 127.0.0.1, and the runbook's kubectl
+// operations over the API (server-side apply with the runbook's own field manager, watches for every wait).
+// Everything it creates carries drillbook's labels; the cluster is deleted on dispose unless kept for reuse.
+import { join } from 'node:path';
+import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
+import { deploymentAvailable, podsReady, podsWaiting, statefulSetReady, waitingReasons } from '../../clusters/kube/conditions.ts';
+import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
+import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
+import type { KubeClient } from '../../clusters/kube/kube-client.ts';
+import { deployStack, type StageTiming } from '../../clusters/stack/deploy-stack.ts';
+import { secrets as stackSecrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
+import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
+import type { GravlKubeEnv } from '../../scenarios/catalog/gravl-kube.env.ts';
+import { systemClock } from '../../scenarios/clock.ts';
+import type { Ports } from '../../scenarios/ports.ts';
+import { ensureImage } from '../../tools/images/images.ts';
+import { ensureK6 } from '../../tools/k6/k6.installer.ts';
+import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
+import { KubeFaultInjector } from '../../tools/kube/kube.fault.ts';
+import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
+import { freePort } from '../../tools/lib/free-port.ts';
+import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
+import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
+import { randomBytes } from 'node:crypto';
+
+/** Field manager of the runbook's own changes (kubectl scale / set image / rollout restart). */
+export const RUNBOOK_FIELD_MANAGER = 'drillbook-runbook';
+
+export interface GravlKindEnvironment extends AsyncDisposable {
+  readonly env: GravlKubeEnv;
+  readonly ports: Ports;
+  readonly cluster: StartedKindCluster;
+  readonly client: KubeClient;
+  readonly stack: StackOptions;
+  readonly deployTimings: readonly StageTiming[];
+  readonly secrets: readonly string[];
+}
+
+export interface GravlKindOptions {
+  runId: string;
+  suite: string;
+  outDir: string;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** kind cluster name (must start with drillbook-). */
+  clusterName?: string;
+  /** Keep the cluster after dispose (reused by the next run). Default false. */
+  keep?: boolean;
+  /** Application namespace (default gravl-production, as in the seeds). */
+  namespace?: string;
+  backendReplicas?: number;
+}
+
+export async function startGravlKind(options: GravlKindOptions): Promise<GravlKindEnvironment> {
+  const { signal, log } = options;
+  const toolchain = await ensureKindToolchain({ signal });
+  const k6 = await ensureK6({ signal, log });
+  const images = {
+    postgres: await ensureImage('postgres', { signal, log }),
+    backend: await ensureImage('gravl-backend-v2', { signal, log }),
+    broken: await ensureImage('gravl-backend-broken', { signal, log }),
+  };
+  const hostPort = await freePort();
+  const replicas = options.backendReplicas ?? 3;
+  const stack = stackOptions({
+    images: { postgres: images.postgres, backend: images.backend },
+    namespaces: { ...DEFAULT_NAMESPACES, app: options.namespace ?? DEFAULT_NAMESPACES.app },
+    db: { user: 'gravl_user', password: randomBytes(24).toString('base64url'), name: 'gravl' },
+    jwtSecret: randomBytes(32).toString('base64url'),
+    backendReplicas: replicas,
+  });
+  const ns = stack.namespaces.app;
+
+  await using owned = new AsyncDisposableStack();
+  const cluster = await new KindCluster(options.clusterName ?? 'drillbook-drills')
+    .withKindBinary(toolchain.kind)
+    .withNodeImage(toolchain.nodeImage)
+    .withConfig(singleNodeConfig({ ports: [{ containerPort: stack.backendNodePort, hostPort }] }))
+    .withReuse(false)
+    .withKeepOnDispose(options.keep ?? false)
+    .start({ signal });
+  owned.use(cluster);
+  log(`kind cluster ${cluster.name} up in ${cluster.startMs} ms; backend will be on 127.0.0.1:${hostPort}`);
+  await cluster.loadImages(Object.values(images), { signal });
+  const client = cluster.client();
+  const deployTimings = await deployStack(client, stack, {
+    signal,
+    conditionTimeoutMs: 240_000,
+    onStage: (t) => log(`stage ${t.stage}: ${t.applied} objects, ready in ${t.ms} ms`),
+  });
+  const backendUrl = `http://127.0.0.1:${hostPort}`;
+  const backendSelector = `${COMPONENT}=backend`;
+  const deployment: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'backend' };
+  const pods = async (sig: AbortSignal) =>
+    (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: backendSelector }, { signal: sig })).items.filter(
+      (p) => !p.metadata.deletionTimestamp,
+    );
+  const patchDeployment = async (spec: Record<string, unknown>, sig: AbortSignal) => {
+    const started = performance.now();
+    await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deployment.name, namespace: ns }, spec }, RUNBOOK_FIELD_MANAGER, { signal: sig });
+    return Math.round(performance.now() - started);
+  };
+  const rolloutStatus = async (sig: AbortSignal) => {
+    const verdict = await client.waitFor(deploymentAvailable(ns, 'backend'), { timeoutMs: 280_000, signal: sig, hint: 'kubectl -n ' + ns + ' describe deployment backend' });
+    return verdict.detail;
+  };
+
+  const env: GravlKubeEnv = {
+    backendUrl,
+    platform: `kind-${cluster.name}`,
+    namespace: ns,
+    backendReplicas: replicas,
+    previousBackendImage: images.backend,
+    brokenBackendImage: images.broken,
+    crashFault: (component) => ({ kind: 'pod-kill', namespace: ns, selector: `${COMPONENT}=${component}` }),
+    // On Kubernetes the controller recreates a killed pod by itself: the runbook's "restart pods" is then
+    // watching the workload come back (kubectl rollout status).
+    restart: async (component, sig) => {
+      const condition = component === 'backend' ? deploymentAvailable(ns, 'backend') : statefulSetReady(ns, 'postgres');
+      const started = performance.now();
+      const verdict = await client.waitFor(condition, { timeoutMs: 110_000, signal: sig });
+      const ready = component === 'database' ? await client.waitFor(podsReady(ns, `${COMPONENT}=database`), { timeoutMs: 110_000, signal: sig }) : verdict;
+      return `kubectl rollout status (${condition.name}): ${ready.detail} after ${Math.round(performance.now() - started)} ms`;
+    },
+    badRelease: () => ({ kind: 'set-image', namespace: ns, deployment: 'backend', container: 'backend', image: images.broken }),
+    secretDeleted: () => ({ kind: 'secret-delete', namespace: ns, name: 'app-secret' }),
+    backendPodsKilled: () => ({ kind: 'pod-kill', namespace: ns, selector: backendSelector }),
+    watchBackendWaiting: async (reasons, count, sig) => {
+      const verdict = await client.waitFor(podsWaiting(ns, backendSelector, reasons, count), { timeoutMs: 600_000, signal: sig });
+      const matching = (await pods(sig)).filter((p) => waitingReasons(p).some((r) => reasons.includes(r))).length;
+      return { detail: verdict.detail, pods: matching };
+    },
+    readyBackendPods: async (sig) =>
+      (await pods(sig)).filter((p) => ((p.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length,
+    crashLoopingBackendPods: async (sig) => (await pods(sig)).filter((p) => waitingReasons(p).includes('CrashLoopBackOff')).length,
+    scaleBackend: async (n, sig) => `kubectl scale deployment backend --replicas=${n} (${await patchDeployment({ replicas: n }, sig)} ms)`,
+    setBackendImage: async (image, sig) =>
+      `kubectl set image deployment/backend backend=${image} (${await patchDeployment({ template: { spec: { containers: [{ name: 'backend', image }] } } }, sig)} ms)`,
+    backendRolloutStatus: async (sig) => `kubectl rollout status deployment/backend: ${await rolloutStatus(sig)}`,
+    restartBackend: async (sig) => {
+      const ms = await patchDeployment({ template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } }, sig);
+      return `kubectl rollout restart deployment/backend (${ms} ms); rollout status: ${await rolloutStatus(sig)}`;
+    },
+    restoreAppSecret: async (sig) => {
+      const secret = stackSecrets(stack).find((o: KubeObject) => o.metadata.name === 'app-secret')!;
+      await client.apply([secret], { signal: sig });
+      return `re-applied Secret ${ns}/app-secret from the stack's definition`;
+    },
+  };
+
+  const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
+  const ports: Ports = {
+    clock: systemClock,
+    faults: new KubeFaultInjector(client.api, { kubeconfig: cluster.kubeconfigPath, context: cluster.context }, [ns]),
+    load: k6Generator,
+    data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
+    cluster,
+  };
+  const moved = owned.move();
+  return {
+    env,
+    ports,
+    cluster,
+    client,
+    stack,
+    deployTimings,
+    secrets: [stack.db.password, stack.jwtSecret],
+    [Symbol.asyncDispose]: () => moved.disposeAsync(),
+  };
+}

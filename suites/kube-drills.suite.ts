@@ -1,0 +1,42 @@
+// kube-drills: ROLLBACK.md's scenarios on a real Kubernetes cluster (kind, built here), under k6 background load
+// with the data probe writing through the backend's NodePort on 127.0.0.1: every backend pod killed, the
+// database pod killed, a bad release rolled back step by step (Scenario 1), and a deleted app secret restored
+// (Scenario 4). Each is detected through a watch, recovered by the runbook, and measured against its objectives.
+import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
+import { badReleaseRollback, secretMissing } from '../scenarios/catalog/kube-rollback.scenario.ts';
+import { startGravlKind } from './environments/gravl-kind.env.ts';
+import type { SuiteDefinition } from './suite.ts';
+import { InvalidInputError } from '../scenarios/errors.ts';
+
+const CLUSTER = 'drillbook-drills';
+
+export const kubeDrillsSuite: SuiteDefinition = {
+  name: 'kube-drills',
+  description: 'ROLLBACK.md on a kind cluster: pod and database kills, bad-release rollback, missing secret, under k6 load with the data probe',
+  budgetSeconds: 1800,
+  requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  async prepare(ctx) {
+    if (ctx.config.cluster.provider !== 'kind') {
+      throw new InvalidInputError('cluster.provider', [
+        `'${ctx.config.cluster.provider}': kube-drills deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`,
+      ]);
+    }
+    const kube = await startGravlKind({
+      runId: ctx.runId,
+      suite: 'kube-drills',
+      outDir: ctx.outDir,
+      signal: ctx.signal,
+      log: ctx.log,
+      // its own cluster, fresh each run: the backend's host port is chosen per run and baked into the node
+      clusterName: CLUSTER,
+      namespace: ctx.config.stack.namespace,
+    });
+    const item = (scenario: (typeof items)[number]) => ({ scenario, env: kube.env, ports: kube.ports });
+    const items = [backendCrash, databaseCrash, badReleaseRollback, secretMissing] as const;
+    return {
+      items: items.map(item),
+      secrets: kube.secrets,
+      [Symbol.asyncDispose]: () => kube[Symbol.asyncDispose](),
+    };
+  },
+};

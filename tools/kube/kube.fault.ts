@@ -1,0 +1,152 @@
+// FaultInjector for a Kubernetes cluster the harness may break (harness-native: plain API calls):
+//   pod-kill       delete the pods a label selector matches with grace period 0 (SIGKILL, as Chaos Mesh's
+//                  PodChaos pod-kill); nothing to revert: their controller recreates them
+//   set-image      a bad release: one container of a Deployment gets another image; revert: the previous image
+//                  and replica count (a runbook that scaled to 0 and was cut short leaves nothing behind)
+//   secret-delete  a Secret disappears; revert: re-create it as it was
+// Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label.
+// Every fault goes into the ledger, with its undo as data, before it takes effect, so `drillbook gc` can undo it
+// after a kill -9.
+import { randomUUID } from 'node:crypto';
+import { LABELS, MANAGED_BY, type FaultInjector, type FaultSpec, type InjectedFault, type Labels } from '../../scenarios/ports.ts';
+import type { Evidence } from '../../scenarios/journal.ts';
+import { describeRef, type KubeApi, type KubeObject, type ObjectRef } from '../../clusters/kube/kube-api.ts';
+import { FaultLedger, ledgerEntry, type KubeTargetRef, type UndoAction } from '../state/ledger.ts';
+import { performUndo } from '../state/undo.ts';
+
+/** Field manager of fault patches and their reverts: never the stack's own ('drillbook'), whose fields they'd strip. */
+export const FAULT_FIELD_MANAGER = 'drillbook-fault';
+
+const KINDS = ['pod-kill', 'set-image', 'secret-delete'] as const;
+type Kind = (typeof KINDS)[number];
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SELECTOR = /^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+)*$/;
+
+interface Containers {
+  spec?: { replicas?: number; template?: { spec?: { containers?: { name: string; image?: string }[] } } };
+}
+
+/** Strip what the server owns, so a saved object can be applied again as it was. */
+export function restorable(object: KubeObject): KubeObject {
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, generation: _g, ...metadata } = object.metadata;
+  const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
+  return { ...rest, metadata } as KubeObject;
+}
+
+export class KubeFaultInjector implements FaultInjector {
+  readonly name = 'kube';
+  readonly #api: KubeApi;
+  readonly #cluster: KubeTargetRef;
+  readonly #namespaces: ReadonlySet<string>;
+  readonly #ledger: FaultLedger;
+
+  /**
+   * `cluster` is where gc sends the undo after a crash (the same cluster `api` talks to); `namespaces` are the
+   * only ones this injector may touch (those the run deployed).
+   */
+  constructor(api: KubeApi, cluster: KubeTargetRef, namespaces: readonly string[], ledger = new FaultLedger()) {
+    this.#api = api;
+    this.#cluster = cluster;
+    this.#namespaces = new Set(namespaces);
+    this.#ledger = ledger;
+  }
+
+  validate(spec: FaultSpec): string[] {
+    if (!(KINDS as readonly string[]).includes(spec.kind)) return [`unknown fault kind '${spec.kind}'; the kube injector supports: ${KINDS.join(', ')}`];
+    const p: string[] = [];
+    const str = (field: string) => (typeof spec[field] === 'string' && (spec[field] as string).length > 0 ? (spec[field] as string) : undefined);
+    const ns = str('namespace');
+    if (!ns) p.push('namespace: required');
+    else if (!this.#namespaces.has(ns)) p.push(`namespace: '${ns}' is not one this run deployed; allowed: ${[...this.#namespaces].join(', ')}`);
+    if (spec.kind === 'pod-kill') {
+      const selector = str('selector');
+      if (!selector || !SELECTOR.test(selector)) p.push(`selector: '${String(spec.selector)}' must be key=value[,key=value] (an empty selector would kill every pod)`);
+    }
+    if (spec.kind === 'set-image') {
+      for (const field of ['deployment', 'container']) if (!str(field) || !DNS_LABEL.test(str(field)!)) p.push(`${field}: must name a ${field} (DNS label)`);
+      const image = str('image');
+      if (!image) p.push('image: required (the bad release)');
+      else if (!/:[^/]+$/.test(image) || image.endsWith(':latest')) p.push(`image: '${image}' needs an explicit tag, not latest (nothing can be pulled here)`);
+    }
+    if (spec.kind === 'secret-delete' && (!str('name') || !DNS_LABEL.test(str('name')!))) p.push('name: must name the Secret (DNS label)');
+    return p;
+  }
+
+  async inject(spec: FaultSpec, options: { labels: Labels; signal?: AbortSignal }): Promise<InjectedFault> {
+    const kind = spec.kind as Kind;
+    const ns = spec.namespace as string;
+    const id = `${kind}-${randomUUID().slice(0, 8)}`;
+    const signal = options.signal;
+    let undo: UndoAction[] = [];
+    let evidence: Evidence[];
+    let act: () => Promise<void>;
+
+    if (kind === 'pod-kill') {
+      const { items } = await this.#api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: spec.selector as string }, { signal });
+      const pods = items.filter((p) => !p.metadata.deletionTimestamp);
+      if (pods.length === 0) throw new Error(`pod-kill: no pod in ${ns} matches ${String(spec.selector)}; the steady state should have had some`);
+      for (const pod of pods) this.#guard(pod);
+      evidence = [{ kind: 'command', label: 'injected', value: `deleted with grace period 0: ${pods.map((p) => p.metadata.name).join(', ')}` }];
+      act = async () => {
+        for (const pod of pods) await this.#api.delete({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata.name }, { signal, gracePeriodSeconds: 0 });
+      };
+    } else if (kind === 'set-image') {
+      const ref: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: spec.deployment as string };
+      const deployment = await this.#required(ref, signal);
+      const container = (deployment as Containers).spec?.template?.spec?.containers?.find((c) => c.name === spec.container);
+      if (!container?.image) throw new Error(`set-image: ${describeRef(ref)} has no container '${String(spec.container)}'`);
+      const replicas = (deployment as Containers).spec?.replicas ?? 1;
+      const patch = (image: string, withReplicas: boolean): KubeObject => ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: ref.name, namespace: ns },
+        spec: { ...(withReplicas ? { replicas } : {}), template: { spec: { containers: [{ name: container.name, image }] } } },
+      });
+      undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: FAULT_FIELD_MANAGER, manifests: [patch(container.image, true)] }];
+      evidence = [
+        { kind: 'command', label: 'injected', value: `${describeRef(ref)}: container ${container.name} image ${container.image} -> ${String(spec.image)}` },
+        { kind: 'text', label: 'previous', value: `image ${container.image}, replicas ${replicas}` },
+      ];
+      act = async () => void (await this.#api.apply(patch(spec.image as string, false), FAULT_FIELD_MANAGER, { signal }));
+    } else {
+      const ref: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: ns, name: spec.name as string };
+      const secret = await this.#required(ref, signal);
+      // The saved copy lives only in the ledger file (mode 0600, removed after the revert), never in evidence.
+      undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: FAULT_FIELD_MANAGER, manifests: [restorable(secret)] }];
+      const keys = Object.keys((secret as { data?: Record<string, string> }).data ?? {});
+      evidence = [{ kind: 'command', label: 'injected', value: `deleted ${describeRef(ref)} (keys: ${keys.join(', ')}; a copy is kept for the revert)` }];
+      act = () => this.#api.delete(ref, { signal });
+    }
+
+    if (undo.length) this.#ledger.record(ledgerEntry(id, kind, options.labels, undo));
+    await act();
+    const ledger = this.#ledger;
+    return {
+      id,
+      spec,
+      evidence,
+      async revert(opts = {}) {
+        if (undo.length === 0) return [{ kind: 'text', label: 'revert', value: 'nothing to undo: the pods’ controller recreates killed pods' }];
+        const done: Evidence[] = [];
+        for (const action of undo) done.push({ kind: 'command', label: 'revert', value: await performUndo(action, opts.signal) });
+        ledger.remove(id);
+        return done;
+      },
+    };
+  }
+
+  async #required(ref: ObjectRef, signal: AbortSignal | undefined): Promise<KubeObject> {
+    const object = await this.#api.read(ref, { signal });
+    if (!object) throw new Error(`${describeRef(ref)} does not exist; the fault needs it in place`);
+    this.#guard(object);
+    return object;
+  }
+
+  /** The guard: never touch an object the harness did not create. */
+  #guard(object: KubeObject): void {
+    if (object.metadata.labels?.[LABELS.managedBy] !== MANAGED_BY) {
+      throw new Error(`refusing to touch ${object.kind} ${object.metadata.namespace}/${object.metadata.name}: it has no ${LABELS.managedBy}=${MANAGED_BY} label`);
+    }
+  }
+}
