@@ -155,7 +155,8 @@ export class GravlDockerStack {
         .withCopyContentToContainer(secret)
         .withExposedPorts(this.backendHostPort ? { container: 3000, host: this.backendHostPort } : 3000, 3001)
         .withWaitStrategy(Wait.forHttp('/api/ready', 3000).forStatusCode(200))
-        .withStartupTimeout(60_000)
+        // ~2 s on an idle machine; generous for 2 cores shared with builds or a kind cluster
+        .withStartupTimeout(120_000)
         .start();
       started.push(backend);
       this.log(`backend ${this.version} ready`);
@@ -229,10 +230,28 @@ export class GravlDockerStack {
         [Symbol.asyncDispose]: stopOnce,
       };
     } catch (error) {
+      // A container whose wait strategy failed was never handed back: say what it printed, then remove it too.
+      const diagnosis = await strays(labels[LABELS.runId]!, started, opts.signal);
       await stop();
+      if (diagnosis) (error as Error).message = `${(error as Error).message}\n${diagnosis}`;
       throw error;
     }
   }
+}
+
+/** State and last log lines of this run's containers that start() did not get back, which are then removed. */
+async function strays(runId: string, started: readonly StartedTestContainer[], signal?: AbortSignal): Promise<string> {
+  const known = new Set(started.map((c) => c.getId()));
+  const ps = await run('docker', ['ps', '-a', '--no-trunc', '--filter', `label=${LABELS.runId}=${runId}`, '--format', '{{.ID}}\t{{.Label "drillbook.io/component"}}\t{{.Status}}'], { signal }).catch(() => undefined);
+  const lines: string[] = [];
+  for (const row of ps?.stdout.split('\n').filter(Boolean) ?? []) {
+    const [id = '', component, status] = row.split('\t');
+    if (known.has(id)) continue;
+    const logs = await run('docker', ['logs', '--tail', '30', id], { signal }).catch((e: Error) => ({ stdout: '', stderr: e.message }));
+    lines.push(`container ${component} (${status}), last log lines:\n${`${logs.stdout}${logs.stderr}`.trim() || '(none)'}`);
+    await run('docker', ['rm', '-f', '-v', id], { signal }).catch(() => undefined);
+  }
+  return lines.join('\n');
 }
 
 function url(c: StartedTestContainer, port: number): string {

@@ -1,7 +1,11 @@
 // e2e: a kind cluster from the locally built node image, the reference stack deployed on it, k6 smoke against
-// the backend through a port published on 127.0.0.1, a NetworkPolicy check, teardown.
+// the backend through a port published on 127.0.0.1, a NetworkPolicy check, a harness killed (SIGKILL) in the
+// middle of a scenario and `drillbook gc` restoring the cluster, teardown.
 // Prerequisites are built when missing (ensureKindToolchain: 30-60 min cold; cached afterwards).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +14,8 @@ import { cacheDir } from '../../tools/lib/cache.ts';
 import { run, tryRun } from '../../tools/lib/exec.ts';
 import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { singleNodeConfig } from '../kind/kind-config.ts';
-import { podFinished } from '../kube/conditions.ts';
+import { deploymentAvailable, podFinished } from '../kube/conditions.ts';
+import { FaultLedger } from '../../tools/state/ledger.ts';
 import { KindCluster, type StartedKindCluster } from '../kube/kind.provider.ts';
 import type { KubeObject } from '../kube/kube-api.ts';
 import { deployStack } from './deploy-stack.ts';
@@ -106,5 +111,29 @@ export default function () { check(http.get('http://127.0.0.1:${hostPort}/api/he
     const denied = await client.waitFor(podFinished(ns, 'netpol-denied'), { timeoutMs: 60_000 });
     expect(allowed.detail).toBe('Succeeded');
     expect(denied.detail, 'a pod without an allowed component label reached PostgreSQL: NetworkPolicy is not enforced').toBe('Failed');
+
+    // kill -9 mid-scenario: the harness injects a bad release, is killed during the runbook, and the fault stays
+    // in place until `drillbook gc` undoes it from the ledger.
+    const state = mkdtempSync(join(tmpdir(), 'drillbook-gc-state-'));
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'backend' };
+    const image = async () => ((await client.api.read(deployment)) as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
+    expect(await image()).toBe(images.backend);
+    const env = { ...process.env, DRILLBOOK_STATE: state };
+    const harness = spawn(process.execPath, [fileURLToPath(new URL('../kube/testing/killed-mid-scenario.ts', import.meta.url)), cluster.kubeconfigPath, cluster.context, ns, images.postgres, `gc-e2e-${run_id}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the harness child never reached its runbook step')), 60_000);
+      harness.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('MID-RUNBOOK') && (clearTimeout(timer), resolve()));
+      harness.on('exit', (code) => reject(new Error(`the harness child exited early (${code})`)));
+    });
+    harness.kill('SIGKILL');
+    await once(harness, 'exit');
+    expect(await image(), 'the bad release is in place after kill -9').toBe(images.postgres);
+    const ledger = new FaultLedger(join(state, 'faults'));
+    expect(ledger.list().map((e) => e.faultKind)).toEqual(['set-image']);
+    const gcRun = await run(process.execPath, [fileURLToPath(new URL('../../tools/cli/drillbook.mjs', import.meta.url)), 'gc'], { env, timeoutMs: 120_000 });
+    console.log(gcRun.stdout);
+    expect(await image(), 'gc restored the previous image').toBe(images.backend);
+    expect(ledger.list()).toEqual([]);
+    await client.waitFor(deploymentAvailable(ns, 'backend'), { timeoutMs: 180_000 });
   });
 });

@@ -77,10 +77,12 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
   const targets: { kubeconfig?: string; context: string }[] = options.contexts
     ? options.contexts.map((context) => ({ context }))
     : [...(await liveKindClusters(options.signal)), ...config.allowDestructive.contexts.map((context) => ({ context }))];
+  // runs still alive keep their objects
+  const notLive = live.size ? `,${LABELS.runId} notin (${[...live].join(',')})` : '';
   for (const t of targets) {
     const kubeconfig = t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : [];
     await step(`kube objects labelled ${LABELS.runId} in ${t.context}`, () =>
-      run('kubectl', [...kubeconfig, '--context', t.context, 'delete', KUBE_KINDS, '--all-namespaces', '-l', `${LABELS.managedBy}=${MANAGED_BY},${LABELS.runId}`, '--ignore-not-found', '--wait=false', '--request-timeout=20s'], {
+      run('kubectl', [...kubeconfig, '--context', t.context, 'delete', KUBE_KINDS, '--all-namespaces', '-l', `${LABELS.managedBy}=${MANAGED_BY},${LABELS.runId}${notLive}`, '--ignore-not-found', '--wait=false', '--request-timeout=20s'], {
         signal: options.signal,
         timeoutMs: 120_000,
       }),
