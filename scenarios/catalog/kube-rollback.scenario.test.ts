@@ -36,7 +36,10 @@ class FakeCluster {
 
 class FakeKubeFaults implements FaultInjector {
   readonly name = 'fake-kube';
-  constructor(private readonly cluster: FakeCluster) {}
+  readonly cluster: FakeCluster;
+  constructor(cluster: FakeCluster) {
+    this.cluster = cluster;
+  }
   validate(spec: FaultSpec): string[] {
     return ['set-image', 'secret-delete', 'pod-kill'].includes(spec.kind) ? [] : [`unknown kind ${spec.kind}`];
   }
