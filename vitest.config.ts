@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TESTCONTAINERS_ENV } from './tools/lib/testcontainers-env.ts';
 
 // Three tiers, one vitest project each. Allure results for every tier land in reports/out/allure-results.
 // unit: fakes behind the domain's ports, fake clock, no I/O beyond temp files. integration: a real Docker
@@ -25,7 +26,7 @@ export default defineConfig({
           hookTimeout: 600_000,
           // Containers and k6 compete for 2 cores: one file at a time keeps timings honest.
           fileParallelism: false,
-          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+          env: { ...TESTCONTAINERS_ENV },
         },
       },
       {
@@ -35,7 +36,7 @@ export default defineConfig({
           testTimeout: 1_800_000,
           hookTimeout: 3_600_000,
           fileParallelism: false,
-          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+          env: { ...TESTCONTAINERS_ENV },
         },
       },
     ],

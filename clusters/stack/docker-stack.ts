@@ -8,10 +8,9 @@ import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { ensureImage, type ImageName } from '../../tools/images/images.ts';
 import { run } from '../../tools/lib/exec.ts';
 
+import '../../tools/lib/testcontainers-env.ts';
+
 /** A GenericContainer whose published ports bind to 127.0.0.1 only (house rule), not 0.0.0.0. */
-// Ryuk, testcontainers' reaper, is an image that can never be pulled here; drillbook cleans up by its own labels
-// (stop() below, and `drillbook gc`). Set before the first container starts, for every consumer (CLI and tests).
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 export class LoopbackContainer extends GenericContainer {
   protected override async beforeContainerCreated(): Promise<void> {

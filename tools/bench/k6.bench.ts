@@ -6,7 +6,7 @@
 //   node tools/bench/k6.bench.ts                                 reference backend in Docker (default)
 //   BENCH_BACKEND=stub node tools/bench/k6.bench.ts              loopback Node stub instead (no Docker)
 //   BENCH_SECONDS=300 BENCH_VUS=10 node tools/bench/k6.bench.ts  the full 5-minute sign-off
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'; // the reaper image cannot be pulled here; we clean up ourselves
+import '../lib/testcontainers-env.ts'; // no Ryuk (cannot be pulled), connect on 127.0.0.1
 
 import { readFile } from 'node:fs/promises';
 import { systemClock } from '../../scenarios/clock.ts';

@@ -1,4 +1,5 @@
 // The postgres image honours the official image's env conventions and archives WAL when asked to.
+import '../../../tools/lib/testcontainers-env.ts';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS, MANAGED_BY } from '../../../scenarios/ports.ts';

@@ -5,6 +5,7 @@
 //   stack.url                       // http://127.0.0.1:<port>
 //   await stack.setFault({ latencyMs: 300 }); await stack.stopDatabase(); await stack.startDatabase();
 import { randomBytes } from 'node:crypto';
+import '../../lib/testcontainers-env.ts';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { systemClock } from '../../../scenarios/clock.ts';
 import { LABELS, MANAGED_BY, type Labels } from '../../../scenarios/ports.ts';
