@@ -35,9 +35,10 @@ describe('kube-drills suite on a kind cluster', () => {
       },
     });
     const byId: Record<string, Journal> = Object.fromEntries(result.journals.map((j) => [j.scenario.id, j]));
-    expect(Object.keys(byId).sort()).toEqual(['backend-crash', 'bad-release-rollback', 'database-crash', 'secret-missing']);
+    expect(Object.keys(byId).sort()).toEqual(['backend-crash', 'backup-job-missing', 'bad-release-rollback', 'database-crash', 'secret-missing']);
 
-    for (const [id, j] of Object.entries(byId)) {
+    for (const id of ['backend-crash', 'database-crash', 'bad-release-rollback', 'secret-missing']) {
+      const j = byId[id]!;
       expect(j.status, `${id}: ${JSON.stringify(j.error)}`).toBe('completed');
       expect(j.target?.provider, id).toBe('kind');
       expect(j.measurements.detectionMs, id).not.toBeNull();
@@ -67,6 +68,16 @@ describe('kube-drills suite on a kind cluster', () => {
       'rollout status',
     ]);
     expect(recover.steps.every((s) => s.status === 'passed' && s.endMs >= s.startMs)).toBe(true);
+
+    // the missing backup CronJob: deployed, run once, its backup restored into a scratch instance
+    const backup = byId['backup-job-missing']!;
+    expect(backup.status, JSON.stringify(backup.error)).toBe('completed');
+    expect(backup.verdict, JSON.stringify(backup.objectives)).toBe('met');
+    expect(backup.measurements.rto?.source).toBe('verify');
+    const restoreStep = backup.phases.find((p) => p.name === 'recover')!.steps.find((s) => s.name === 'restore the backup into a scratch instance')!;
+    const restored = restoreStep.evidence.find((e) => e.label === 'restore')!.value as { rows: Record<string, number> };
+    expect(restored.rows.exercises).toBeGreaterThan(0);
+    expect(restored.rows.workout_logs).toBeGreaterThan(50); // the earlier drills' probe writes are in the backup
 
     expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'junit.xml', 'secret-missing.journal.json']));
     // the secret-delete fault keeps its copy for the revert in the ledger only, never in the evidence

@@ -1,8 +1,10 @@
 // kube-drills: ROLLBACK.md's scenarios on a real Kubernetes cluster (kind, built here), under k6 background load
 // with the data probe writing through the backend's NodePort on 127.0.0.1: every backend pod killed, the
 // database pod killed, a bad release rolled back step by step (Scenario 1), and a deleted app secret restored
-// (Scenario 4). Each is detected through a watch, recovered by the runbook, and measured against its objectives.
+// (Scenario 4); and the missing backup CronJob of BLOCKING_ISSUES_REMEDIATION.md deployed, run once and its
+// backup restored into a scratch instance. Each is detected through a watch, recovered by the runbook, and measured against its objectives.
 import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
+import { backupJobMissing } from '../scenarios/catalog/backup-job-missing.scenario.ts';
 import { badReleaseRollback, secretMissing } from '../scenarios/catalog/kube-rollback.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
 import type { SuiteDefinition } from './suite.ts';
@@ -12,7 +14,7 @@ const CLUSTER = 'drillbook-drills';
 
 export const kubeDrillsSuite: SuiteDefinition = {
   name: 'kube-drills',
-  description: 'ROLLBACK.md on a kind cluster: pod and database kills, bad-release rollback, missing secret, under k6 load with the data probe',
+  description: 'ROLLBACK.md on a kind cluster: pod and database kills, bad-release rollback, missing secret (k6 load + data probe), missing backup CronJob',
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   async prepare(ctx) {
@@ -32,7 +34,7 @@ export const kubeDrillsSuite: SuiteDefinition = {
       namespace: ctx.config.stack.namespace,
     });
     const item = (scenario: (typeof items)[number]) => ({ scenario, env: kube.env, ports: kube.ports });
-    const items = [backendCrash, databaseCrash, badReleaseRollback, secretMissing] as const;
+    const items = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, backupJobMissing] as const;
     return {
       items: items.map(item),
       secrets: kube.secrets,

@@ -180,3 +180,21 @@ export function podsWaiting(namespace: string, labelSelector: string, reasons: r
     },
   };
 }
+
+/** The named object does not exist (or is being deleted). */
+export function objectAbsent(apiVersion: string, kind: string, namespace: string, name: string): KubeCondition {
+  return {
+    name: `${kind} ${namespace}/${name} absent`,
+    target: { apiVersion, kind, namespace, fieldSelector: byName(name) },
+    evaluate: (objects) => {
+      const live = objects.filter((o) => !o.metadata.deletionTimestamp);
+      return { ok: live.length === 0, detail: live.length === 0 ? `${kind} ${name} absent` : `${kind} ${name} present` };
+    },
+  };
+}
+
+/** The termination message of a finished pod's first container (what it wrote to /dev/termination-log). */
+export function terminationMessage(pod: KubeObject): string | undefined {
+  const statuses = (status(pod).containerStatuses ?? []) as { state?: { terminated?: { message?: string } } }[];
+  return statuses[0]?.state?.terminated?.message;
+}

@@ -4,6 +4,7 @@
 // (no Ryuk image offline), so stop() cleans up itself, in reverse order, safe to call twice.
 import { randomBytes } from 'node:crypto';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { DrillbookError } from '../../scenarios/errors.ts';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { ensureImage, type ImageName } from '../../tools/images/images.ts';
 import { run } from '../../tools/lib/exec.ts';
@@ -232,7 +233,7 @@ export class GravlDockerStack {
       // A container whose wait strategy failed was never handed back: say what it printed, then remove it too.
       const diagnosis = await strays(labels[LABELS.runId]!, started, opts.signal);
       await stop();
-      if (diagnosis) (error as Error).message = `${(error as Error).message}\n${diagnosis}`;
+      if (diagnosis) throw new DrillbookError(`${(error as Error).message}\n${diagnosis}`, { cause: error });
       throw error;
     }
   }

@@ -45,4 +45,33 @@ export interface GravlKubeEnv extends GravlEnv {
   restartBackend(signal: AbortSignal): Promise<string>;
   /** Re-apply the app secret from its source of truth (the stack's sealed/managed definition). */
   restoreAppSecret(signal: AbortSignal): Promise<string>;
+
+  /** Fault: the backup CronJob is not deployed (BLOCKING_ISSUES_REMEDIATION.md § Issue #2). */
+  backupCronJobDeleted(): FaultSpec;
+  /** Is the backup CronJob deployed? */
+  backupCronJobDeployed(signal: AbortSignal): Promise<boolean>;
+  /** Resolves when the backup CronJob is gone. */
+  watchBackupCronJobGone(signal: AbortSignal): Promise<WatchResult>;
+  /** `kubectl apply -f postgres-backup-cronjob.yaml` from the stack's definition. */
+  deployBackupCronJob(signal: AbortSignal): Promise<string>;
+  /** `kubectl create job --from=cronjob/postgres-backup-cronjob`, waited on until it succeeds. */
+  runBackupJobOnce(signal: AbortSignal): Promise<BackupRun>;
+  /** Restore the newest backup into a scratch PostgreSQL (never the live one) and count what came back. */
+  restoreLatestBackupToScratch(signal: AbortSignal): Promise<RestoreCheck>;
+  /** Rows per table in the live database, through the backend (for comparison with a restore). */
+  liveExerciseCount(signal: AbortSignal): Promise<number>;
+}
+
+export interface BackupRun {
+  readonly job: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly ms: number;
+}
+
+export interface RestoreCheck {
+  readonly dump: string;
+  /** Rows per table in the scratch instance after the restore. */
+  readonly rows: Readonly<Record<string, number>>;
+  readonly ms: number;
 }

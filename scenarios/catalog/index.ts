@@ -1,9 +1,10 @@
 // Every scenario drillbook knows, for `drillbook scenarios` and for suites to compose.
 import type { Scenario } from '../define.ts';
 import { backendCrash, databaseCrash } from './gravl-crash.scenario.ts';
+import { backupJobMissing } from './backup-job-missing.scenario.ts';
 import { badReleaseRollback, secretMissing } from './kube-rollback.scenario.ts';
 import { localServiceCrash, localServiceFreeze } from './local-service-crash.scenario.ts';
 import { pitrAccidentalDelete } from './pitr-accidental-delete.scenario.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own environment type
-export const catalog: readonly Scenario<any>[] = [localServiceCrash, localServiceFreeze, backendCrash, databaseCrash, pitrAccidentalDelete, badReleaseRollback, secretMissing];
+export const catalog: readonly Scenario<any>[] = [localServiceCrash, localServiceFreeze, backendCrash, databaseCrash, pitrAccidentalDelete, badReleaseRollback, secretMissing, backupJobMissing];

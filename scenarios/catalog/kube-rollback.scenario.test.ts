@@ -12,6 +12,7 @@ import { systemClock } from '../clock.ts';
 import { defineScenario, type Scenario } from '../define.ts';
 import { FakeDataProbe, FakeLoad } from '../testing/fake-system.ts';
 import type { GravlKubeEnv } from './gravl-kube.env.ts';
+import { backupJobMissing } from './backup-job-missing.scenario.ts';
 import { badReleaseRollback, secretMissing } from './kube-rollback.scenario.ts';
 
 const GOOD = 'drillbook/gravl-backend:v2-aaaa';
@@ -22,6 +23,9 @@ class FakeCluster {
   replicas = 3;
   image = GOOD;
   secret = true;
+  cronJob = true;
+  backupBytes = 4096;
+  restoredExercises = 12;
   /** Pods restarted while the secret was missing cannot start. */
   configError = false;
   readonly log: string[] = [];
@@ -41,7 +45,7 @@ class FakeKubeFaults implements FaultInjector {
     this.cluster = cluster;
   }
   validate(spec: FaultSpec): string[] {
-    return ['set-image', 'secret-delete', 'pod-kill'].includes(spec.kind) ? [] : [`unknown kind ${spec.kind}`];
+    return ['set-image', 'secret-delete', 'pod-kill', 'object-delete'].includes(spec.kind) ? [] : [`unknown kind ${spec.kind}`];
   }
   async inject(spec: FaultSpec): Promise<InjectedFault> {
     const c = this.cluster;
@@ -49,6 +53,7 @@ class FakeKubeFaults implements FaultInjector {
     if (spec.kind === 'set-image') c.image = spec.image as string;
     if (spec.kind === 'secret-delete') c.secret = false;
     if (spec.kind === 'pod-kill') c.configError = !c.secret;
+    if (spec.kind === 'object-delete') c.cronJob = false;
     c.log.push(`inject ${spec.kind}`);
     return {
       id: spec.kind,
@@ -57,6 +62,7 @@ class FakeKubeFaults implements FaultInjector {
       async revert() {
         if (spec.kind === 'set-image') Object.assign(c, before);
         if (spec.kind === 'secret-delete') c.secret = true;
+        if (spec.kind === 'object-delete') c.cronJob = true;
         c.log.push(`revert ${spec.kind}`);
         return [];
       },
@@ -126,6 +132,26 @@ function setup() {
       c.log.push('restore secret');
       return 're-applied';
     },
+    backupCronJobDeleted: () => ({ kind: 'object-delete', namespace: 'gravl', objectKind: 'CronJob', name: 'postgres-backup-cronjob' }),
+    backupCronJobDeployed: async () => c.cronJob,
+    watchBackupCronJobGone: async (signal) => {
+      await until(() => !c.cronJob, signal);
+      return { detail: 'absent', pods: 0 };
+    },
+    deployBackupCronJob: async () => {
+      c.cronJob = true;
+      c.log.push('apply cronjob');
+      return 'applied';
+    },
+    runBackupJobOnce: async () => {
+      c.log.push('backup job');
+      return { job: 'postgres-backup-test-1', file: '/backups/gravl-1.dump', bytes: c.backupBytes, ms: 5 };
+    },
+    restoreLatestBackupToScratch: async () => {
+      c.log.push('restore test');
+      return { dump: 'gravl-1.dump', rows: { exercises: c.restoredExercises, workout_logs: 7 }, ms: 9 };
+    },
+    liveExerciseCount: async () => 12,
   };
   const load = new FakeLoad((profile) => ({ profile: profile.name, requests: 1000, errorRate: 0, rps: 50, p50Ms: 5, p95Ms: 10, p99Ms: 20, thresholds: [], passed: true, series: [] }));
   const data = new FakeDataProbe(() => ({ writesAttempted: 100, writes: [{ seq: 1, ackAtMs: 1, survived: true }], outages: [], recoveredAtMs: clock.now() }));
@@ -168,5 +194,27 @@ describe('secret-missing', () => {
     expect(journal.measurements.detectionMs).not.toBeNull();
     expect(journal.findings).toEqual([]);
     expect(cluster.readyPods()).toBe(3);
+  });
+});
+
+describe('backup-job-missing', () => {
+  it('deploys the CronJob, runs it once, checks the restore against the live database', async () => {
+    const { env, ports } = setup();
+    const journal = await runScenario(quick(backupJobMissing), { env, ports, runId: 'unit' });
+    expect(journal.status, JSON.stringify(journal.error)).toBe('completed');
+    expect(journal.verdict).toBe('met');
+    expect(cluster.log).toEqual(['inject object-delete', 'apply cronjob', 'backup job', 'restore test', 'revert object-delete']);
+    expect(journal.findings.map((f) => f.severity)).toEqual(['warning', 'warning']);
+  });
+
+  it('a restore that does not match the live database fails the step, and the verdict says so', async () => {
+    const { env, ports } = setup();
+    cluster.restoredExercises = 0;
+    const journal = await runScenario(quick(backupJobMissing), { env, ports, runId: 'unit' });
+    const restore = journal.phases.find((p) => p.name === 'recover')!.steps.at(-1)!;
+    expect(restore.status).toBe('errored');
+    expect(restore.error?.message).toMatch(/restored backup has 0 exercises, the live database 12/);
+    expect(journal.verdict).not.toBe('met');
+    expect(cluster.cronJob).toBe(true); // reverted all the same
   });
 });

@@ -4,16 +4,18 @@
 // Everything it creates carries drillbook's labels; the cluster is deleted on dispose unless kept for reuse.
 import { join } from 'node:path';
 import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
-import { deploymentAvailable, podsReady, podsWaiting, statefulSetReady, waitingReasons } from '../../clusters/kube/conditions.ts';
+import { deploymentAvailable, jobSucceeded, objectAbsent, podsReady, podsWaiting, statefulSetReady, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
 import { deployStack, type StageTiming } from '../../clusters/stack/deploy-stack.ts';
+import { backupCronJob } from '../../clusters/stack/manifests/app.manifest.ts';
+import { backupJobFrom, parseRestoreReport, restoreTestJob } from '../../clusters/stack/manifests/backup-test.manifest.ts';
 import { secrets as stackSecrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
 import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
 import type { GravlKubeEnv } from '../../scenarios/catalog/gravl-kube.env.ts';
 import { systemClock } from '../../scenarios/clock.ts';
-import type { Ports } from '../../scenarios/ports.ts';
+import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { ensureK6 } from '../../tools/k6/k6.installer.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
@@ -101,6 +103,20 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deployment.name, namespace: ns }, spec }, RUNBOOK_FIELD_MANAGER, { signal: sig });
     return Math.round(performance.now() - started);
   };
+  const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId };
+  const CRON = 'postgres-backup-cronjob';
+  const cronRef: ObjectRef = { apiVersion: 'batch/v1', kind: 'CronJob', namespace: ns, name: CRON };
+  /** Runs a Job to completion and returns its pod's termination message. */
+  const runJob = async (job: KubeObject, sig: AbortSignal) => {
+    const started = performance.now();
+    await client.apply([job], { signal: sig });
+    await client.waitFor(jobSucceeded(ns, job.metadata.name), { timeoutMs: 280_000, signal: sig, hint: `kubectl -n ${ns} logs job/${job.metadata.name}` });
+    const { items } = await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: `job-name=${job.metadata.name}` }, { signal: sig });
+    const message = items.map(terminationMessage).find((m) => m !== undefined && m.length > 0);
+    if (!message) throw new Error(`Job ${job.metadata.name} succeeded but its pod left no termination message`);
+    return { message: message.trim(), ms: Math.round(performance.now() - started) };
+  };
+  const suffix = () => randomBytes(3).toString('hex');
   const rolloutStatus = async (sig: AbortSignal) => {
     const verdict = await client.waitFor(deploymentAvailable(ns, 'backend'), { timeoutMs: 280_000, signal: sig, hint: 'kubectl -n ' + ns + ' describe deployment backend' });
     return verdict.detail;
@@ -146,6 +162,33 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       const secret = stackSecrets(stack).find((o: KubeObject) => o.metadata.name === 'app-secret')!;
       await client.apply([secret], { signal: sig });
       return `re-applied Secret ${ns}/app-secret from the stack's definition`;
+    },
+    backupCronJobDeleted: () => ({ kind: 'object-delete', namespace: ns, objectKind: 'CronJob', name: CRON }),
+    backupCronJobDeployed: async (sig) => (await client.api.read(cronRef, { signal: sig })) !== undefined,
+    watchBackupCronJobGone: async (sig) => {
+      const verdict = await client.waitFor(objectAbsent('batch/v1', 'CronJob', ns, CRON), { timeoutMs: 60_000, signal: sig });
+      return { detail: verdict.detail, pods: 0 };
+    },
+    deployBackupCronJob: async (sig) => {
+      await client.apply(backupCronJob(stack), { signal: sig });
+      return `kubectl apply -f postgres-backup-cronjob.yaml: ${backupCronJob(stack).map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`;
+    },
+    runBackupJobOnce: async (sig) => {
+      const cron = await client.api.read(cronRef, { signal: sig });
+      if (!cron) throw new Error(`CronJob ${ns}/${CRON} is not deployed`);
+      const job = backupJobFrom(cron, `postgres-backup-test-${suffix()}`, runLabels);
+      const { message, ms } = await runJob(job, sig);
+      const [file = '', bytes = '0'] = message.split(' ');
+      return { job: job.metadata.name, file, bytes: Number(bytes), ms };
+    },
+    restoreLatestBackupToScratch: async (sig) => {
+      const { message, ms } = await runJob(restoreTestJob(stack, `backup-restore-test-${suffix()}`, runLabels), sig);
+      return { ...parseRestoreReport(message), ms };
+    },
+    liveExerciseCount: async (sig) => {
+      const res = await fetch(`${backendUrl}/api/exercises`, { signal: AbortSignal.any([sig, AbortSignal.timeout(5_000)]) });
+      if (!res.ok) throw new Error(`GET /api/exercises answered ${res.status}`);
+      return ((await res.json()) as { exercises: unknown[] }).exercises.length;
     },
   };
 

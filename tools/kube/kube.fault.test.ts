@@ -43,7 +43,10 @@ afterEach(() => restore());
 
 describe('KubeFaultInjector.validate', () => {
   it('names every problem before anything is touched', () => {
-    expect(injector.validate({ kind: 'node-melt' })[0]).toMatch(/unknown fault kind 'node-melt'.*pod-kill, set-image, secret-delete/);
+    expect(injector.validate({ kind: 'node-melt' })[0]).toMatch(/unknown fault kind 'node-melt'.*pod-kill, set-image, secret-delete, object-delete/);
+    expect(injector.validate({ kind: 'object-delete', namespace: 'gravl', objectKind: 'Namespace', name: 'gravl' })).toEqual([
+      "objectKind: 'Namespace' must be one of Secret, ConfigMap, Service, CronJob, NetworkPolicy",
+    ]);
     expect(injector.validate({ kind: 'pod-kill', namespace: 'kube-system', selector: 'a=b' })).toEqual([
       "namespace: 'kube-system' is not one this run deployed; allowed: gravl",
     ]);
@@ -105,6 +108,17 @@ describe('KubeFaultInjector.inject', () => {
     const back = api.applied.at(-1)!;
     expect(back.metadata).toEqual({ name: 'app-secret', namespace: 'gravl', labels: ours });
     expect((back as { data?: unknown }).data).toEqual({ JWT_SECRET: 'c2VjcmV0' });
+  });
+
+  it('object-delete removes a CronJob and re-creates it on revert', async () => {
+    const cron: KubeObject = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'postgres-backup-cronjob', namespace: 'gravl', labels: ours }, spec: { schedule: '0 2 * * *' } };
+    api.set(cron);
+    const fault = await injector.inject({ kind: 'object-delete', namespace: 'gravl', objectKind: 'CronJob', name: 'postgres-backup-cronjob' }, { labels: runLabels });
+    expect(api.deleted.map((d) => `${d.kind}/${d.name}`)).toEqual(['CronJob/postgres-backup-cronjob']);
+    expect(ledger.list()).toHaveLength(1);
+    await fault.revert();
+    expect(api.objects.get('batch/v1/CronJob/gravl/postgres-backup-cronjob')).toMatchObject({ spec: { schedule: '0 2 * * *' } });
+    expect(ledger.list()).toEqual([]);
   });
 
   it('a missing target is an error that says so, and nothing is recorded', async () => {

@@ -4,6 +4,7 @@
 //   set-image      a bad release: one container of a Deployment gets another image; revert: the previous image
 //                  and replica count (a runbook that scaled to 0 and was cut short leaves nothing behind)
 //   secret-delete  a Secret disappears; revert: re-create it as it was
+//   object-delete  the same for another kind the runbooks lose (a CronJob, ConfigMap, NetworkPolicy, Service)
 // Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label.
 // Every fault goes into the ledger, with its undo as data, before it takes effect, so `drillbook gc` can undo it
 // after a kill -9.
@@ -17,7 +18,16 @@ import { performUndo } from '../state/undo.ts';
 /** Field manager of fault patches and their reverts: never the stack's own ('drillbook'), whose fields they'd strip. */
 export const FAULT_FIELD_MANAGER = 'drillbook-fault';
 
-const KINDS = ['pod-kill', 'set-image', 'secret-delete'] as const;
+const KINDS = ['pod-kill', 'set-image', 'secret-delete', 'object-delete'] as const;
+
+/** What object-delete may remove (apiVersion by kind): things a runbook can lose and re-create from data. */
+const DELETABLE: Readonly<Record<string, string>> = {
+  Secret: 'v1',
+  ConfigMap: 'v1',
+  Service: 'v1',
+  CronJob: 'batch/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+};
 type Kind = (typeof KINDS)[number];
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -70,6 +80,11 @@ export class KubeFaultInjector implements FaultInjector {
       else if (!/:[^/]+$/.test(image) || image.endsWith(':latest')) p.push(`image: '${image}' needs an explicit tag, not latest (nothing can be pulled here)`);
     }
     if (spec.kind === 'secret-delete' && (!str('name') || !DNS_LABEL.test(str('name')!))) p.push('name: must name the Secret (DNS label)');
+    if (spec.kind === 'object-delete') {
+      const kind = str('objectKind');
+      if (!kind || !DELETABLE[kind]) p.push(`objectKind: '${String(spec.objectKind)}' must be one of ${Object.keys(DELETABLE).join(', ')}`);
+      if (!str('name') || !DNS_LABEL.test(str('name')!)) p.push('name: must name the object (DNS label)');
+    }
     return p;
   }
 
@@ -110,12 +125,13 @@ export class KubeFaultInjector implements FaultInjector {
       ];
       act = async () => void (await this.#api.apply(patch(spec.image as string, false), FAULT_FIELD_MANAGER, { signal }));
     } else {
-      const ref: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: ns, name: spec.name as string };
+      const objectKind = kind === 'secret-delete' ? 'Secret' : (spec.objectKind as string);
+      const ref: ObjectRef = { apiVersion: DELETABLE[objectKind]!, kind: objectKind, namespace: ns, name: spec.name as string };
       const secret = await this.#required(ref, signal);
       // The saved copy lives only in the ledger file (mode 0600, removed after the revert), never in evidence.
       undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: FAULT_FIELD_MANAGER, manifests: [restorable(secret)] }];
-      const keys = Object.keys((secret as { data?: Record<string, string> }).data ?? {});
-      evidence = [{ kind: 'command', label: 'injected', value: `deleted ${describeRef(ref)} (keys: ${keys.join(', ')}; a copy is kept for the revert)` }];
+      const keys = objectKind === 'Secret' ? ` (keys: ${Object.keys((secret as { data?: Record<string, string> }).data ?? {}).join(', ')}; a copy is kept for the revert)` : ' (a copy is kept for the revert)';
+      evidence = [{ kind: 'command', label: 'injected', value: `deleted ${describeRef(ref)}${keys}` }];
       act = () => this.#api.delete(ref, { signal });
     }
 

@@ -209,6 +209,8 @@ export function backupCronJob(o: StackOptions): KubeObject[] {
     'mv "$f.partial" "$f"',
     'ls -1t /backups/*.dump | tail -n +8 | xargs -r rm -f',
     'echo "backup written: $f ($(stat -c %s "$f") bytes)"',
+    // the file and its size as the pod's termination message: readable from the API (pod status) without logs
+    'printf "%s %s" "$f" "$(stat -c %s "$f")" > /dev/termination-log',
   ].join('\n');
   return [
     {

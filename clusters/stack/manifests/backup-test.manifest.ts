@@ -1,0 +1,87 @@
+// The two one-off Jobs of the backup drill (BLOCKING_ISSUES_REMEDIATION.md § Issue #2, Steps 4 and 5):
+// a run of the backup CronJob now (`kubectl create job --from=cronjob/...`), and a restore test that loads the
+// newest dump into a throwaway PostgreSQL inside its own pod — local socket only, the live database is never
+// touched — and reports what came back as its termination message (readable from the API, no log access needed).
+import type { KubeObject } from '../../kube/kube-api.ts';
+import { COMPONENT, type StackOptions } from './stack-options.ts';
+
+/** What the restore test reports: `dump=<file> exercises=<n> workout_logs=<n>`. */
+export interface RestoreReport {
+  readonly dump: string;
+  readonly rows: Readonly<Record<string, number>>;
+}
+
+const TABLES = ['exercises', 'workout_logs'] as const;
+
+/** A Job from the CronJob's own template, as `kubectl create job --from=cronjob/NAME NAME-test` makes it. */
+export function backupJobFrom(cronJob: KubeObject, name: string, labels: Record<string, string>): KubeObject {
+  const template = (cronJob.spec as { jobTemplate?: { spec?: unknown } } | undefined)?.jobTemplate?.spec;
+  if (!template) throw new Error(`CronJob ${cronJob.metadata.name} has no jobTemplate.spec`);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: cronJob.metadata.namespace, labels: { ...labels, [COMPONENT]: 'backup' }, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } },
+    spec: template,
+  };
+}
+
+/** The restore test's shell script (run as root in the postgres image; PostgreSQL itself runs as postgres). */
+export function restoreTestScript(dumpGlob = '/backups/*.dump'): string {
+  const count = TABLES.map((t) => `select '${t}=' || count(*) from ${t}`).join(' union all ');
+  const asPostgres = [
+    'set -eu',
+    'initdb -D /tmp/pgdata -U postgres --auth=trust >/dev/null',
+    `pg_ctl -D /tmp/pgdata -o "-c listen_addresses='' -k /tmp" -w start >/dev/null`,
+    'createdb -h /tmp -U postgres gravl',
+    'pg_restore -h /tmp -U postgres -d gravl --no-owner --no-privileges --exit-on-error "$DUMP"',
+    `psql -h /tmp -U postgres -d gravl -tA -c "${count}"`,
+  ].join('\n');
+  return [
+    'set -eu',
+    `DUMP="$(ls -1t ${dumpGlob} | head -n 1)"`,
+    'export DUMP',
+    // the inner script goes through a file: no quoting of quotes inside quotes
+    `cat > /tmp/restore.sh <<'RESTORE'\n${asPostgres}\nRESTORE`,
+    'chmod 755 /tmp/restore.sh',
+    'su -s /bin/sh postgres -c /tmp/restore.sh > /tmp/counts',
+    'printf "dump=%s %s" "$(basename "$DUMP")" "$(tr "\\n" " " < /tmp/counts)" | tee /dev/termination-log',
+  ].join('\n');
+}
+
+export function parseRestoreReport(message: string): RestoreReport {
+  const fields = Object.fromEntries(message.trim().split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+  const { dump, ...counts } = fields;
+  const rows = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]));
+  if (!dump || TABLES.some((t) => !Number.isInteger(rows[t]))) throw new Error(`unexpected restore test report: "${message.trim()}"`);
+  return { dump, rows };
+}
+
+export function restoreTestJob(o: StackOptions, name: string, labels: Record<string, string>): KubeObject {
+  const podLabels = { ...labels, [COMPONENT]: 'backup-restore' };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: o.namespaces.app, labels: podLabels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: 280,
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'restore',
+              image: o.images.postgres,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-c', restoreTestScript()],
+              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              volumeMounts: [{ name: 'backups', mountPath: '/backups', readOnly: true }],
+            },
+          ],
+          volumes: [{ name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backups', readOnly: true } }],
+        },
+      },
+    },
+  };
+}
