@@ -9,6 +9,10 @@ set -euo pipefail
 CACHE="${1:?cache root}"; KIND_V="${2:?}"; ETCD_V="${3:?}"; COREDNS_V="${4:?}"; LP_V="${5:?}"; PAUSE_V="${6:?}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -trimpath"
+# One builder at a time (a parallel bootstrap or another worktree): the others wait, then find the cache.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.build-addons.lock"
+flock 9
 
 done_or() { # done_or DIR NAME: true when DIR/.complete exists
   if [ -f "$1/.complete" ]; then echo "$2: cached in $1"; return 0; fi
