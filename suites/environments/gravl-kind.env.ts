@@ -26,8 +26,16 @@ import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
 import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 import { randomBytes } from 'node:crypto';
 
-/** Field manager of the runbook's own changes (kubectl scale / set image / rollout restart). */
-export const RUNBOOK_FIELD_MANAGER = 'drillbook-runbook';
+/**
+ * Field managers of the runbook's own changes, one per operation as kubectl has (scale, set image, rollout
+ * restart). Each always applies the same fields: server-side apply removes a field its manager applied before and
+ * leaves out now, so one manager for "replicas" and then "image" would reset the replica count.
+ */
+export const RUNBOOK_FIELD_MANAGERS = {
+  scale: 'drillbook-runbook-scale',
+  setImage: 'drillbook-runbook-set-image',
+  restart: 'drillbook-runbook-restart',
+} as const;
 
 export interface GravlKindEnvironment extends AsyncDisposable {
   readonly env: GravlKubeEnv;
@@ -98,9 +106,9 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: backendSelector }, { signal: sig })).items.filter(
       (p) => !p.metadata.deletionTimestamp,
     );
-  const patchDeployment = async (spec: Record<string, unknown>, sig: AbortSignal) => {
+  const patchDeployment = async (manager: keyof typeof RUNBOOK_FIELD_MANAGERS, spec: Record<string, unknown>, sig: AbortSignal) => {
     const started = performance.now();
-    await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deployment.name, namespace: ns }, spec }, RUNBOOK_FIELD_MANAGER, { signal: sig });
+    await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deployment.name, namespace: ns }, spec }, RUNBOOK_FIELD_MANAGERS[manager], { signal: sig });
     return Math.round(performance.now() - started);
   };
   const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId };
@@ -150,12 +158,12 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     readyBackendPods: async (sig) =>
       (await pods(sig)).filter((p) => ((p.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length,
     crashLoopingBackendPods: async (sig) => (await pods(sig)).filter((p) => waitingReasons(p).includes('CrashLoopBackOff')).length,
-    scaleBackend: async (n, sig) => `kubectl scale deployment backend --replicas=${n} (${await patchDeployment({ replicas: n }, sig)} ms)`,
+    scaleBackend: async (n, sig) => `kubectl scale deployment backend --replicas=${n} (${await patchDeployment('scale', { replicas: n }, sig)} ms)`,
     setBackendImage: async (image, sig) =>
-      `kubectl set image deployment/backend backend=${image} (${await patchDeployment({ template: { spec: { containers: [{ name: 'backend', image }] } } }, sig)} ms)`,
+      `kubectl set image deployment/backend backend=${image} (${await patchDeployment('setImage', { template: { spec: { containers: [{ name: 'backend', image }] } } }, sig)} ms)`,
     backendRolloutStatus: async (sig) => `kubectl rollout status deployment/backend: ${await rolloutStatus(sig)}`,
     restartBackend: async (sig) => {
-      const ms = await patchDeployment({ template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } }, sig);
+      const ms = await patchDeployment('restart', { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } }, sig);
       return `kubectl rollout restart deployment/backend (${ms} ms); rollout status: ${await rolloutStatus(sig)}`;
     },
     restoreAppSecret: async (sig) => {

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { FaultLedger } from '../state/ledger.ts';
 import { setKubeApiFactory } from '../state/undo.ts';
-import { FAULT_FIELD_MANAGER, KubeFaultInjector } from './kube.fault.ts';
+import { FAULT_FIELD_MANAGER, KubeFaultInjector, REVERT_FIELD_MANAGER } from './kube.fault.ts';
 
 const ours = { [LABELS.managedBy]: MANAGED_BY };
 const runLabels = { ...ours, [LABELS.runId]: 'run-1', [LABELS.scenario]: 'bad-release-rollback' };
@@ -85,7 +85,7 @@ describe('KubeFaultInjector.inject', () => {
     expect(api.managers).toEqual([FAULT_FIELD_MANAGER]);
     const [entry] = ledger.list();
     expect(entry).toMatchObject({ runId: 'run-1', scenario: 'bad-release-rollback', faultKind: 'set-image' });
-    expect(entry!.undo[0]).toMatchObject({ kind: 'kube-apply', cluster, fieldManager: FAULT_FIELD_MANAGER });
+    expect(entry!.undo[0]).toMatchObject({ kind: 'kube-apply', cluster, fieldManager: REVERT_FIELD_MANAGER });
 
     // the runbook scaled to 0 and was interrupted: the revert brings back replicas and image
     await api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'backend', namespace: 'gravl' }, spec: { replicas: 0 } }, 'drillbook-runbook');

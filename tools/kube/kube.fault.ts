@@ -15,8 +15,13 @@ import { describeRef, type KubeApi, type KubeObject, type ObjectRef } from '../.
 import { FaultLedger, ledgerEntry, type KubeTargetRef, type UndoAction } from '../state/ledger.ts';
 import { performUndo } from '../state/undo.ts';
 
-/** Field manager of fault patches and their reverts: never the stack's own ('drillbook'), whose fields they'd strip. */
+/**
+ * Field managers of fault patches and of their reverts: never the stack's own ('drillbook'), whose fields a partial
+ * patch would strip. Two of them because server-side apply drops fields a manager applied before and now leaves
+ * out: the inject always applies an image, the revert always an image and a replica count.
+ */
 export const FAULT_FIELD_MANAGER = 'drillbook-fault';
+export const REVERT_FIELD_MANAGER = 'drillbook-fault-revert';
 
 const KINDS = ['pod-kill', 'set-image', 'secret-delete', 'object-delete'] as const;
 
@@ -118,7 +123,7 @@ export class KubeFaultInjector implements FaultInjector {
         metadata: { name: ref.name, namespace: ns },
         spec: { ...(withReplicas ? { replicas } : {}), template: { spec: { containers: [{ name: container.name, image }] } } },
       });
-      undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: FAULT_FIELD_MANAGER, manifests: [patch(container.image, true)] }];
+      undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: REVERT_FIELD_MANAGER, manifests: [patch(container.image, true)] }];
       evidence = [
         { kind: 'command', label: 'injected', value: `${describeRef(ref)}: container ${container.name} image ${container.image} -> ${String(spec.image)}` },
         { kind: 'text', label: 'previous', value: `image ${container.image}, replicas ${replicas}` },
@@ -129,7 +134,7 @@ export class KubeFaultInjector implements FaultInjector {
       const ref: ObjectRef = { apiVersion: DELETABLE[objectKind]!, kind: objectKind, namespace: ns, name: spec.name as string };
       const secret = await this.#required(ref, signal);
       // The saved copy lives only in the ledger file (mode 0600, removed after the revert), never in evidence.
-      undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: FAULT_FIELD_MANAGER, manifests: [restorable(secret)] }];
+      undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: REVERT_FIELD_MANAGER, manifests: [restorable(secret)] }];
       const keys = objectKind === 'Secret' ? ` (keys: ${Object.keys((secret as { data?: Record<string, string> }).data ?? {}).join(', ')}; a copy is kept for the revert)` : ' (a copy is kept for the revert)';
       evidence = [{ kind: 'command', label: 'injected', value: `deleted ${describeRef(ref)}${keys}` }];
       act = () => this.#api.delete(ref, { signal });
