@@ -1,5 +1,6 @@
 // KubeApi over @kubernetes/client-node: server-side apply through KubernetesObjectApi, watches through Watch.
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, loadYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, dumpYaml, loadYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { DrillbookError } from '../../scenarios/errors.ts';
 import type { CallOptions } from '../../scenarios/ports.ts';
 import type { KindRef, KubeApi, KubeObject, ObjectRef, Selectors, WatchEvent } from './kube-api.ts';
@@ -36,6 +37,15 @@ function statusCode(error: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * client-node hands back its typed models, whose field names differ from the API's in places (NetworkPolicy's
+ * `from` is `_from`). Everything the harness reads is turned back into the API's own JSON, so a saved copy
+ * re-applies as it was (a restored NetworkPolicy keeps its peers).
+ */
+export function toWire(object: unknown, apiVersion: string, kind: string): KubeObject {
+  return { ...(parseYaml(dumpYaml({ ...(object as object), apiVersion, kind })) as KubeObject), apiVersion, kind };
+}
+
 export class ClientNodeKubeApi implements KubeApi {
   readonly #kc: KubeConfig;
   readonly #objects: KubernetesObjectApi;
@@ -64,7 +74,7 @@ export class ClientNodeKubeApi implements KubeApi {
   async read(ref: ObjectRef, _options?: CallOptions): Promise<KubeObject | undefined> {
     try {
       const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
-      return (await this.#objects.read(header as never)) as KubeObject;
+      return toWire(await this.#objects.read(header as never), ref.apiVersion, ref.kind);
     } catch (error) {
       if (statusCode(error) === 404) return undefined;
       throw error;
@@ -83,15 +93,15 @@ export class ClientNodeKubeApi implements KubeApi {
       selectors.labelSelector,
     );
     return {
-      items: result.items.map((item) => ({ ...item, apiVersion: ref.apiVersion, kind: ref.kind }) as KubeObject),
+      items: result.items.map((item) => toWire(item, ref.apiVersion, ref.kind)),
       resourceVersion: result.metadata?.resourceVersion ?? '',
     };
   }
 
-  async delete(ref: ObjectRef, options: CallOptions & { gracePeriodSeconds?: number } = {}): Promise<void> {
+  async delete(ref: ObjectRef, options: CallOptions & { gracePeriodSeconds?: number; propagation?: 'Foreground' | 'Background' } = {}): Promise<void> {
     try {
       const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
-      await this.#objects.delete(header, undefined, undefined, options.gracePeriodSeconds, undefined, 'Foreground');
+      await this.#objects.delete(header, undefined, undefined, options.gracePeriodSeconds, undefined, options.propagation ?? 'Foreground');
     } catch (error) {
       if (statusCode(error) !== 404) throw error;
     }

@@ -181,14 +181,14 @@ export function podsWaiting(namespace: string, labelSelector: string, reasons: r
   };
 }
 
-/** The named object does not exist (or is being deleted). */
+/** The named object does not exist any more (one still being deleted, finalizers pending, does not count). */
 export function objectAbsent(apiVersion: string, kind: string, namespace: string, name: string): KubeCondition {
   return {
     name: `${kind} ${namespace}/${name} absent`,
     target: { apiVersion, kind, namespace, fieldSelector: byName(name) },
     evaluate: (objects) => {
-      const live = objects.filter((o) => !o.metadata.deletionTimestamp);
-      return { ok: live.length === 0, detail: live.length === 0 ? `${kind} ${name} absent` : `${kind} ${name} present` };
+      const dying = objects.some((o) => o.metadata.deletionTimestamp);
+      return { ok: objects.length === 0, detail: objects.length === 0 ? `${kind} ${name} absent` : `${kind} ${name} ${dying ? 'being deleted' : 'present'}` };
     },
   };
 }

@@ -48,10 +48,11 @@ export interface KubeApi {
   /** Objects of a kind plus the list's resourceVersion (the point a watch continues from). */
   list(ref: KindRef, selectors?: Selectors, options?: CallOptions): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   /**
-   * Deletes with foreground propagation; a missing object is not an error. `gracePeriodSeconds: 0` kills a pod
+   * Deletes with foreground propagation unless told otherwise (Background: the object itself goes at once, no
+   * foregroundDeletion finalizer); a missing object is not an error. `gracePeriodSeconds: 0` kills a pod
    * at once (SIGKILL, as Chaos Mesh's pod-kill does) instead of its graceful termination.
    */
-  delete(ref: ObjectRef, options?: CallOptions & { gracePeriodSeconds?: number }): Promise<void>;
+  delete(ref: ObjectRef, options?: CallOptions & { gracePeriodSeconds?: number; propagation?: 'Foreground' | 'Background' }): Promise<void>;
   /** Streams events until the server closes the watch (resolves) or `signal` aborts (resolves). */
   watch(
     ref: KindRef,

@@ -45,7 +45,7 @@ describe('KubeFaultInjector.validate', () => {
   it('names every problem before anything is touched', () => {
     expect(injector.validate({ kind: 'node-melt' })[0]).toMatch(/unknown fault kind 'node-melt'.*pod-kill, set-image, secret-delete, object-delete/);
     expect(injector.validate({ kind: 'object-delete', namespace: 'gravl', objectKind: 'Namespace', name: 'gravl' })).toEqual([
-      "objectKind: 'Namespace' must be one of Secret, ConfigMap, Service, CronJob, NetworkPolicy",
+      "objectKind: 'Namespace' must be one of Secret, ConfigMap, CronJob, NetworkPolicy",
     ]);
     expect(injector.validate({ kind: 'pod-kill', namespace: 'kube-system', selector: 'a=b' })).toEqual([
       "namespace: 'kube-system' is not one this run deployed; allowed: gravl",

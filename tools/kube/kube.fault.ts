@@ -1,6 +1,7 @@
 // FaultInjector for a Kubernetes cluster the harness may break (harness-native: plain API calls):
-//   pod-kill       delete the pods a label selector matches with grace period 0 (SIGKILL, as Chaos Mesh's
-//                  PodChaos pod-kill); nothing to revert: their controller recreates them
+//   pod-kill       delete the pods a label selector matches with grace period 0, as Chaos Mesh's PodChaos
+//                  pod-kill (the kubelet still sends SIGTERM and SIGKILLs ~2 s later); nothing to revert:
+//                  their controller recreates them
 //   set-image      a bad release: one container of a Deployment gets another image; revert: the previous image
 //                  and replica count (a runbook that scaled to 0 and was cut short leaves nothing behind)
 //   secret-delete  a Secret disappears; revert: re-create it as it was
@@ -29,7 +30,6 @@ const KINDS = ['pod-kill', 'set-image', 'secret-delete', 'object-delete'] as con
 const DELETABLE: Readonly<Record<string, string>> = {
   Secret: 'v1',
   ConfigMap: 'v1',
-  Service: 'v1',
   CronJob: 'batch/v1',
   NetworkPolicy: 'networking.k8s.io/v1',
 };
@@ -44,7 +44,7 @@ interface Containers {
 
 /** Strip what the server owns, so a saved object can be applied again as it was. */
 export function restorable(object: KubeObject): KubeObject {
-  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, generation: _g, ...metadata } = object.metadata;
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, generation: _g, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...metadata } = object.metadata;
   const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
   return { ...rest, metadata } as KubeObject;
 }
@@ -137,11 +137,27 @@ export class KubeFaultInjector implements FaultInjector {
       undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: REVERT_FIELD_MANAGER, manifests: [restorable(secret)] }];
       const keys = objectKind === 'Secret' ? ` (keys: ${Object.keys((secret as { data?: Record<string, string> }).data ?? {}).join(', ')}; a copy is kept for the revert)` : ' (a copy is kept for the revert)';
       evidence = [{ kind: 'command', label: 'injected', value: `deleted ${describeRef(ref)}${keys}` }];
-      act = () => this.#api.delete(ref, { signal });
+      // Background propagation: the object is gone when the call returns (no foregroundDeletion finalizer
+      // keeping a dying copy around for the kubelet, the runbook's re-apply or the revert to land on).
+      act = async () => {
+        await this.#api.delete(ref, { signal, propagation: 'Background' });
+        const deadline = Date.now() + 30_000;
+        while ((await this.#api.read(ref, { signal })) !== undefined) {
+          if (Date.now() > deadline) throw new Error(`${describeRef(ref)} is still there 30 s after its delete`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
     }
 
     if (undo.length) this.#ledger.record(ledgerEntry(id, kind, options.labels, undo));
-    await act();
+    try {
+      await act();
+    } catch (error) {
+      // not injected after all: undo whatever part of it landed, and forget it
+      for (const action of undo) await performUndo(action).catch(() => undefined);
+      this.#ledger.remove(id);
+      throw error;
+    }
     const ledger = this.#ledger;
     return {
       id,
