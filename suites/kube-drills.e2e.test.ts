@@ -1,6 +1,6 @@
 // e2e: the kube-drills suite for real. A kind cluster from the locally built node image, the stack deployed,
 // k6 background load and the data probe through 127.0.0.1, and ROLLBACK.md's scenarios executed on it: every
-// backend pod killed, the database pod killed, a bad release rolled back, the app secret restored. Each journal
+// backend container SIGKILLed, PostgreSQL SIGKILLed, a bad release rolled back, the app secret restored. Each journal
 // must hold measured numbers; afterwards no fault is left in the ledger and the cluster is gone.
 // Prerequisites (kind toolchain, images, k6) are built when missing: cold, that is most of an hour.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ describe('kube-drills suite on a kind cluster', () => {
       expect(j.verdict, `${id}: ${JSON.stringify(j.objectives)}`).toBe('met');
     }
 
-    // every backend pod killed: the data probe saw the outage and its end
+    // every backend container SIGKILLed: the data probe saw the outage and its end
     expect(byId['backend-crash']!.data!.outages.length).toBeGreaterThan(0);
     // the bad release: the runbook as written scales a still-serving deployment to 0 — measured, and reported
     const badRelease = byId['bad-release-rollback']!;

@@ -1,6 +1,6 @@
 // kube-drills: ROLLBACK.md's scenarios on a real Kubernetes cluster (kind, built here), under k6 background load
-// with the data probe writing through the backend's NodePort on 127.0.0.1: every backend pod killed, the
-// database pod killed, a bad release rolled back step by step (Scenario 1), and a deleted app secret restored
+// with the data probe writing through the backend's NodePort on 127.0.0.1: every backend container
+// SIGKILLed, PostgreSQL SIGKILLed, a bad release rolled back step by step (Scenario 1), and a deleted app secret restored
 // (Scenario 4); and the missing backup CronJob of BLOCKING_ISSUES_REMEDIATION.md deployed, run once and its
 // backup restored into a scratch instance. Each is detected through a watch, recovered by the runbook, and measured against its objectives.
 import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
@@ -14,7 +14,7 @@ const CLUSTER = 'drillbook-drills';
 
 export const kubeDrillsSuite: SuiteDefinition = {
   name: 'kube-drills',
-  description: 'ROLLBACK.md on a kind cluster: pod and database kills, bad-release rollback, missing secret (k6 load + data probe), missing backup CronJob',
+  description: 'ROLLBACK.md on a kind cluster: backend and database crashes (SIGKILL), bad-release rollback, missing secret (k6 load + data probe), missing backup CronJob',
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   async prepare(ctx) {

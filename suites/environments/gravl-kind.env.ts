@@ -22,6 +22,7 @@ import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
 import { KubeFaultInjector } from '../../tools/kube/kube.fault.ts';
 import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
+import { run } from '../../tools/lib/exec.ts';
 import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
 import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 import { randomBytes } from 'node:crypto';
@@ -137,15 +138,18 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     backendReplicas: replicas,
     previousBackendImage: images.backend,
     brokenBackendImage: images.broken,
-    crashFault: (component) => ({ kind: 'pod-kill', namespace: ns, selector: `${COMPONENT}=${component}` }),
-    // On Kubernetes the controller recreates a killed pod by itself: the runbook's "restart pods" is then
+    // A crash is a SIGKILL of the component's containers (every backend replica, or PostgreSQL), as on Docker.
+    crashFault: (component) => ({ kind: 'container-kill', namespace: ns, selector: `${COMPONENT}=${component}` }),
+    // On Kubernetes the kubelet restarts a crashed container by itself: the runbook's "restart pods" is then
     // watching the workload come back (kubectl rollout status).
     restart: async (component, sig) => {
       const condition = component === 'backend' ? deploymentAvailable(ns, 'backend') : statefulSetReady(ns, 'postgres');
       const started = performance.now();
       const verdict = await client.waitFor(condition, { timeoutMs: 110_000, signal: sig });
       const ready = component === 'database' ? await client.waitFor(podsReady(ns, `${COMPONENT}=database`), { timeoutMs: 110_000, signal: sig }) : verdict;
-      return `kubectl rollout status (${condition.name}): ${ready.detail} after ${Math.round(performance.now() - started)} ms`;
+      // the service is back when every backend replica is Ready again (after a database crash too)
+      const backendPods = await client.waitFor(podsReady(ns, backendSelector, replicas), { timeoutMs: 110_000, signal: sig });
+      return `kubectl rollout status (${condition.name}): ${ready.detail}; backend pods ${backendPods.detail}; after ${Math.round(performance.now() - started)} ms`;
     },
     badRelease: () => ({ kind: 'set-image', namespace: ns, deployment: 'backend', container: 'backend', image: images.broken }),
     secretDeleted: () => ({ kind: 'secret-delete', namespace: ns, name: 'app-secret' }),
@@ -203,7 +207,11 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
   const ports: Ports = {
     clock: systemClock,
-    faults: new KubeFaultInjector(client.api, { kubeconfig: cluster.kubeconfigPath, context: cluster.context }, [ns]),
+    faults: new KubeFaultInjector(client.api, { kubeconfig: cluster.kubeconfigPath, context: cluster.context }, [ns]).withNodeExec(async (node, args, o) => {
+      // kind's node names are its node containers' names; only this run's cluster's nodes are reachable
+      if (!node.startsWith(`${cluster.name}-`)) throw new Error(`node ${node} is not a node of ${cluster.name}`);
+      await run('docker', ['exec', node, ...args], { signal: o.signal, timeoutMs: 30_000 });
+    }),
     load: k6Generator,
     data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
     cluster,

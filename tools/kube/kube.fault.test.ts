@@ -43,7 +43,7 @@ afterEach(() => restore());
 
 describe('KubeFaultInjector.validate', () => {
   it('names every problem before anything is touched', () => {
-    expect(injector.validate({ kind: 'node-melt' })[0]).toMatch(/unknown fault kind 'node-melt'.*pod-kill, set-image, secret-delete, object-delete/);
+    expect(injector.validate({ kind: 'node-melt' })[0]).toMatch(/unknown fault kind 'node-melt'.*pod-kill, container-kill, set-image, secret-delete, object-delete/);
     expect(injector.validate({ kind: 'object-delete', namespace: 'gravl', objectKind: 'Namespace', name: 'gravl' })).toEqual([
       "objectKind: 'Namespace' must be one of Secret, ConfigMap, CronJob, NetworkPolicy",
     ]);
@@ -66,6 +66,27 @@ describe('KubeFaultInjector.inject', () => {
     expect(api.deleted.map((d) => [d.name, d.gracePeriodSeconds])).toEqual([['backend-1', 0], ['backend-2', 0]]);
     expect(ledger.list()).toEqual([]);
     expect((await fault.revert())[0]!.value).toMatch(/nothing to undo/);
+  });
+
+  it('container-kill SIGKILLs the running containers of the matching pods on their nodes, only with node access', async () => {
+    const running = (name: string, id: string): KubeObject => ({
+      ...pod(name),
+      spec: { nodeName: 'drillbook-x-control-plane' },
+      status: { containerStatuses: [{ name: 'backend', containerID: `containerd://${id}`, state: { running: {} } }] },
+    });
+    api.set(running('backend-1', 'aaa111'));
+    api.set(running('backend-2', 'bbb222'));
+    const spec = { kind: 'container-kill', namespace: 'gravl', selector: 'component=backend' };
+    expect(injector.validate(spec)[0]).toMatch(/needs access to the nodes/);
+    const calls: string[] = [];
+    injector.withNodeExec(async (node, args) => void calls.push(`${node}: ${args.join(' ')}`));
+    expect(injector.validate(spec)).toEqual([]);
+    await injector.inject(spec, { labels: runLabels });
+    expect(calls.sort()).toEqual([
+      'drillbook-x-control-plane: ctr -n k8s.io task kill -s SIGKILL aaa111',
+      'drillbook-x-control-plane: ctr -n k8s.io task kill -s SIGKILL bbb222',
+    ]);
+    expect(api.deleted).toEqual([]); // the pods stay; the kubelet restarts their containers
   });
 
   it('refuses objects without the managed-by label', async () => {

@@ -2,6 +2,9 @@
 //   pod-kill       delete the pods a label selector matches with grace period 0, as Chaos Mesh's PodChaos
 //                  pod-kill (the kubelet still sends SIGTERM and SIGKILLs ~2 s later); nothing to revert:
 //                  their controller recreates them
+//   container-kill SIGKILL the containers of the matching pods, from their node (ctr task kill on a kind node,
+//                  as Chaos Mesh's container-kill): a crash; the pods stay and the kubelet restarts them, so
+//                  nothing to revert. Needs node access (withNodeExec), which kind clusters give.
 //   set-image      a bad release: one container of a Deployment gets another image; revert: the previous image
 //                  and replica count (a runbook that scaled to 0 and was cut short leaves nothing behind)
 //   secret-delete  a Secret disappears; revert: re-create it as it was
@@ -24,7 +27,10 @@ import { performUndo } from '../state/undo.ts';
 export const FAULT_FIELD_MANAGER = 'drillbook-fault';
 export const REVERT_FIELD_MANAGER = 'drillbook-fault-revert';
 
-const KINDS = ['pod-kill', 'set-image', 'secret-delete', 'object-delete'] as const;
+const KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete'] as const;
+
+/** Runs a command on a cluster node (kind: `docker exec <node> ...`). */
+export type NodeExec = (node: string, args: readonly string[], options: { signal?: AbortSignal }) => Promise<void>;
 
 /** What object-delete may remove (apiVersion by kind): things a runbook can lose and re-create from data. */
 const DELETABLE: Readonly<Record<string, string>> = {
@@ -55,6 +61,7 @@ export class KubeFaultInjector implements FaultInjector {
   readonly #cluster: KubeTargetRef;
   readonly #namespaces: ReadonlySet<string>;
   readonly #ledger: FaultLedger;
+  #nodeExec: NodeExec | undefined;
 
   /**
    * `cluster` is where gc sends the undo after a crash (the same cluster `api` talks to); `namespaces` are the
@@ -67,6 +74,12 @@ export class KubeFaultInjector implements FaultInjector {
     this.#ledger = ledger;
   }
 
+  /** Lets container-kill reach the nodes (kind: docker exec into the node container). */
+  withNodeExec(exec: NodeExec): this {
+    this.#nodeExec = exec;
+    return this;
+  }
+
   validate(spec: FaultSpec): string[] {
     if (!(KINDS as readonly string[]).includes(spec.kind)) return [`unknown fault kind '${spec.kind}'; the kube injector supports: ${KINDS.join(', ')}`];
     const p: string[] = [];
@@ -74,7 +87,8 @@ export class KubeFaultInjector implements FaultInjector {
     const ns = str('namespace');
     if (!ns) p.push('namespace: required');
     else if (!this.#namespaces.has(ns)) p.push(`namespace: '${ns}' is not one this run deployed; allowed: ${[...this.#namespaces].join(', ')}`);
-    if (spec.kind === 'pod-kill') {
+    if (spec.kind === 'container-kill' && !this.#nodeExec) p.push('container-kill needs access to the nodes (a kind cluster); use pod-kill on other clusters');
+    if (spec.kind === 'pod-kill' || spec.kind === 'container-kill') {
       const selector = str('selector');
       if (!selector || !SELECTOR.test(selector)) p.push(`selector: '${String(spec.selector)}' must be key=value[,key=value] (an empty selector would kill every pod)`);
     }
@@ -102,7 +116,27 @@ export class KubeFaultInjector implements FaultInjector {
     let evidence: Evidence[];
     let act: () => Promise<void>;
 
-    if (kind === 'pod-kill') {
+    if (kind === 'container-kill') {
+      const { items } = await this.#api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: spec.selector as string }, { signal });
+      const targets: { pod: string; node: string; id: string }[] = [];
+      for (const pod of items.filter((p) => !p.metadata.deletionTimestamp)) {
+        this.#guard(pod);
+        const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+        const statuses = ((pod.status as { containerStatuses?: { name: string; containerID?: string; state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []).filter(
+          (c) => c.state?.running && (spec.container === undefined || c.name === spec.container),
+        );
+        for (const c of statuses) {
+          const id = c.containerID?.replace(/^containerd:\/\//, '');
+          if (node && id) targets.push({ pod: pod.metadata.name, node, id });
+        }
+      }
+      if (targets.length === 0) throw new Error(`container-kill: no running container in ${ns} matches ${String(spec.selector)}`);
+      const exec = this.#nodeExec!;
+      evidence = [{ kind: 'command', label: 'injected', value: `ctr -n k8s.io task kill -s SIGKILL on ${targets.map((t) => `${t.pod} (${t.id.slice(0, 12)})`).join(', ')}` }];
+      act = async () => {
+        await Promise.all(targets.map((t) => exec(t.node, ['ctr', '-n', 'k8s.io', 'task', 'kill', '-s', 'SIGKILL', t.id], { signal })));
+      };
+    } else if (kind === 'pod-kill') {
       const { items } = await this.#api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: spec.selector as string }, { signal });
       const pods = items.filter((p) => !p.metadata.deletionTimestamp);
       if (pods.length === 0) throw new Error(`pod-kill: no pod in ${ns} matches ${String(spec.selector)}; the steady state should have had some`);
@@ -164,7 +198,7 @@ export class KubeFaultInjector implements FaultInjector {
       spec,
       evidence,
       async revert(opts = {}) {
-        if (undo.length === 0) return [{ kind: 'text', label: 'revert', value: 'nothing to undo: the pods’ controller recreates killed pods' }];
+        if (undo.length === 0) return [{ kind: 'text', label: 'revert', value: 'nothing to undo: the kubelet restarts killed containers and controllers recreate killed pods' }];
         const done: Evidence[] = [];
         for (const action of undo) done.push({ kind: 'command', label: 'revert', value: await performUndo(action, opts.signal) });
         ledger.remove(id);
