@@ -34,6 +34,19 @@ export const allBackendPodsReady: Probe<GravlKubeEnv> = {
 
 const steadyState = [backendReady, exercisesListed, allBackendPodsReady] as const;
 
+/**
+ * Both drills run under background load with the data probe, 10 s of baseline before the fault and 10 s of
+ * observation after verification, and verify by the steady-state probes again.
+ */
+const underLoad = {
+  verify: [...steadyState],
+  verifyTimeoutMs: 120_000,
+  baselineSeconds: 10,
+  observeSeconds: 10,
+  load: (env: GravlKubeEnv) => backgroundLoad(env, 300),
+  dataProbe: true,
+} as const;
+
 async function record(ctx: Ctx, label: string, done: Promise<string>): Promise<void> {
   ctx.evidence(label, await done, 'command');
 }
@@ -115,12 +128,7 @@ export const badReleaseRollback = defineScenario<GravlKubeEnv>({
       run: (ctx: Ctx) => record(ctx, 'rollout', ctx.env.backendRolloutStatus(ctx.signal)),
     },
   ],
-  verify: [...steadyState],
-  verifyTimeoutMs: 120_000,
-  baselineSeconds: 10,
-  observeSeconds: 10,
-  load: (env) => backgroundLoad(env, 300),
-  dataProbe: true,
+  ...underLoad,
 });
 
 export const secretMissing = defineScenario<GravlKubeEnv>({
@@ -153,10 +161,5 @@ export const secretMissing = defineScenario<GravlKubeEnv>({
       run: (ctx: Ctx) => record(ctx, 'restart', ctx.env.restartBackend(ctx.signal)),
     },
   ],
-  verify: [...steadyState],
-  verifyTimeoutMs: 120_000,
-  baselineSeconds: 10,
-  observeSeconds: 10,
-  load: (env) => backgroundLoad(env, 300),
-  dataProbe: true,
+  ...underLoad,
 });
