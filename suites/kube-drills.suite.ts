@@ -1,8 +1,9 @@
 // kube-drills: ROLLBACK.md's scenarios on a real Kubernetes cluster (kind, built here), under k6 background load
-// with the data probe writing through the backend's NodePort on 127.0.0.1: every backend container
-// SIGKILLed, PostgreSQL SIGKILLed, a bad release rolled back step by step (Scenario 1), and a deleted app secret restored
-// (Scenario 4); and the missing backup CronJob of BLOCKING_ISSUES_REMEDIATION.md deployed, run once and its
-// backup restored into a scratch instance. Each is detected through a watch, recovered by the runbook, and measured against its objectives.
+// with the data probe writing through the backend's NodePort on 127.0.0.1: every backend container SIGKILLed,
+// PostgreSQL SIGKILLed, a bad release rolled back step by step (Scenario 1), a deleted app secret restored
+// (Scenario 4); and the missing backup CronJob of BLOCKING_ISSUES_REMEDIATION.md deployed, run once and its backup
+// restored into a scratch instance. Each is detected through a watch, recovered by the runbook, and measured
+// against its objectives.
 import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
 import { backupJobMissing } from '../scenarios/catalog/backup-job-missing.scenario.ts';
 import { badReleaseRollback, secretMissing } from '../scenarios/catalog/kube-rollback.scenario.ts';
@@ -33,10 +34,8 @@ export const kubeDrillsSuite: SuiteDefinition = {
       clusterName: CLUSTER,
       namespace: ctx.config.stack.namespace,
     });
-    const item = (scenario: (typeof items)[number]) => ({ scenario, env: kube.env, ports: kube.ports });
-    const items = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, backupJobMissing] as const;
     return {
-      items: items.map(item),
+      items: [backendCrash, databaseCrash, badReleaseRollback, secretMissing, backupJobMissing].map((scenario) => ({ scenario, env: kube.env, ports: kube.ports })),
       secrets: kube.secrets,
       [Symbol.asyncDispose]: () => kube[Symbol.asyncDispose](),
     };

@@ -81,21 +81,16 @@ fi
 # --- component set-up scripts (k6, images, kind toolchain, chromium...): each idempotent and cached ---
 if [ "$WITH_DOCKER" = 1 ]; then
   # The Kubernetes binaries are the longest build (25-45 min cold) and need nothing else: start them now, in the
-  # background, so they overlap with the images, k6 and MinIO. 60-kind.sh then waits on the build's lock and
-  # finds them cached (or builds them itself if this attempt failed).
-  kube_v="$(sed -n "s/^ *kubernetes: '\(.*\)',/\1/p" "$ROOT/tools/kube/versions.ts")"
-  kube_pid=""
-  if [ -n "$kube_v" ] && [ ! -f "$CACHE/kube/$kube_v/.complete" ] && command -v go >/dev/null 2>&1; then
-    log "building Kubernetes $kube_v in the background (log: $CACHE/kube-$kube_v.log)"
-    mkdir -p "$CACHE/kube"
-    nice -n 19 bash "$ROOT/tools/kube/build-kube-binaries.sh" "$kube_v" "$CACHE/kube/$kube_v" >"$CACHE/kube-$kube_v.log" 2>&1 &
-    kube_pid=$!
-  fi
+  # background, so they overlap with the images, k6 and MinIO (a no-op when cached). 60-kind.sh then waits on the
+  # build's lock and finds them cached (or builds them itself if this attempt failed).
+  log "Kubernetes binaries in the background (log: $CACHE/kube-binaries.log)"
+  DRILLBOOK_CACHE="$CACHE" bash "$ROOT/tools/setup/60-kind.sh" --kube-binaries-only >"$CACHE/kube-binaries.log" 2>&1 &
+  kube_pid=$!
   for script in "$ROOT"/tools/setup/*.sh; do
     [ -e "$script" ] || continue
     log "$(basename "$script")"
     DRILLBOOK_CACHE="$CACHE" bash "$script"
   done
-  if [ -n "$kube_pid" ]; then wait "$kube_pid" || log "the background Kubernetes build failed (60-kind.sh built it again; see $CACHE/kube-$kube_v.log)"; fi
+  wait "$kube_pid" || log "the background Kubernetes build failed (60-kind.sh built it again; see $CACHE/kube-binaries.log)"
 fi
 log "done. Next: npm test"

@@ -110,6 +110,11 @@ export function pvcBound(namespace: string, name: string): KubeCondition {
   };
 }
 
+/** The pod's Ready condition is True. */
+export function isPodReady(pod: KubeObject): boolean {
+  return hasCondition(pod, 'Ready');
+}
+
 /** At least `count` pods match the selector and all of them are Ready. */
 export function podsReady(namespace: string, labelSelector: string, count = 1): KubeCondition {
   return {
@@ -117,7 +122,7 @@ export function podsReady(namespace: string, labelSelector: string, count = 1): 
     target: { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector },
     evaluate: (objects) => {
       const live = objects.filter((p) => !p.metadata.deletionTimestamp);
-      const ready = live.filter((p) => hasCondition(p, 'Ready'));
+      const ready = live.filter(isPodReady);
       return { ok: live.length >= count && ready.length === live.length, detail: `${ready.length}/${live.length} ready` };
     },
   };

@@ -5,6 +5,7 @@ import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { ToolFailedError } from '../../scenarios/errors.ts';
 import { systemClock } from '../../scenarios/clock.ts';
 import { condition, waitFor } from '../../scenarios/wait.ts';
+import { waitForHealthy } from '../../tools/docker/health.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { run, tryRun } from '../../tools/lib/exec.ts';
 
@@ -25,14 +26,7 @@ describe('gravl-backend start-up failures', () => {
     const pg = await ensureImage('postgres');
     await run('docker', ['network', 'create', ...labelArgs, network]);
     await run('docker', ['run', '-d', '--name', pgName, '--network', network, ...labelArgs, '-e', 'POSTGRES_PASSWORD=pw', '-e', 'POSTGRES_USER=gravl_user', '-e', 'POSTGRES_DB=gravl', pg]);
-    await waitFor(
-      systemClock,
-      condition(`${pgName} healthy`, async () => {
-        const status = (await run('docker', ['inspect', '--format', '{{.State.Health.Status}}', pgName])).stdout.trim();
-        return { ok: status === 'healthy', value: status };
-      }),
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    await waitForHealthy(pgName, { timeoutMs: 60_000 });
   });
   afterAll(async () => {
     await tryRun('docker', ['rm', '-f', pgName]);

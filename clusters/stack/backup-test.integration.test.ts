@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
-import { systemClock } from '../../scenarios/clock.ts';
-import { condition, waitFor } from '../../scenarios/wait.ts';
+import { waitForHealthy } from '../../tools/docker/health.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { run, tryRun } from '../../tools/lib/exec.ts';
 import { parseRestoreReport, restoreTestScript } from './manifests/backup-test.manifest.ts';
@@ -24,14 +23,7 @@ beforeAll(async () => {
   backups = mkdtempSync(join(tmpdir(), 'drillbook-backups-'));
   chmodSync(backups, 0o777); // as a local-path PVC: the postgres user in the containers writes and reads it
   await run('docker', ['run', '-d', '--name', name, ...labels, '-v', `${backups}:/backups`, '-e', 'POSTGRES_PASSWORD=pw', '-e', 'POSTGRES_USER=gravl_user', '-e', 'POSTGRES_DB=gravl', image]);
-  await waitFor(
-    systemClock,
-    condition(`${name} healthy`, async () => {
-      const status = (await run('docker', ['inspect', '--format', '{{.State.Health.Status}}', name])).stdout.trim();
-      return { ok: status === 'healthy', value: status };
-    }),
-    { timeoutMs: 90_000, intervalMs: 500 },
-  );
+  await waitForHealthy(name, { timeoutMs: 90_000 });
   const sql = [
     'CREATE TABLE exercises (id serial PRIMARY KEY, name text NOT NULL)',
     "INSERT INTO exercises (name) VALUES ('squat'), ('bench'), ('deadlift')",

@@ -8,11 +8,9 @@ import { DrillbookError } from '../../scenarios/errors.ts';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { ensureImage, type ImageName } from '../../tools/images/images.ts';
 import { run } from '../../tools/lib/exec.ts';
-
 import '../../tools/lib/testcontainers-env.ts';
 
 /** A GenericContainer whose published ports bind to 127.0.0.1 only (house rule), not 0.0.0.0. */
-
 export class LoopbackContainer extends GenericContainer {
   protected override async beforeContainerCreated(): Promise<void> {
     for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as Array<Array<{ HostIp?: string }>>) {

@@ -58,7 +58,7 @@ export interface GravlKubeEnv extends GravlEnv {
   runBackupJobOnce(signal: AbortSignal): Promise<BackupRun>;
   /** Restore the newest backup into a scratch PostgreSQL (never the live one) and count what came back. */
   restoreLatestBackupToScratch(signal: AbortSignal): Promise<RestoreCheck>;
-  /** Rows per table in the live database, through the backend (for comparison with a restore). */
+  /** Exercises the live database holds, through the backend (for comparison with a restore). */
   liveExerciseCount(signal: AbortSignal): Promise<number>;
 }
 

@@ -1,10 +1,10 @@
 // The Gravl stack on a kind cluster (built here, nothing pulled), wired to the ports: harness-native kube faults,
 // real k6 and the data probe through the backend's NodePort published on 127.0.0.1, and the runbook's kubectl
-// operations over the API (server-side apply with the runbook's own field manager, watches for every wait).
+// operations over the API (server-side apply, one field manager per runbook operation, watches for every wait).
 // Everything it creates carries drillbook's labels; the cluster is deleted on dispose unless kept for reuse.
 import { join } from 'node:path';
 import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
-import { deploymentAvailable, jobSucceeded, objectAbsent, podsReady, podsWaiting, statefulSetReady, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
+import { deploymentAvailable, isPodReady, jobSucceeded, objectAbsent, podsReady, podsWaiting, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
@@ -112,7 +112,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deployment.name, namespace: ns }, spec }, RUNBOOK_FIELD_MANAGERS[manager], { signal: sig });
     return Math.round(performance.now() - started);
   };
-  const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId };
+  const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId, [LABELS.scenario]: options.suite };
   const CRON = 'postgres-backup-cronjob';
   const cronRef: ObjectRef = { apiVersion: 'batch/v1', kind: 'CronJob', namespace: ns, name: CRON };
   /** Runs a Job to completion and returns its pod's termination message. */
@@ -142,14 +142,13 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     crashFault: (component) => ({ kind: 'container-kill', namespace: ns, selector: `${COMPONENT}=${component}` }),
     // On Kubernetes the kubelet restarts a crashed container by itself: the runbook's "restart pods" is then
     // watching the workload come back (kubectl rollout status).
+    // The service is back when every backend replica is Ready again, after a database crash too.
     restart: async (component, sig) => {
-      const condition = component === 'backend' ? deploymentAvailable(ns, 'backend') : statefulSetReady(ns, 'postgres');
       const started = performance.now();
-      const verdict = await client.waitFor(condition, { timeoutMs: 110_000, signal: sig });
-      const ready = component === 'database' ? await client.waitFor(podsReady(ns, `${COMPONENT}=database`), { timeoutMs: 110_000, signal: sig }) : verdict;
-      // the service is back when every backend replica is Ready again (after a database crash too)
-      const backendPods = await client.waitFor(podsReady(ns, backendSelector, replicas), { timeoutMs: 110_000, signal: sig });
-      return `kubectl rollout status (${condition.name}): ${ready.detail}; backend pods ${backendPods.detail}; after ${Math.round(performance.now() - started)} ms`;
+      const waits = [...(component === 'database' ? [podsReady(ns, `${COMPONENT}=database`)] : []), podsReady(ns, backendSelector, replicas)];
+      const seen: string[] = [];
+      for (const condition of waits) seen.push(`${condition.name}: ${(await client.waitFor(condition, { timeoutMs: 110_000, signal: sig })).detail}`);
+      return `kubectl rollout status: ${seen.join('; ')}; after ${Math.round(performance.now() - started)} ms`;
     },
     badRelease: () => ({ kind: 'set-image', namespace: ns, deployment: 'backend', container: 'backend', image: images.broken }),
     secretDeleted: () => ({ kind: 'secret-delete', namespace: ns, name: 'app-secret' }),
@@ -159,8 +158,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       const matching = (await pods(sig)).filter((p) => waitingReasons(p).some((r) => reasons.includes(r))).length;
       return { detail: verdict.detail, pods: matching };
     },
-    readyBackendPods: async (sig) =>
-      (await pods(sig)).filter((p) => ((p.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length,
+    readyBackendPods: async (sig) => (await pods(sig)).filter(isPodReady).length,
     crashLoopingBackendPods: async (sig) => (await pods(sig)).filter((p) => waitingReasons(p).includes('CrashLoopBackOff')).length,
     scaleBackend: async (n, sig) => `kubectl scale deployment backend --replicas=${n} (${await patchDeployment('scale', { replicas: n }, sig)} ms)`,
     setBackendImage: async (image, sig) =>
@@ -182,8 +180,9 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       return { detail: verdict.detail, pods: 0 };
     },
     deployBackupCronJob: async (sig) => {
-      await client.apply(backupCronJob(stack), { signal: sig });
-      return `kubectl apply -f postgres-backup-cronjob.yaml: ${backupCronJob(stack).map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`;
+      const objects = backupCronJob(stack);
+      await client.apply(objects, { signal: sig });
+      return `kubectl apply -f postgres-backup-cronjob.yaml: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`;
     },
     runBackupJobOnce: async (sig) => {
       const cron = await client.api.read(cronRef, { signal: sig });

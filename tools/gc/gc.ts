@@ -42,16 +42,15 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
   };
 
   // 1. Faults a dead run left injected: undo them from the ledger's data (a live run reverts its own).
-  const running = activeRuns();
+  const live = activeRuns();
   for (const entry of ledger.list()) {
-    if (running.has(entry.runId)) continue;
+    if (live.has(entry.runId)) continue;
     for (const action of entry.undo) await step(`fault ${entry.id} (${entry.faultKind}, run ${entry.runId}): ${action.kind}`, () => performUndo(action, options.signal));
     await step(`forget ledger entry ${entry.id}`, async () => ledger.remove(entry.id));
   }
 
   // 2. Docker objects labelled as ours, from runs that are over (a run in progress, in any checkout, is left alone).
   const filter = `label=${LABELS.managedBy}=${MANAGED_BY}`;
-  const live = running;
   const ps = await tryRun('docker', ['ps', '-a', '--filter', filter, '--format', `{{.ID}}\t{{.Label "${LABELS.runId}"}}`], { signal: options.signal, timeoutMs: 20_000 });
   if (!(ps instanceof Error)) {
     for (const line of ps.stdout.split('\n').filter(Boolean)) {

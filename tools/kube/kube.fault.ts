@@ -8,7 +8,7 @@
 //   set-image      a bad release: one container of a Deployment gets another image; revert: the previous image
 //                  and replica count (a runbook that scaled to 0 and was cut short leaves nothing behind)
 //   secret-delete  a Secret disappears; revert: re-create it as it was
-//   object-delete  the same for another kind the runbooks lose (a CronJob, ConfigMap, NetworkPolicy, Service)
+//   object-delete  the same for another kind the runbooks lose (a CronJob, ConfigMap, NetworkPolicy)
 // Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label.
 // Every fault goes into the ledger, with its undo as data, before it takes effect, so `drillbook gc` can undo it
 // after a kill -9.
@@ -117,10 +117,8 @@ export class KubeFaultInjector implements FaultInjector {
     let act: () => Promise<void>;
 
     if (kind === 'container-kill') {
-      const { items } = await this.#api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: spec.selector as string }, { signal });
       const targets: { pod: string; node: string; id: string }[] = [];
-      for (const pod of items.filter((p) => !p.metadata.deletionTimestamp)) {
-        this.#guard(pod);
+      for (const pod of await this.#livePods(ns, spec.selector as string, signal)) {
         const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
         const statuses = ((pod.status as { containerStatuses?: { name: string; containerID?: string; state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []).filter(
           (c) => c.state?.running && (spec.container === undefined || c.name === spec.container),
@@ -137,10 +135,8 @@ export class KubeFaultInjector implements FaultInjector {
         await Promise.all(targets.map((t) => exec(t.node, ['ctr', '-n', 'k8s.io', 'task', 'kill', '-s', 'SIGKILL', t.id], { signal })));
       };
     } else if (kind === 'pod-kill') {
-      const { items } = await this.#api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: spec.selector as string }, { signal });
-      const pods = items.filter((p) => !p.metadata.deletionTimestamp);
+      const pods = await this.#livePods(ns, spec.selector as string, signal);
       if (pods.length === 0) throw new Error(`pod-kill: no pod in ${ns} matches ${String(spec.selector)}; the steady state should have had some`);
-      for (const pod of pods) this.#guard(pod);
       evidence = [{ kind: 'command', label: 'injected', value: `deleted with grace period 0: ${pods.map((p) => p.metadata.name).join(', ')}` }];
       act = async () => {
         for (const pod of pods) await this.#api.delete({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata.name }, { signal, gracePeriodSeconds: 0 });
@@ -205,6 +201,14 @@ export class KubeFaultInjector implements FaultInjector {
         return done;
       },
     };
+  }
+
+  /** Pods the selector matches that are not being deleted; each must be one of ours. */
+  async #livePods(namespace: string, selector: string, signal: AbortSignal | undefined): Promise<KubeObject[]> {
+    const { items } = await this.#api.list({ apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector: selector }, { signal });
+    const pods = items.filter((p) => !p.metadata.deletionTimestamp);
+    for (const pod of pods) this.#guard(pod);
+    return pods;
   }
 
   async #required(ref: ObjectRef, signal: AbortSignal | undefined): Promise<KubeObject> {

@@ -10,5 +10,7 @@ command -v go >/dev/null || { echo "60-kind: Go is required (preinstalled on the
 v() { sed -n "s/^ *$1: '\\(.*\\)',/\\1/p" "$ROOT/tools/kube/versions.ts"; }
 KUBE="$(v kubernetes)"; KIND="$(v kind)"; ETCD="$(v etcd)"; COREDNS="$(v coredns)"; PAUSE="$(v pause)"; LP="$(v localPathProvisioner)"
 nice -n 19 "$ROOT/tools/kube/build-kube-binaries.sh" "$KUBE" "$CACHE/kube/$KUBE"
+# --kube-binaries-only: just the step above (bootstrap.sh starts it early, in the background; it locks and caches)
+[ "${1:-}" = --kube-binaries-only ] && exit 0
 nice -n 19 "$ROOT/tools/kube/build-addons.sh" "$CACHE" "$KIND" "$ETCD" "$COREDNS" "$LP" "$PAUSE"
 "$ROOT/tools/kube/build-node-image.sh" "$CACHE" "$KUBE" "$ETCD" "$COREDNS" "$LP" "$PAUSE" | tail -1
