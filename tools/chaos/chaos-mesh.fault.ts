@@ -1,0 +1,194 @@
+// FaultInjector that hands faults to Chaos Mesh: it applies a PodChaos / NetworkChaos (chaos-mesh.manifests.ts)
+// and lets Chaos Mesh's controller and daemons do the breaking; the revert deletes the object, and Chaos Mesh
+// lifts the fault before its finalizer lets the object go. It needs Chaos Mesh (v2.7.x CRDs) installed in the
+// cluster and checks for it before anything else; drillbook does not install it.
+//   pod-kill, container-kill                       PodChaos
+//   network-partition, network-delay, network-loss NetworkChaos (no harness-native equivalent)
+// As the kube injector: only namespaces the run deployed, and every fault goes into the ledger (undo: delete the
+// chaos object) before it is applied, so `drillbook gc` can lift it after a kill -9. Talks to the KubeApi port only.
+import { randomUUID } from 'node:crypto';
+import { DrillbookError, InvalidInputError } from '../../scenarios/errors.ts';
+import type { Evidence } from '../../scenarios/journal.ts';
+import type { CallOptions, FaultInjector, FaultSpec, InjectedFault, Labels } from '../../scenarios/ports.ts';
+import { objectAbsent, type KubeCondition } from '../../clusters/kube/conditions.ts';
+import { KubeClient } from '../../clusters/kube/kube-client.ts';
+import { describeRef, refOf, type KubeApi, type KubeObject, type ObjectRef } from '../../clusters/kube/kube-api.ts';
+import { FaultLedger, ledgerEntry, type KubeTargetRef, type UndoAction } from '../state/ledger.ts';
+import { CHAOS_API_VERSION, CHAOS_MESH_VERSION } from './chaos-mesh.schema.ts';
+import { buildChaosManifest, CHAOS_FAULT_KINDS, chaosKindOf, chaosSpecProblems, isChaosFaultKind, toYaml, type ChaosKind } from './chaos-mesh.manifests.ts';
+
+/** Field manager of the chaos objects (wholly drillbook's: nothing else writes their spec). */
+export const CHAOS_FIELD_MANAGER = 'drillbook-chaos-mesh';
+
+/** CustomResourceDefinition name per kind: <plural>.<group>. */
+export const CHAOS_CRDS: Readonly<Record<ChaosKind, string>> = { PodChaos: 'podchaos.chaos-mesh.org', NetworkChaos: 'networkchaos.chaos-mesh.org' };
+
+export const CHAOS_MESH_INSTALL_HINT =
+  `install Chaos Mesh ${CHAOS_MESH_VERSION} into the cluster first (it needs charts.chaos-mesh.org and ghcr.io, which offline machines cannot reach): ` +
+  `helm repo add chaos-mesh https://charts.chaos-mesh.org && helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh --create-namespace --version '~2.7.0' ` +
+  `--set chaosDaemon.runtime=containerd --set chaosDaemon.socketPath=/run/containerd/containerd.sock (the kind/containerd socket); ` +
+  `then check: kubectl get crd podchaos.chaos-mesh.org. Without Chaos Mesh, pod-kill and container-kill run harness-native through the kube injector (tools/kube/kube.fault.ts)`;
+
+/** The cluster has no (usable) Chaos Mesh: its CRDs are missing or serve another version. */
+export class ChaosMeshNotInstalledError extends DrillbookError {
+  override name = 'ChaosMeshNotInstalledError';
+}
+
+const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
+
+interface ChaosConditions {
+  conditions?: { type: string; status: string; reason?: string }[];
+}
+
+/** Chaos Mesh reports the fault as in effect on every selected target (status condition AllInjected=True). */
+export function chaosInjected(ref: ObjectRef): KubeCondition {
+  return {
+    name: `${describeRef(ref)} AllInjected`,
+    target: { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` },
+    evaluate: (objects) => {
+      const o = objects[0];
+      if (!o) return { ok: false, detail: `${describeRef(ref)} does not exist`, failed: `${describeRef(ref)} was deleted before Chaos Mesh injected it` };
+      const conditions = ((o.status ?? {}) as ChaosConditions).conditions ?? [];
+      const shown = conditions.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ');
+      return { ok: conditions.some((c) => c.type === 'AllInjected' && c.status === 'True'), detail: shown || 'no status yet (is chaos-controller-manager running?)' };
+    },
+  };
+}
+
+export interface ChaosMeshTimeouts {
+  /** How long Chaos Mesh may take to report AllInjected after the apply. Default 60 s. */
+  injectMs?: number;
+  /** How long the chaos object may take to go after its delete (Chaos Mesh recovering the fault). Default 60 s. */
+  recoverMs?: number;
+}
+
+export class ChaosMeshFaultInjector implements FaultInjector {
+  readonly name = 'chaos-mesh';
+  readonly #api: KubeApi;
+  readonly #client: KubeClient;
+  readonly #cluster: KubeTargetRef;
+  readonly #namespaces: ReadonlySet<string>;
+  readonly #ledger: FaultLedger;
+  #injectMs = 60_000;
+  #recoverMs = 60_000;
+
+  /**
+   * `cluster` is where gc sends the undo after a crash (the same cluster `api` talks to); `namespaces` are the
+   * only ones this injector may touch (those the run deployed).
+   */
+  constructor(api: KubeApi, cluster: KubeTargetRef, namespaces: readonly string[], ledger = new FaultLedger()) {
+    this.#api = api;
+    this.#client = new KubeClient(api);
+    this.#cluster = cluster;
+    this.#namespaces = new Set(namespaces);
+    this.#ledger = ledger;
+  }
+
+  withTimeouts(timeouts: ChaosMeshTimeouts): this {
+    if (timeouts.injectMs !== undefined) this.#injectMs = timeouts.injectMs;
+    if (timeouts.recoverMs !== undefined) this.#recoverMs = timeouts.recoverMs;
+    return this;
+  }
+
+  validate(spec: FaultSpec): string[] {
+    if (!isChaosFaultKind(spec.kind)) return [`unknown fault kind '${spec.kind}'; the chaos-mesh injector supports: ${CHAOS_FAULT_KINDS.join(', ')}`];
+    const p = chaosSpecProblems(spec);
+    const ns = spec.namespace;
+    if (typeof ns === 'string' && ns !== '' && !this.#namespaces.has(ns)) {
+      p.unshift(`namespace: '${ns}' is not one this run deployed; allowed: ${[...this.#namespaces].join(', ') || 'none'}`);
+    }
+    return p;
+  }
+
+  async inject(spec: FaultSpec, options: CallOptions & { labels: Labels }): Promise<InjectedFault> {
+    const problems = this.validate(spec);
+    if (problems.length > 0) throw new InvalidInputError(`fault '${spec.kind}'`, problems);
+    const signal = options.signal;
+    const chaosKind = chaosKindOf(spec.kind as Parameters<typeof chaosKindOf>[0]);
+    await this.#requireChaosMesh(chaosKind, signal);
+
+    const id = `${spec.kind}-${randomUUID().slice(0, 8)}`;
+    const manifest = buildChaosManifest(spec, { name: `drillbook-${id}`, labels: options.labels });
+    const ref = refOf(manifest);
+    const undo: UndoAction[] = [{ kind: 'kube-delete', cluster: this.#cluster, refs: [ref] }];
+    this.#ledger.record(ledgerEntry(id, spec.kind, options.labels, undo));
+
+    let injected: string;
+    try {
+      try {
+        await this.#api.apply(manifest, CHAOS_FIELD_MANAGER, { signal });
+      } catch (cause) {
+        throw new DrillbookError(`applying ${describeRef(ref)} failed: ${(cause as Error).message}`, {
+          cause,
+          hint: "Chaos Mesh's admission webhook may have refused it (the message says why), or the kubeconfig user may not create chaos-mesh.org objects",
+        });
+      }
+      injected = (
+        await this.#client.waitFor(chaosInjected(ref), {
+          timeoutMs: this.#injectMs,
+          signal,
+          hint: `Selected=False: no pod matched the selector; no status at all: chaos-controller-manager is not running (kubectl -n chaos-mesh get pods); otherwise see kubectl describe ${chaosKind.toLowerCase()} -n ${ref.namespace} ${ref.name}`,
+        })
+      ).detail;
+    } catch (error) {
+      // not injected after all: take back whatever landed; keep the ledger entry if even that failed, for gc
+      const undone = await this.#api.delete(ref, { propagation: 'Background' }).then(() => true, () => false);
+      if (undone) this.#ledger.remove(id);
+      throw error;
+    }
+
+    const evidence: Evidence[] = [
+      { kind: 'command', label: 'injected', value: `applied ${describeRef(ref)}: ${summary(manifest)}` },
+      { kind: 'manifest', label: `${chaosKind} ${ref.name}`, value: toYaml(manifest) },
+      { kind: 'text', label: 'chaos-mesh status', value: injected },
+    ];
+    const api = this.#api;
+    const ledger = this.#ledger;
+    const client = this.#client;
+    const recoverMs = this.#recoverMs;
+    return {
+      id,
+      spec,
+      evidence,
+      async revert(opts = {}) {
+        // The same delete as the ledger's undo (gc runs that one after a crash), through this injector's API with
+        // its own bounded wait. Background: no foregroundDeletion finalizer; Chaos Mesh's own finalizer holds the
+        // object while it lifts the fault, so gone means recovered.
+        await api.delete(ref, { signal: opts.signal, propagation: 'Background' });
+        const done: Evidence[] = [{ kind: 'command', label: 'revert', value: `deleted ${describeRef(ref)}` }];
+        await client.waitFor(objectAbsent(ref.apiVersion, ref.kind, ref.namespace!, ref.name), {
+          timeoutMs: recoverMs,
+          signal: opts.signal,
+          hint: `Chaos Mesh has not finished recovering (finalizer still on ${describeRef(ref)}): check chaos-controller-manager and chaos-daemon logs in the chaos-mesh namespace; the ledger entry stays for \`drillbook gc\``,
+        });
+        ledger.remove(id);
+        done.push({ kind: 'text', label: 'recovered', value: `${describeRef(ref)} is gone: Chaos Mesh has lifted the fault` });
+        return done;
+      },
+    };
+  }
+
+  /** Chaos Mesh is installed when the kind's CRD exists and serves chaos-mesh.org/v1alpha1. */
+  async #requireChaosMesh(kind: ChaosKind, signal: AbortSignal | undefined): Promise<void> {
+    const crdName = CHAOS_CRDS[kind];
+    const crd = await this.#api.read({ apiVersion: CRD_API_VERSION, kind: 'CustomResourceDefinition', name: crdName }, { signal });
+    if (!crd) {
+      throw new ChaosMeshNotInstalledError(`Chaos Mesh is not installed in this cluster: CustomResourceDefinition ${crdName} does not exist, so a ${kind} cannot be applied`, {
+        hint: CHAOS_MESH_INSTALL_HINT,
+      });
+    }
+    const version = CHAOS_API_VERSION.split('/')[1];
+    const versions = (crd as KubeObject & { spec?: { versions?: { name: string; served?: boolean }[] } }).spec?.versions ?? [];
+    if (!versions.some((v) => v.name === version && v.served !== false)) {
+      throw new ChaosMeshNotInstalledError(`CustomResourceDefinition ${crdName} does not serve ${CHAOS_API_VERSION} (serves: ${versions.map((v) => v.name).join(', ') || 'nothing'})`, {
+        hint: `drillbook's manifests follow the Chaos Mesh ${CHAOS_MESH_VERSION} CRDs; ${CHAOS_MESH_INSTALL_HINT}`,
+      });
+    }
+  }
+}
+
+function summary(m: ReturnType<typeof buildChaosManifest>): string {
+  const s = m.spec as { action: string; mode: string; duration: string; selector: { labelSelectors: Record<string, string> }; target?: { selector: { labelSelectors: Record<string, string> } } };
+  const sel = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',');
+  return `${s.action}, mode ${s.mode}, pods ${sel(s.selector.labelSelectors)}${s.target ? ` -> ${sel(s.target.selector.labelSelectors)}` : ''}, for ${s.duration}`;
+}
