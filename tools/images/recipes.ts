@@ -25,6 +25,7 @@ export const IMAGE_NAMES = [
   'postgres',
   'gravl-backend-v1',
   'gravl-backend-v2',
+  'gravl-backend-v3',
   'gravl-backend-broken',
   'gravl-frontend',
   'prometheus',
@@ -62,7 +63,7 @@ export interface Recipe {
   prepare?: 'backend-node-modules' | 'loki-binaries';
 }
 
-const backend = (variant: 'v1' | 'v2' | 'broken'): Recipe => ({
+const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
   name: `gravl-backend-${variant}`,
   repository: 'drillbook/gravl-backend',
   tagPrefix: variant,
@@ -71,8 +72,9 @@ const backend = (variant: 'v1' | 'v2' | 'broken'): Recipe => ({
   parent: 'base',
   buildArgs: {
     GRAVL_VERSION: variant === 'broken' ? 'v2' : variant,
-    // v1 ships migrations 001 only; v2 adds 002. The broken build is v2 code that crashes at start.
-    GRAVL_MAX_MIGRATION: variant === 'v1' ? '1' : '2',
+    // v1 ships migrations 001 only; v2 adds 002; v3 adds 003 and 004, whose 004 fails (the failed-migration
+    // drill). The broken build is v2 code that crashes at start.
+    GRAVL_MAX_MIGRATION: variant === 'v1' ? '1' : variant === 'v3' ? '4' : '2',
     GRAVL_CRASH_ON_START: variant === 'broken' ? '1' : '0',
   },
   extraInputs: () => [
@@ -107,6 +109,7 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
   },
   'gravl-backend-v1': backend('v1'),
   'gravl-backend-v2': backend('v2'),
+  'gravl-backend-v3': backend('v3'),
   'gravl-backend-broken': backend('broken'),
   'gravl-frontend': {
     name: 'gravl-frontend',

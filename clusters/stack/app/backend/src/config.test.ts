@@ -30,5 +30,9 @@ describe('gravl-backend config', () => {
   it('requires migration 1 for v1 and 2 for v2 before reporting ready', () => {
     expect(loadConfig({ DB_PASSWORD: 'x', GRAVL_VERSION: 'v1' }, files({})).requiredMigration).toBe(1);
     expect(loadConfig({ DB_PASSWORD: 'x', GRAVL_VERSION: 'v2' }, files({})).requiredMigration).toBe(2);
+    // v3 needs 004; every build applies only its own release's migrations from the folder
+    expect(loadConfig({ DB_PASSWORD: 'x', GRAVL_VERSION: 'v3' }, files({}))).toMatchObject({ requiredMigration: 4, maxMigration: 4 });
+    expect(loadConfig({ DB_PASSWORD: 'x' }, files({})).maxMigration).toBe(2);
+    expect(loadConfig({ DB_PASSWORD: 'x', GRAVL_VERSION: 'v1' }, files({})).maxMigration).toBe(1);
   });
 });

@@ -31,6 +31,8 @@ export interface Config {
   migrationsDir: string;
   /** Highest migration this build needs before it reports ready. */
   requiredMigration: number;
+  /** Highest migration this build applies (the migrations folder may hold a later release's). */
+  maxMigration: number;
   adminEnabled: boolean;
   fault: Fault;
   crashOnStart: boolean;
@@ -78,6 +80,11 @@ function secret(env: Env, name: string, secretsDir: string, file: string, read: 
   return read(join(secretsDir, file))?.trim();
 }
 
+/** The schema each release needs and ships: v1 -> 001, v2 -> 002, v3 -> 004; other builds (dev) -> v2's. */
+function schemaOf(version: string): number {
+  return version === 'v1' ? 1 : version === 'v3' ? 4 : 2;
+}
+
 export function loadConfig(env: Env = process.env, read: ReadFile = readIfExists): Config {
   const secretsDir = env.GRAVL_SECRETS_DIR || '/etc/gravl/secrets';
   const version = env.GRAVL_VERSION || 'dev';
@@ -103,7 +110,8 @@ export function loadConfig(env: Env = process.env, read: ReadFile = readIfExists
     },
     secretsDir,
     migrationsDir: env.GRAVL_MIGRATIONS_DIR || new URL('../migrations', import.meta.url).pathname,
-    requiredMigration: int(env, 'GRAVL_REQUIRED_MIGRATION', version === 'v1' ? 1 : 2, 0),
+    requiredMigration: int(env, 'GRAVL_REQUIRED_MIGRATION', schemaOf(version), 0),
+    maxMigration: int(env, 'GRAVL_MAX_MIGRATION', schemaOf(version), 0),
     adminEnabled: env.GRAVL_ADMIN_ENABLED === 'true',
     fault: { latencyMs: int(env, 'GRAVL_FAULT_LATENCY_MS', 0, 0, 600_000), errorRate: ratio(env, 'GRAVL_FAULT_ERROR_RATE') },
     crashOnStart: env.GRAVL_CRASH_ON_START === '1',

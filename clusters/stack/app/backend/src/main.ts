@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   await waitForDatabase(pool, config.db, (error) => log.log('warn', 'database not reachable yet, retrying', { error: error.message || (error as { code?: string }).code }));
 
   if (command === 'migrate') {
-    await migrate(pool, config.migrationsDir, log, { failLast: config.failMigration });
+    await migrate(pool, config.migrationsDir, log, { failLast: config.failMigration, maxVersion: config.maxMigration });
     await pool.end();
     return;
   }

@@ -32,11 +32,13 @@ export async function appliedVersion(client: pg.Pool | pg.PoolClient): Promise<n
 export interface MigrateOptions {
   /** Inject a failure into the last pending migration (GRAVL_FAULT_MIGRATION=fail): it runs, then rolls back. */
   failLast?: boolean;
+  /** Apply migrations up to this version only (a build's own release); default: every file. */
+  maxVersion?: number;
 }
 
 /** Applies pending migrations; returns the versions applied. Throws MigrationError naming the failed one. */
 export async function migrate(pool: pg.Pool, dir: string, log: Logger, opts: MigrateOptions = {}): Promise<number[]> {
-  const migrations = await listMigrations(dir);
+  const migrations = (await listMigrations(dir)).filter((m) => opts.maxVersion === undefined || m.version <= opts.maxVersion);
   const client = await pool.connect();
   const applied: number[] = [];
   try {
