@@ -79,6 +79,11 @@ export interface ScenarioDefinition<Env = Record<string, unknown>> {
   readonly destructive: boolean;
   readonly objectives: Objectives;
   readonly steadyState: readonly Probe<Env>[];
+  /**
+   * What the change process does before the change, once the steady state holds (e.g. the pre-deploy backup a
+   * rollback restores). Timed like runbook steps, in the steady-state phase; if one fails nothing is injected.
+   */
+  readonly setup?: readonly RunbookStep<Env>[];
   /** The faults, as data; computed from the environment (namespaces, names) before anything runs. */
   readonly inject: (env: Env) => readonly FaultSpec[];
   readonly detect: Detector<Env>;
@@ -149,20 +154,30 @@ export function validateScenario<Env>(def: ScenarioDefinition<Env>): string[] {
   if (!Array.isArray(def.recover) || def.recover.length === 0) {
     p.push('recover: declare the runbook steps; a scenario without recovery would leave the fault in place');
   } else {
-    const seen = new Set<string>();
-    def.recover.forEach((step, i) => {
-      if (typeof step?.name !== 'string' || step.name === '') p.push(`recover[${i}].name: must be a non-empty string`);
-      else if (seen.has(step.name)) p.push(`recover[${i}].name: '${step.name}' is used twice; step names must be unique`);
-      else seen.add(step.name);
-      if (!(typeof step?.timeoutMs === 'number' && step.timeoutMs > 0)) p.push(`recover[${i}].timeoutMs: every runbook step needs a positive timeout`);
-      if (typeof step?.run !== 'function') p.push(`recover[${i}].run: must be a function`);
-    });
+    p.push(...validateSteps(def.recover, 'recover'));
+  }
+  if (def.setup !== undefined) {
+    if (!Array.isArray(def.setup)) p.push('setup: must be a list of steps');
+    else p.push(...validateSteps(def.setup, 'setup'));
   }
   if (def.verifyTimeoutMs !== undefined && !(def.verifyTimeoutMs > 0)) p.push('verifyTimeoutMs: must be positive');
   for (const key of ['baselineSeconds', 'observeSeconds'] as const) {
     const v = def[key];
     if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3600)) p.push(`${key}: ${String(v)} must be between 0 and 3600 seconds`);
   }
+  return p;
+}
+
+function validateSteps<Env>(steps: readonly RunbookStep<Env>[], at: string): string[] {
+  const p: string[] = [];
+  const seen = new Set<string>();
+  steps.forEach((step, i) => {
+    if (typeof step?.name !== 'string' || step.name === '') p.push(`${at}[${i}].name: must be a non-empty string`);
+    else if (seen.has(step.name)) p.push(`${at}[${i}].name: '${step.name}' is used twice; step names must be unique`);
+    else seen.add(step.name);
+    if (!(typeof step?.timeoutMs === 'number' && step.timeoutMs > 0)) p.push(`${at}[${i}].timeoutMs: every runbook step needs a positive timeout`);
+    if (typeof step?.run !== 'function') p.push(`${at}[${i}].run: must be a function`);
+  });
   return p;
 }
 

@@ -91,6 +91,33 @@ describe('runScenario', () => {
     expect(exitCodeFor([j])).toBe(1);
   });
 
+  it('runs the setup steps after the steady state and before the fault, timed in the steady-state phase', async () => {
+    const { system, env, ports } = setup();
+    const j = await runScenario(
+      scenario({ setup: [{ name: 'pre-deploy backup', timeoutMs: 60_000, run: takes(5_000, (ctx) => ctx.env.system.log.push('backup taken')) }] }),
+      { ports, env },
+    );
+    expect(j.status).toBe('completed');
+    expect(system.log.slice(0, 2)).toEqual(['backup taken', 'inject fault-1']);
+    const before = j.phases.find((p) => p.name === 'steady-state-before')!;
+    expect(before.steps.map((s) => [s.name, s.status, s.endMs - s.startMs])).toEqual([
+      ['service healthy', 'passed', 0],
+      ['setup: pre-deploy backup', 'passed', 5_000],
+    ]);
+  });
+
+  it('injects nothing when a setup step fails', async () => {
+    const { injector, env, ports } = setup();
+    const j = await runScenario(
+      scenario({ setup: [{ name: 'pre-deploy backup', timeoutMs: 60_000, run: async () => { throw new Error('backup job failed'); } }] }),
+      { ports, env },
+    );
+    expect(phaseNames(j)).toEqual(['steady-state-before']);
+    expect(injector.injected).toHaveLength(0);
+    expect(j.status).toBe('aborted');
+    expect(j.phases[0]!.steps[1]).toMatchObject({ name: 'setup: pre-deploy backup', status: 'errored', error: expect.objectContaining({ message: 'backup job failed' }) });
+  });
+
   it('treats a probe that throws as a deviation, not a harness error', async () => {
     const { env, ports, injector } = setup();
     const s = scenario({

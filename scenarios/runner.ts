@@ -277,8 +277,14 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
     if (!harnessError && !interrupted) {
       const before = await phase('steady-state-before', async (steps) => {
         const status = await measureProbes(scenario.steadyState, runSignal, steps);
+        if (status !== 'passed') return status;
+        for (const s of scenario.setup ?? []) {
+          const { record } = await step(`setup: ${s.name}`, s.timeoutMs, runSignal, (ctx) => s.run(ctx));
+          steps.push(record);
+          if (record.status !== 'passed') return record.status === 'interrupted' ? 'interrupted' : 'failed';
+        }
         const baseline = scenario.baselineSeconds ?? 0;
-        if (status !== 'passed' || baseline === 0) return status;
+        if (baseline === 0) return status;
         const { record } = await step(`baseline: ${baseline} s of steady state before the fault`, baseline * 1000 + 5_000, runSignal, (ctx) => clock.sleep(baseline * 1000, ctx.signal));
         steps.push(record);
         return record.status;
