@@ -203,3 +203,36 @@ export function terminationMessage(pod: KubeObject): string | undefined {
   const statuses = (status(pod).containerStatuses ?? []) as { state?: { terminated?: { message?: string } } }[];
   return statuses[0]?.state?.terminated?.message;
 }
+
+interface Terminated {
+  exitCode?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** The last non-zero exit of a pod's containers (now or before a restart), with its termination message. */
+export function lastFailure(pod: KubeObject): Terminated | undefined {
+  const statuses = (status(pod).containerStatuses ?? []) as { state?: { terminated?: Terminated }; lastState?: { terminated?: Terminated } }[];
+  for (const c of statuses) {
+    for (const t of [c.state?.terminated, c.lastState?.terminated]) if (t && num(t.exitCode) !== 0) return t;
+  }
+  return undefined;
+}
+
+/**
+ * A pod of the Job exited non-zero at least once: the first failed attempt, long before the Job's own Failed
+ * condition (which waits for backoffLimit retries). `failed` never ends this wait: the failure is what it waits for.
+ */
+export function jobAttemptFailed(namespace: string, job: string): KubeCondition {
+  return {
+    name: `an attempt of Job ${namespace}/${job} failed`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `job-name=${job}` },
+    evaluate: (objects) => {
+      const failures = objects.map(lastFailure).filter((t): t is Terminated => t !== undefined);
+      const first = failures[0];
+      if (!first) return { ok: false, detail: `${objects.length} pod(s), none exited non-zero` };
+      const message = (first.message ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 400);
+      return { ok: true, detail: `exit ${num(first.exitCode)} (${first.reason ?? 'Error'}): ${message || 'no termination message'}` };
+    },
+  };
+}

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { FaultLedger } from '../state/ledger.ts';
 import { setKubeApiFactory } from '../state/undo.ts';
-import { FAULT_FIELD_MANAGER, KubeFaultInjector, REVERT_FIELD_MANAGER } from './kube.fault.ts';
+import { FAULT_FIELD_MANAGER, FAULT_ID_LABEL, KubeFaultInjector, REVERT_FIELD_MANAGER, restorableJob } from './kube.fault.ts';
 
 const ours = { [LABELS.managedBy]: MANAGED_BY };
 const runLabels = { ...ours, [LABELS.runId]: 'run-1', [LABELS.scenario]: 'bad-release-rollback' };
@@ -43,7 +43,8 @@ afterEach(() => restore());
 
 describe('KubeFaultInjector.validate', () => {
   it('names every problem before anything is touched', () => {
-    expect(injector.validate({ kind: 'node-melt' })[0]).toMatch(/unknown fault kind 'node-melt'.*pod-kill, container-kill, set-image, secret-delete, object-delete/);
+    expect(injector.validate({ kind: 'node-melt' })[0]).toMatch(/unknown fault kind 'node-melt'.*pod-kill, container-kill, set-image, secret-delete, object-delete, job-replace, statefulset-storage-class/);
+    expect(injector.validate({ kind: 'job-replace', namespace: 'gravl', job: 'db-migration', container: 'migrate' })).toEqual(['image: required (the bad release)']);
     expect(injector.validate({ kind: 'object-delete', namespace: 'gravl', objectKind: 'Namespace', name: 'gravl' })).toEqual([
       "objectKind: 'Namespace' must be one of Secret, ConfigMap, CronJob, NetworkPolicy",
     ]);
@@ -140,6 +141,83 @@ describe('KubeFaultInjector.inject', () => {
     await fault.revert();
     expect(api.objects.get('batch/v1/CronJob/gravl/postgres-backup-cronjob')).toMatchObject({ spec: { schedule: '0 2 * * *' } });
     expect(ledger.list()).toEqual([]);
+  });
+
+  it('job-replace re-runs a Job with another image, and the revert deletes only that Job and brings the original back', async () => {
+    const generated = { 'controller-uid': 'c1', 'batch.kubernetes.io/controller-uid': 'c1', 'job-name': 'db-migration', 'batch.kubernetes.io/job-name': 'db-migration' };
+    const job: KubeObject = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'db-migration', namespace: 'gravl', labels: { ...ours, ...generated }, uid: 'c1' },
+      spec: {
+        backoffLimit: 4,
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'c1' } },
+        template: { metadata: { labels: { component: 'migration', ...generated } }, spec: { containers: [{ name: 'migrate', image: 'drillbook/gravl-backend:v2-aaaa', args: ['migrate'] }] } },
+      },
+      status: { succeeded: 1 },
+    };
+    const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace: 'gravl', name: 'db-migration' };
+    api.set(job);
+    const fault = await injector.inject({ kind: 'job-replace', namespace: 'gravl', job: 'db-migration', container: 'migrate', image: 'drillbook/gravl-backend:v3-cccc' }, { labels: runLabels });
+    const replaced = (await api.read(ref)) as KubeObject & { spec: { selector?: unknown; template: { metadata: { labels: Record<string, string> }; spec: { containers: { image: string; args: string[] }[] } } } };
+    expect(replaced.spec.template.spec.containers[0]).toMatchObject({ image: 'drillbook/gravl-backend:v3-cccc', args: ['migrate'] });
+    // the controller's generated selector and labels are gone (the API refuses a Job created with them)
+    expect(replaced.spec.selector).toBeUndefined();
+    expect(replaced.spec.template.metadata.labels).toEqual({ component: 'migration' });
+    expect(replaced.metadata.labels?.[FAULT_ID_LABEL]).toBe(fault.id);
+    expect(replaced.metadata.labels?.[LABELS.runId]).toBe('run-1');
+    expect(ledger.list()[0]!.undo.map((u) => u.kind)).toEqual(['kube-delete', 'kube-apply']);
+
+    // revert while the bad Job is still there: it goes, the original definition comes back
+    await fault.revert();
+    const back = (await api.read(ref)) as KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } };
+    expect(back.spec.template.spec.containers[0]!.image).toBe('drillbook/gravl-backend:v2-aaaa');
+    expect(back.metadata.labels?.[FAULT_ID_LABEL]).toBeUndefined();
+    expect(back).toEqual({ ...restorableJob(job), metadata: back.metadata });
+    expect(ledger.list()).toEqual([]);
+  });
+
+  it('job-replace revert leaves a Job the runbook re-created alone', async () => {
+    api.set({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db-migration', namespace: 'gravl', labels: ours }, spec: { template: { spec: { containers: [{ name: 'migrate', image: 'v2:1' }] } } } });
+    const fault = await injector.inject({ kind: 'job-replace', namespace: 'gravl', job: 'db-migration', container: 'migrate', image: 'v3:1' }, { labels: runLabels });
+    // the runbook: kubectl delete job db-migration; kubectl apply -f db-migration-job.yaml (previous version)
+    await api.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'gravl', name: 'db-migration' });
+    await api.apply({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db-migration', namespace: 'gravl', labels: { ...ours, step: 'runbook' } }, spec: { template: { spec: { containers: [{ name: 'migrate', image: 'v2:1' }] } } } }, 'drillbook');
+    const deletes = api.deleted.length;
+    const evidence = await fault.revert();
+    expect(api.deleted.length).toBe(deletes);
+    expect(evidence.map((e) => e.value)).toEqual([expect.stringMatching(/nothing to delete/), expect.stringMatching(/nothing to re-apply/)]);
+    expect((await api.read({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'gravl', name: 'db-migration' }))?.metadata.labels?.step).toBe('runbook');
+  });
+
+  it('statefulset-storage-class re-creates the StatefulSet asking for the missing class, deletes its PVCs, and reverts only its own copy', async () => {
+    const sts: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'loki', namespace: 'gravl', labels: ours, uid: 's1' },
+      spec: { replicas: 1, template: { spec: { containers: [{ name: 'loki', image: 'loki:1' }] } }, volumeClaimTemplates: [{ metadata: { name: 'loki-storage' }, spec: { storageClassName: 'local-path' } }] },
+    };
+    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'gravl', name: 'loki' };
+    const pvcRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'gravl', name: 'loki-storage-loki-0' };
+    api.set(sts);
+    api.set({ ...pvcRef, metadata: { name: pvcRef.name, namespace: 'gravl', labels: ours } } as unknown as KubeObject);
+    const fault = await injector.inject({ kind: 'statefulset-storage-class', namespace: 'gravl', statefulset: 'loki', storageClass: 'standard' }, { labels: runLabels });
+    type Sts = KubeObject & { spec: { volumeClaimTemplates: { metadata: { labels: Record<string, string> }; spec: { storageClassName: string } }[] } };
+    const now = (await api.read(ref)) as Sts;
+    expect(now.spec.volumeClaimTemplates[0]!.spec.storageClassName).toBe('standard');
+    expect(now.spec.volumeClaimTemplates[0]!.metadata.labels[FAULT_ID_LABEL]).toBe(fault.id);
+    expect(await api.read(pvcRef)).toBeUndefined();
+    expect(fault.evidence[0]!.value).toMatch(/asking for StorageClass 'standard' \(was local-path\); its PVCs loki-storage-loki-0 deleted/);
+    await fault.revert();
+    expect(((await api.read(ref)) as Sts).spec.volumeClaimTemplates[0]!.spec.storageClassName).toBe('local-path');
+    expect(ledger.list()).toEqual([]);
+
+    // the runbook replaced it (emptyDir, no fault label): a second fault's revert leaves that alone
+    const again = await injector.inject({ kind: 'statefulset-storage-class', namespace: 'gravl', statefulset: 'loki', storageClass: 'standard' }, { labels: runLabels });
+    await api.delete(ref);
+    api.set({ ...sts, spec: { replicas: 1, template: { spec: { volumes: [{ name: 'loki-storage', emptyDir: {} }] } } } } as KubeObject);
+    await again.revert();
+    expect(((await api.read(ref)) as KubeObject & { spec: { volumeClaimTemplates?: unknown } }).spec.volumeClaimTemplates).toBeUndefined();
   });
 
   it('a missing target is an error that says so, and nothing is recorded', async () => {

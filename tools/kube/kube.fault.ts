@@ -9,6 +9,13 @@
 //                  and replica count (a runbook that scaled to 0 and was cut short leaves nothing behind)
 //   secret-delete  a Secret disappears; revert: re-create it as it was
 //   object-delete  the same for another kind the runbooks lose (a CronJob, ConfigMap, NetworkPolicy)
+//   job-replace    a Job re-run from another release (the migration Job of a new version): the Job is replaced
+//                  by a copy whose container runs another image; revert: the replacement is deleted (only it,
+//                  never a Job the runbook created since) and the original definition re-created if absent
+//   statefulset-storage-class
+//                  a StatefulSet deployed asking for a StorageClass the cluster does not have (the seeds' Loki):
+//                  it and its PVCs are replaced by a copy whose volumeClaimTemplates name that class; revert:
+//                  the copy and its PVCs go (only while they are the fault's) and the original comes back if absent
 // Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label.
 // Every fault goes into the ledger, with its undo as data, before it takes effect, so `drillbook gc` can undo it
 // after a kill -9.
@@ -27,7 +34,13 @@ import { performUndo } from '../state/undo.ts';
 export const FAULT_FIELD_MANAGER = 'drillbook-fault';
 export const REVERT_FIELD_MANAGER = 'drillbook-fault-revert';
 
-const KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete'] as const;
+const KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete', 'job-replace', 'statefulset-storage-class'] as const;
+
+/** Marks the Job a job-replace fault created, so its revert deletes that Job and no other. */
+export const FAULT_ID_LABEL = 'drillbook.io/fault-id';
+
+/** Labels and selector the Job controller generates; a Job created with them set is refused. */
+const JOB_GENERATED_LABELS = ['controller-uid', 'batch.kubernetes.io/controller-uid', 'job-name', 'batch.kubernetes.io/job-name'];
 
 /** Runs a command on a cluster node (kind: `docker exec <node> ...`). */
 export type NodeExec = (node: string, args: readonly string[], options: { signal?: AbortSignal }) => Promise<void>;
@@ -44,6 +57,11 @@ type Kind = (typeof KINDS)[number];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SELECTOR = /^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+)*$/;
 
+interface StatefulSetSpec {
+  replicas?: number;
+  volumeClaimTemplates?: { metadata?: { name?: string; labels?: Record<string, string> }; spec?: { storageClassName?: string } }[];
+}
+
 interface Containers {
   spec?: { replicas?: number; template?: { spec?: { containers?: { name: string; image?: string }[] } } };
 }
@@ -53,6 +71,15 @@ export function restorable(object: KubeObject): KubeObject {
   const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, generation: _g, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...metadata } = object.metadata;
   const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
   return { ...rest, metadata } as KubeObject;
+}
+
+/** A saved Job as it can be created again: server fields and the controller's generated selector stripped. */
+export function restorableJob(job: KubeObject): KubeObject {
+  const base = restorable(job) as KubeObject & { spec?: { selector?: unknown; manualSelector?: unknown; template?: { metadata?: { labels?: Record<string, string> } } } };
+  const strip = (labels: Record<string, string> | undefined) => (labels ? Object.fromEntries(Object.entries(labels).filter(([k]) => !JOB_GENERATED_LABELS.includes(k))) : undefined);
+  const { selector: _s, manualSelector: _m, ...spec } = base.spec ?? {};
+  const template = spec.template ? { ...spec.template, metadata: { ...spec.template.metadata, labels: strip(spec.template.metadata?.labels) } } : undefined;
+  return { ...base, metadata: { ...base.metadata, labels: strip(base.metadata.labels) }, spec: { ...spec, ...(template ? { template } : {}) } } as KubeObject;
 }
 
 export class KubeFaultInjector implements FaultInjector {
@@ -92,8 +119,15 @@ export class KubeFaultInjector implements FaultInjector {
       const selector = str('selector');
       if (!selector || !SELECTOR.test(selector)) p.push(`selector: '${String(spec.selector)}' must be key=value[,key=value] (an empty selector would kill every pod)`);
     }
-    if (spec.kind === 'set-image') {
-      for (const field of ['deployment', 'container']) if (!str(field) || !DNS_LABEL.test(str(field)!)) p.push(`${field}: must name a ${field} (DNS label)`);
+    if (spec.kind === 'statefulset-storage-class') {
+      if (!str('statefulset') || !DNS_LABEL.test(str('statefulset')!)) p.push('statefulset: must name the StatefulSet (DNS label)');
+      if (!str('storageClass') || !DNS_LABEL.test(str('storageClass')!)) p.push('storageClass: must name a StorageClass (DNS label)');
+    }
+    if (spec.kind === 'job-replace') {
+      for (const field of ['job', 'container']) if (!str(field) || !DNS_LABEL.test(str(field)!)) p.push(`${field}: must name a ${field} (DNS label)`);
+    }
+    if (spec.kind === 'set-image' || spec.kind === 'job-replace') {
+      if (spec.kind === 'set-image') for (const field of ['deployment', 'container']) if (!str(field) || !DNS_LABEL.test(str(field)!)) p.push(`${field}: must name a ${field} (DNS label)`);
       const image = str('image');
       if (!image) p.push('image: required (the bad release)');
       else if (!/:[^/]+$/.test(image) || image.endsWith(':latest')) p.push(`image: '${image}' needs an explicit tag, not latest (nothing can be pulled here)`);
@@ -159,6 +193,71 @@ export class KubeFaultInjector implements FaultInjector {
         { kind: 'text', label: 'previous', value: `image ${container.image}, replicas ${replicas}` },
       ];
       act = async () => void (await this.#api.apply(patch(spec.image as string, false), FAULT_FIELD_MANAGER, { signal }));
+    } else if (kind === 'statefulset-storage-class') {
+      const ref: ObjectRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name: spec.statefulset as string };
+      const original = restorable(await this.#required(ref, signal)) as KubeObject & { spec: StatefulSetSpec };
+      const templates = original.spec.volumeClaimTemplates ?? [];
+      if (templates.length === 0) throw new Error(`statefulset-storage-class: ${describeRef(ref)} has no volumeClaimTemplates`);
+      const faultLabels = { ...options.labels, [FAULT_ID_LABEL]: id };
+      const replacement: KubeObject = {
+        ...original,
+        metadata: { ...original.metadata, labels: { ...original.metadata.labels, ...faultLabels } },
+        spec: {
+          ...original.spec,
+          // the PVCs the controller creates from these carry the fault's labels too: the revert finds them
+          volumeClaimTemplates: templates.map((t) => ({ ...t, metadata: { ...t.metadata, labels: { ...t.metadata?.labels, ...faultLabels } }, spec: { ...t.spec, storageClassName: spec.storageClass as string } })),
+        },
+      };
+      const claims = (replicas: number): ObjectRef[] =>
+        templates.flatMap((t) => Array.from({ length: replicas }, (_, i) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: `${t.metadata?.name}-${ref.name}-${i}` })));
+      const pvcs = claims(original.spec.replicas ?? 1);
+      undo = [
+        { kind: 'kube-delete', cluster: this.#cluster, refs: [ref, ...pvcs], onlyIfLabel: { [FAULT_ID_LABEL]: id } },
+        { kind: 'kube-apply', cluster: this.#cluster, fieldManager: REVERT_FIELD_MANAGER, manifests: [original], onlyIfAbsent: true },
+      ];
+      evidence = [
+        {
+          kind: 'command',
+          label: 'injected',
+          value: `${describeRef(ref)} re-created with volumeClaimTemplates asking for StorageClass '${String(spec.storageClass)}' (was ${templates.map((t) => t.spec?.storageClassName ?? 'the default').join(', ')}); its PVCs ${pvcs.map((p) => p.name).join(', ')} deleted`,
+        },
+      ];
+      act = async () => {
+        await this.#deleteAndWait(ref, signal);
+        // the claims go too: a StatefulSet re-created with another class would otherwise adopt the old bound PVC
+        for (const pvc of pvcs) {
+          const existing = await this.#api.read(pvc, { signal });
+          if (existing) this.#guard(existing);
+          await this.#deleteAndWait(pvc, signal);
+        }
+        await this.#api.apply(replacement, FAULT_FIELD_MANAGER, { signal });
+      };
+    } else if (kind === 'job-replace') {
+      const ref: ObjectRef = { apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: spec.job as string };
+      const original = restorableJob(await this.#required(ref, signal));
+      const containers = (original as Containers).spec?.template?.spec?.containers ?? [];
+      const container = containers.find((c) => c.name === spec.container);
+      if (!container?.image) throw new Error(`job-replace: ${describeRef(ref)} has no container '${String(spec.container)}'`);
+      const replacement: KubeObject = {
+        ...original,
+        metadata: { ...original.metadata, labels: { ...original.metadata.labels, ...options.labels, [FAULT_ID_LABEL]: id } },
+        spec: {
+          ...(original.spec as object),
+          template: {
+            ...(original as Containers).spec!.template,
+            spec: { ...(original as Containers).spec!.template!.spec, containers: containers.map((c) => (c.name === container.name ? { ...c, image: spec.image as string } : c)) },
+          },
+        },
+      };
+      undo = [
+        { kind: 'kube-delete', cluster: this.#cluster, refs: [ref], onlyIfLabel: { [FAULT_ID_LABEL]: id } },
+        { kind: 'kube-apply', cluster: this.#cluster, fieldManager: REVERT_FIELD_MANAGER, manifests: [original], onlyIfAbsent: true },
+      ];
+      evidence = [{ kind: 'command', label: 'injected', value: `${describeRef(ref)} re-run with container ${container.name} image ${container.image} -> ${String(spec.image)}` }];
+      act = async () => {
+        await this.#deleteAndWait(ref, signal);
+        await this.#api.apply(replacement, FAULT_FIELD_MANAGER, { signal });
+      };
     } else {
       const objectKind = kind === 'secret-delete' ? 'Secret' : (spec.objectKind as string);
       const ref: ObjectRef = { apiVersion: DELETABLE[objectKind]!, kind: objectKind, namespace: ns, name: spec.name as string };
@@ -169,14 +268,7 @@ export class KubeFaultInjector implements FaultInjector {
       evidence = [{ kind: 'command', label: 'injected', value: `deleted ${describeRef(ref)}${keys}` }];
       // Background propagation: the object is gone when the call returns (no foregroundDeletion finalizer
       // keeping a dying copy around for the kubelet, the runbook's re-apply or the revert to land on).
-      act = async () => {
-        await this.#api.delete(ref, { signal, propagation: 'Background' });
-        const deadline = Date.now() + 30_000;
-        while ((await this.#api.read(ref, { signal })) !== undefined) {
-          if (Date.now() > deadline) throw new Error(`${describeRef(ref)} is still there 30 s after its delete`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
+      act = () => this.#deleteAndWait(ref, signal);
     }
 
     if (undo.length) this.#ledger.record(ledgerEntry(id, kind, options.labels, undo));
@@ -201,6 +293,15 @@ export class KubeFaultInjector implements FaultInjector {
         return done;
       },
     };
+  }
+
+  async #deleteAndWait(ref: ObjectRef, signal: AbortSignal | undefined): Promise<void> {
+    await this.#api.delete(ref, { signal, propagation: 'Background' });
+    const deadline = Date.now() + 60_000;
+    while ((await this.#api.read(ref, { signal })) !== undefined) {
+      if (Date.now() > deadline) throw new Error(`${describeRef(ref)} is still there 60 s after its delete`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** Pods the selector matches that are not being deleted; each must be one of ours. */

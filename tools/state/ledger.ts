@@ -12,8 +12,10 @@ export type UndoAction =
   | { readonly kind: 'docker-unpause'; readonly containers: readonly string[] }
   | { readonly kind: 'docker-network-connect'; readonly network: string; readonly container: string; readonly aliases: readonly string[] }
   | { readonly kind: 'docker-rm'; readonly containers: readonly string[] }
-  | { readonly kind: 'kube-apply'; readonly cluster: KubeTargetRef; readonly fieldManager: string; readonly manifests: readonly KubeObject[] }
-  | { readonly kind: 'kube-delete'; readonly cluster: KubeTargetRef; readonly refs: readonly ObjectRef[] };
+  /** `onlyIfAbsent`: create what is missing, leave what exists (a Job the runbook re-created) alone. */
+  | { readonly kind: 'kube-apply'; readonly cluster: KubeTargetRef; readonly fieldManager: string; readonly manifests: readonly KubeObject[]; readonly onlyIfAbsent?: boolean }
+  /** `onlyIfLabel`: delete an object only while it carries these labels (the one the fault created). */
+  | { readonly kind: 'kube-delete'; readonly cluster: KubeTargetRef; readonly refs: readonly ObjectRef[]; readonly onlyIfLabel?: Readonly<Record<string, string>> };
 
 /** Where a kube undo goes: the kubeconfig file and the context in it (kind clusters keep a private one). */
 export interface KubeTargetRef {

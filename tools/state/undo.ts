@@ -47,13 +47,35 @@ export async function performUndo(action: UndoAction, signal?: AbortSignal): Pro
       // Through the API with the fault's own field manager: a partial manifest (an image, a replica count) then
       // changes only those fields and never strips what the stack's own manager applied.
       const api = kubeApi(action.cluster);
-      for (const m of action.manifests) await api.apply(m, action.fieldManager, { signal });
-      return `re-applied ${action.manifests.map((m) => describeRef(refOf(m))).join(', ')} in ${action.cluster.context}`;
+      const done: string[] = [];
+      for (const m of action.manifests) {
+        if (action.onlyIfAbsent && (await api.read(refOf(m), { signal })) !== undefined) continue;
+        await api.apply(m, action.fieldManager, { signal });
+        done.push(describeRef(refOf(m)));
+      }
+      if (done.length === 0) return `nothing to re-apply in ${action.cluster.context}: ${action.manifests.map((m) => describeRef(refOf(m))).join(', ')} exist(s)`;
+      return `re-applied ${done.join(', ')} in ${action.cluster.context}`;
     }
     case 'kube-delete': {
       const api = kubeApi(action.cluster);
-      for (const ref of action.refs) await api.delete(ref, { signal });
-      return `deleted ${action.refs.map(describeRef).join(', ')} in ${action.cluster.context}`;
+      const done: string[] = [];
+      for (const ref of action.refs) {
+        if (action.onlyIfLabel) {
+          const current = await api.read(ref, { signal });
+          const labels = current?.metadata.labels ?? {};
+          if (!current || Object.entries(action.onlyIfLabel).some(([k, v]) => labels[k] !== v)) continue;
+        }
+        // Background: a Job's pods go with it, and the name is free again at once
+        await api.delete(ref, { signal, propagation: 'Background' });
+        // gone before the next action (a re-create under the same name) runs
+        for (const deadline = Date.now() + 60_000; (await api.read(ref, { signal })) !== undefined; ) {
+          if (Date.now() > deadline) throw new Error(`${describeRef(ref)} is still there 60 s after its delete`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        done.push(describeRef(ref));
+      }
+      if (done.length === 0) return `nothing to delete in ${action.cluster.context}: ${action.refs.map(describeRef).join(', ')} gone or not the fault's`;
+      return `deleted ${done.join(', ')} in ${action.cluster.context}`;
     }
   }
 }
