@@ -3,7 +3,9 @@ import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, dumpYaml, loadYa
 import { parse as parseYaml } from 'yaml';
 import { DrillbookError } from '../../scenarios/errors.ts';
 import type { CallOptions } from '../../scenarios/ports.ts';
-import type { KindRef, KubeApi, KubeObject, ObjectRef, Selectors, WatchEvent } from './kube-api.ts';
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { serviceProxyPath, type KindRef, type KubeApi, type KubeObject, type ObjectRef, type ProxyRequest, type ProxyResponse, type Selectors, type ServiceRef, type WatchEvent } from './kube-api.ts';
 
 /** Loads `kubeconfigPath` and pins `context`; never reads or writes the user's default kubeconfig implicitly. */
 export function loadKubeConfig(kubeconfigPath: string, context: string): KubeConfig {
@@ -105,6 +107,31 @@ export class ClientNodeKubeApi implements KubeApi {
     } catch (error) {
       if (statusCode(error) !== 404) throw error;
     }
+  }
+
+  /**
+   * node:https with the options client-node derives from the kubeconfig (CA, client certificate, bearer token or
+   * exec credentials, proxy agent): the generated connect*ServiceProxy methods cannot send a request body.
+   */
+  async proxy(service: ServiceRef, path: string, req: ProxyRequest = {}, options: CallOptions = {}): Promise<ProxyResponse> {
+    const cluster = this.#kc.getCurrentCluster();
+    if (!cluster) throw new DrillbookError('the kubeconfig has no current cluster', { hint: 'check the context passed to loadKubeConfig' });
+    const url = new URL(cluster.server.replace(/\/$/, '') + serviceProxyPath(service, path));
+    const opts: RequestOptions = { method: req.method ?? 'GET' };
+    await this.#kc.applyToHTTPSOptions(opts);
+    const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
+    opts.headers = { ...(opts.headers as Record<string, string> | undefined), ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise<ProxyResponse>((resolve, reject) => {
+      const call = send(url, { ...opts, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      call.on('error', reject);
+      call.end(body);
+    });
   }
 
   watch(

@@ -40,6 +40,25 @@ export interface WatchEvent {
   object: KubeObject;
 }
 
+/** A Service port, reached through the API server (`/api/v1/namespaces/NS/services/NAME:PORT/proxy/...`). */
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+  /** The Service's port number or name. */
+  port: number | string;
+}
+
+export interface ProxyRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ProxyResponse {
+  status: number;
+  body: string;
+}
+
 export interface KubeApi {
   /** Server-side apply with `fieldManager`, forcing ownership conflicts (the harness owns what it applies). */
   apply(object: KubeObject, fieldManager: string, options?: CallOptions): Promise<KubeObject>;
@@ -60,6 +79,17 @@ export interface KubeApi {
     onEvent: (event: WatchEvent) => void,
     options?: CallOptions,
   ): Promise<void>;
+  /**
+   * An HTTP request to a Service through the API server's service proxy, with the kubeconfig's credentials (no
+   * port-forward, nothing published on the host). Any HTTP status resolves; only transport failures reject.
+   */
+  proxy(service: ServiceRef, path: string, request?: ProxyRequest, options?: CallOptions): Promise<ProxyResponse>;
+}
+
+/** The API server path that proxies `path` to a Service port. */
+export function serviceProxyPath(service: ServiceRef, path: string): string {
+  const rel = path.startsWith('/') ? path : `/${path}`;
+  return `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/services/${encodeURIComponent(service.name)}:${encodeURIComponent(String(service.port))}/proxy${rel}`;
 }
 
 export function refOf(object: KubeObject): ObjectRef {

@@ -1,7 +1,7 @@
 // In-memory KubeApi for unit tests: stores applied objects, serves lists, and pushes events to open watches.
 // `set()` plays the controllers' part (e.g. mark a Deployment available).
 import type { CallOptions } from '../../../scenarios/ports.ts';
-import type { KindRef, KubeApi, KubeObject, ObjectRef, Selectors, WatchEvent } from '../kube-api.ts';
+import type { KindRef, KubeApi, KubeObject, ObjectRef, ProxyRequest, ProxyResponse, Selectors, ServiceRef, WatchEvent } from '../kube-api.ts';
 
 interface Watcher {
   ref: KindRef;
@@ -53,6 +53,10 @@ export class FakeKubeApi implements KubeApi {
   #version = 1;
   /** Called after each apply, e.g. to simulate a controller. */
   onApply: ((o: KubeObject) => void) | undefined;
+  /** Every service-proxy request, in order. */
+  readonly proxied: { service: ServiceRef; path: string; request: ProxyRequest }[] = [];
+  /** Plays the Services behind the proxy; without one every proxy request answers 503 (no endpoints). */
+  onProxy: ((service: ServiceRef, path: string, request: ProxyRequest) => ProxyResponse | Promise<ProxyResponse>) | undefined;
 
   get openWatches(): number {
     return this.#watchers.size;
@@ -108,6 +112,12 @@ export class FakeKubeApi implements KubeApi {
       this.#watchers.add(watcher);
       options.signal?.addEventListener('abort', end, { once: true });
     });
+  }
+
+  async proxy(service: ServiceRef, path: string, request: ProxyRequest = {}): Promise<ProxyResponse> {
+    this.proxied.push({ service, path, request });
+    if (!this.onProxy) return { status: 503, body: `no endpoints available for service "${service.name}"` };
+    return this.onProxy(service, path, request);
   }
 
   #emit(event: WatchEvent): void {
