@@ -236,3 +236,19 @@ export function jobAttemptFailed(namespace: string, job: string): KubeCondition 
     },
   };
 }
+
+/** A live pod matching the selector that the scheduler could not place (PodScheduled=False), with its reason. */
+export function podUnschedulable(namespace: string, labelSelector: string): KubeCondition {
+  return {
+    name: `a pod ${namespace}/{${labelSelector}} unschedulable`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector },
+    evaluate: (objects) => {
+      const live = objects.filter((p) => !p.metadata.deletionTimestamp);
+      for (const pod of live) {
+        const c = (status(pod).conditions ?? []).find((x) => x.type === 'PodScheduled' && x.status === 'False');
+        if (c) return { ok: true, detail: `${pod.metadata.name} ${c.reason ?? 'Unschedulable'}: ${c.message ?? ''}`.trim() };
+      }
+      return { ok: false, detail: `${live.length} pod(s), none unschedulable (${live.map((p) => `${p.metadata.name} ${String(status(p).phase ?? 'unknown')}`).join(', ') || 'none yet'})` };
+    },
+  };
+}

@@ -46,6 +46,13 @@ describe('KubeClient.apply', () => {
     expect(applyOrder([crd, ns]).map((o) => o.kind)).toEqual(['Namespace', 'Widget']);
     expect(withLabels(ns, {}).metadata.labels?.[LABELS.managedBy]).toBe('drillbook');
   });
+
+  it('labels a StatefulSet\'s claim templates, so the PVCs it creates are known as ours', () => {
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'loki' }, spec: { template: {}, volumeClaimTemplates: [{ metadata: { name: 'data', labels: { app: 'loki' } } }] } };
+    const labelled = withLabels(sts, { [LABELS.runId]: 'r1' }) as typeof sts & { spec: { volumeClaimTemplates: { metadata: { labels: Record<string, string> } }[] } };
+    expect(labelled.spec.volumeClaimTemplates[0]!.metadata.labels).toEqual({ [LABELS.managedBy]: 'drillbook', [LABELS.runId]: 'r1', app: 'loki' });
+    expect(sts.spec.volumeClaimTemplates[0]!.metadata.labels).toEqual({ app: 'loki' }); // input untouched
+  });
 });
 
 describe('KubeClient.waitFor', () => {

@@ -26,13 +26,16 @@ export function applyOrder(objects: readonly KubeObject[]): KubeObject[] {
     .map(({ o }) => o);
 }
 
-/** Adds the managed-by label (and the given ones) to the object and to pod templates, without mutating input. */
+/** Adds the managed-by label (and the given ones) to the object, its pod template and its claim templates, without mutating input. */
 export function withLabels(object: KubeObject, labels: Labels): KubeObject {
   const all = { [LABELS.managedBy]: MANAGED_BY, ...labels };
   const copy = structuredClone(object);
   copy.metadata.labels = { ...all, ...copy.metadata.labels };
   const template = (copy.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
   if (template) template.metadata = { ...template.metadata, labels: { ...all, ...template.metadata?.labels } };
+  // a StatefulSet's claims are created from its templates: labelled, so gc and the fault guard know them
+  const claims = (copy.spec as { volumeClaimTemplates?: { metadata?: { labels?: Record<string, string> } }[] } | undefined)?.volumeClaimTemplates;
+  for (const claim of claims ?? []) claim.metadata = { ...claim.metadata, labels: { ...all, ...claim.metadata?.labels } };
   return copy;
 }
 

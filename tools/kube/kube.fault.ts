@@ -222,14 +222,15 @@ export class KubeFaultInjector implements FaultInjector {
           value: `${describeRef(ref)} re-created with volumeClaimTemplates asking for StorageClass '${String(spec.storageClass)}' (was ${templates.map((t) => t.spec?.storageClassName ?? 'the default').join(', ')}); its PVCs ${pvcs.map((p) => p.name).join(', ')} deleted`,
         },
       ];
+      // every claim it would delete must be one of ours, checked before anything is touched
+      for (const pvc of pvcs) {
+        const existing = await this.#api.read(pvc, { signal });
+        if (existing) this.#guard(existing);
+      }
       act = async () => {
         await this.#deleteAndWait(ref, signal);
         // the claims go too: a StatefulSet re-created with another class would otherwise adopt the old bound PVC
-        for (const pvc of pvcs) {
-          const existing = await this.#api.read(pvc, { signal });
-          if (existing) this.#guard(existing);
-          await this.#deleteAndWait(pvc, signal);
-        }
+        for (const pvc of pvcs) await this.#deleteAndWait(pvc, signal);
         await this.#api.apply(replacement, FAULT_FIELD_MANAGER, { signal });
       };
     } else if (kind === 'job-replace') {

@@ -161,15 +161,19 @@ export function loki(o: StackOptions): KubeObject[] {
                 volumeMounts: [{ name: 'config', mountPath: '/etc/loki' }, { name: 'loki-storage', mountPath: '/loki' }],
               },
             ],
-            volumes: [{ name: 'config', configMap: { name: 'loki-config' } }],
+            volumes: [{ name: 'config', configMap: { name: 'loki-config' } }, ...(o.lokiEmptyDir ? [{ name: 'loki-storage', emptyDir: {} }] : [])],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'loki-storage', labels },
-            spec: { storageClassName: o.lokiStorageClass ?? o.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-          },
-        ],
+        ...(o.lokiEmptyDir
+          ? {}
+          : {
+              volumeClaimTemplates: [
+                {
+                  metadata: { name: 'loki-storage', labels },
+                  spec: { storageClassName: o.lokiStorageClass ?? o.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+                },
+              ],
+            }),
       },
     },
   ];
@@ -226,4 +230,67 @@ export function logShipper(o: StackOptions): KubeObject[] {
       },
     },
   ];
+}
+
+/**
+ * A one-off pod in the logging namespace that proves logs flow end to end: it writes a unique line to its own
+ * stdout (which the node's log shipper tails like every pod's), then queries Loki until that line comes back,
+ * and reports `found=<n> ms=<latency>` as its termination message. Runs on the backend image (it has node).
+ */
+export function logFlowCheckJob(o: StackOptions, name: string, labels: Record<string, string>, marker: string, timeoutSeconds = 120): KubeObject {
+  if (!/^[a-z0-9-]+$/.test(marker)) throw new Error(`log-flow marker '${marker}' must be a-z, 0-9, '-'`);
+  const ns = o.namespaces.logging;
+  const podLabels = { ...labels, [COMPONENT]: 'log-reader' };
+  const script = [
+    "import { writeFileSync } from 'node:fs';",
+    'const marker = process.env.MARKER, t0 = Date.now();',
+    'console.log(`drillbook log-flow marker ${marker}`);',
+    `const query = encodeURIComponent('{job="pods"} |= "' + marker + '"');`,
+    `const url = 'http://loki.${ns}.svc:3100/loki/api/v1/query_range?limit=5&query=' + query + '&start=' + (t0 - 60000) * 1e6;`,
+    "let last = 'no answer yet';",
+    'for (;;) {',
+    '  try {',
+    '    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });',
+    '    const body = await res.json();',
+    '    const n = res.ok ? body.data.result.reduce((a, s) => a + s.values.length, 0) : 0;',
+    '    if (n > 0) { writeFileSync("/dev/termination-log", `found=${n} ms=${Date.now() - t0}`); process.exit(0); }',
+    '    last = res.ok ? "line not in Loki yet" : `Loki answered ${res.status}`;',
+    '  } catch (e) { last = e.message; }',
+    `  if (Date.now() - t0 > ${timeoutSeconds * 1000}) { writeFileSync("/dev/termination-log", "not found after ${timeoutSeconds} s: " + last); process.exit(1); }`,
+    '  await new Promise((r) => setTimeout(r, 500));',
+    '}',
+  ].join('\n');
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: ns, labels: podLabels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: timeoutSeconds + 60,
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'log-flow',
+              image: o.images.backend,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/usr/local/bin/node', '--input-type=module', '-e', script],
+              env: [{ name: 'MARKER', value: marker }],
+              resources: resources('20m', '32Mi', '500m', '128Mi'),
+              securityContext: { runAsNonRoot: true, runAsUser: 10001, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** What the log-flow check reported. */
+export function parseLogFlowReport(message: string): { lines: number; ms: number } {
+  const m = /^found=(\d+) ms=(\d+)$/.exec(message.trim());
+  if (!m) throw new Error(`log-flow check: ${message.trim() || 'no report'}`);
+  return { lines: Number(m[1]), ms: Number(m[2]) };
 }

@@ -32,6 +32,8 @@ export interface StackOptions {
   storageClass: string;
   /** StorageClass for Loki only (defaults to storageClass). */
   lokiStorageClass?: string;
+  /** Loki on an emptyDir instead of a PVC (BLOCKING_ISSUES_REMEDIATION.md Issue #1 option A: staging only). */
+  lokiEmptyDir?: boolean;
 }
 
 export const DEFAULT_NAMESPACES: StackNamespaces = {
