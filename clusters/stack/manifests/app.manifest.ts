@@ -96,6 +96,8 @@ export function migrationJob(o: StackOptions): KubeObject {
               imagePullPolicy: 'IfNotPresent',
               args: ['migrate'],
               env: dbEnv(o),
+              // the migration's error ("Migration failed: 004_...: duplicate key value ...") readable from the API
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               resources: resources('50m', '64Mi', '500m', '256Mi'),
               securityContext: restricted(10001),
             },

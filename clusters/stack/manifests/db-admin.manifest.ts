@@ -1,0 +1,88 @@
+// One-off Jobs a DBA runs against the live PostgreSQL during a rollback (ROLLBACK.md § Scenario 2 and the full
+// rollback): the runbook's `kubectl exec postgres-0 -- psql ...` as a Job (status: server version, schema version,
+// row counts), and the restore of a pg_dump archive from the backup volume into the live database. Each reports
+// as its pod's termination message, `key=value` pairs readable from the API without log access.
+import type { KubeObject } from '../../kube/kube-api.ts';
+import { COMPONENT, type StackOptions } from './stack-options.ts';
+
+/** What a database report says. `weightKg`: the column v2 needs still exists. */
+export interface DatabaseReport {
+  readonly server: string;
+  readonly schema: number;
+  readonly rows: Readonly<Record<'exercises' | 'workout_logs', number>>;
+  readonly weightKg: boolean;
+}
+
+const REPORT_SQL = [
+  "select 'server=' || current_setting('server_version')",
+  "select 'schema=' || coalesce((select max(version) from schema_migrations), 0)",
+  "select 'exercises=' || count(*) from exercises",
+  "select 'workout_logs=' || count(*) from workout_logs",
+  "select 'weight_kg=' || count(*) from information_schema.columns where table_name = 'workout_logs' and column_name = 'weight_kg'",
+].join(' union all ');
+
+/** The report: psql's answers on one line, also the pod's termination message (no pipefail in dash: psql first). */
+const REPORT = `psql -v ON_ERROR_STOP=1 -tA -c "${REPORT_SQL}" > /tmp/report\ntr "\\n" " " < /tmp/report | tee /dev/termination-log`;
+
+export function parseDatabaseReport(message: string): DatabaseReport {
+  const f = Object.fromEntries(message.trim().split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+  const n = (k: string) => Number(f[k]);
+  if (!f.server || ![n('schema'), n('exercises'), n('workout_logs'), n('weight_kg')].every(Number.isInteger)) {
+    throw new Error(`unexpected database report: "${message.trim()}"`);
+  }
+  return { server: f.server, schema: n('schema'), rows: { exercises: n('exercises'), workout_logs: n('workout_logs') }, weightKg: n('weight_kg') === 1 };
+}
+
+function dbAdminJob(o: StackOptions, name: string, labels: Record<string, string>, script: string, withBackups: boolean): KubeObject {
+  const podLabels = { ...labels, [COMPONENT]: 'db-admin' };
+  const fromSecret = (key: string) => ({ secretKeyRef: { name: 'postgres-secret', key } });
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: o.namespaces.app, labels: podLabels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: 280,
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'psql',
+              image: o.images.postgres,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-c', ['set -eu', script].join('\n')],
+              env: [
+                { name: 'PGHOST', value: 'postgres' },
+                { name: 'PGUSER', valueFrom: fromSecret('POSTGRES_USER') },
+                { name: 'PGPASSWORD', valueFrom: fromSecret('POSTGRES_PASSWORD') },
+                { name: 'PGDATABASE', valueFrom: fromSecret('POSTGRES_DB') },
+              ],
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              ...(withBackups ? { volumeMounts: [{ name: 'backups', mountPath: '/backups', readOnly: true }] } : {}),
+            },
+          ],
+          ...(withBackups ? { volumes: [{ name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backups', readOnly: true } }] } : {}),
+        },
+      },
+    },
+  };
+}
+
+/** ROLLBACK.md § Scenario 2 step 2 ("check database status"): server version, schema version, row counts. */
+export function databaseStatusJob(o: StackOptions, name: string, labels: Record<string, string>): KubeObject {
+  return dbAdminJob(o, name, labels, REPORT, false);
+}
+
+/**
+ * Restores a pg_dump custom-format archive from the backup volume into the live database, in one transaction
+ * (all or nothing): every object in the archive is dropped and re-created (`--clean --if-exists`), so what a
+ * failed migration changed in those tables is gone. Then the same report as the status Job.
+ */
+export function restoreDatabaseJob(o: StackOptions, name: string, labels: Record<string, string>, dumpFile: string): KubeObject {
+  if (!/^\/backups\/[A-Za-z0-9._-]+\.dump$/.test(dumpFile)) throw new Error(`restore: '${dumpFile}' is not a dump on the backup volume (/backups/<name>.dump)`);
+  const restore = `pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error -d "$PGDATABASE" '${dumpFile}'`;
+  return dbAdminJob(o, name, labels, `${restore}\n${REPORT}`, true);
+}
