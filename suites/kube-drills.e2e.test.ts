@@ -1,7 +1,9 @@
 // e2e: the kube-drills suite for real. A kind cluster from the locally built node image, the stack deployed,
 // k6 background load and the data probe through 127.0.0.1, and ROLLBACK.md's scenarios executed on it: every
-// backend container SIGKILLed, PostgreSQL SIGKILLed, a bad release rolled back, the app secret restored. Each journal
-// must hold measured numbers; afterwards no fault is left in the ledger and the cluster is gone.
+// backend container SIGKILLed, PostgreSQL SIGKILLed, a bad release rolled back, the app secret restored, the backup
+// CronJob deployed and restored, Loki's storage fixed both ways, a failed migration and a full rollback restored from
+// the pre-deploy backup, an alert receiver configured and a test alert delivered. Each journal must hold measured
+// numbers; afterwards no fault is left in the ledger and the cluster is gone.
 // Prerequisites (kind toolchain, images, k6) are built when missing: cold, that is most of an hour.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +37,18 @@ describe('kube-drills suite on a kind cluster', () => {
       },
     });
     const byId: Record<string, Journal> = Object.fromEntries(result.journals.map((j) => [j.scenario.id, j]));
-    expect(Object.keys(byId).sort()).toEqual(['backend-crash', 'backup-job-missing', 'bad-release-rollback', 'database-crash', 'secret-missing']);
+    expect(Object.keys(byId).sort()).toEqual([
+      'alert-receivers',
+      'backend-crash',
+      'backup-job-missing',
+      'bad-release-rollback',
+      'database-crash',
+      'full-rollback',
+      'loki-storage-emptydir',
+      'loki-storage-local-path',
+      'migration-failed',
+      'secret-missing',
+    ]);
 
     for (const id of ['backend-crash', 'database-crash', 'bad-release-rollback', 'secret-missing']) {
       const j = byId[id]!;
@@ -78,6 +91,36 @@ describe('kube-drills suite on a kind cluster', () => {
     const restored = restoreStep.evidence.find((e) => e.label === 'restore')!.value as { rows: Record<string, number> };
     expect(restored.rows.exercises).toBeGreaterThan(0);
     expect(restored.rows.workout_logs).toBeGreaterThan(50); // the earlier drills' probe writes are in the backup
+
+    // the failed migration and the full rollback: restored from the pre-deploy backup, so the writes acknowledged
+    // after it are lost (RPO > 0, measured by the probe) and still within the runbook's 5 minutes
+    for (const id of ['migration-failed', 'full-rollback']) {
+      const j = byId[id]!;
+      expect(j.status, `${id}: ${JSON.stringify(j.error)}`).toBe('completed');
+      expect(j.verdict, `${id}: ${JSON.stringify(j.objectives)}`).toBe('met');
+      expect(j.phases[0]!.steps.map((s) => s.name)).toContain('setup: pre-deploy backup');
+      expect(j.measurements.rpo?.lostWrites, id).toBeGreaterThan(0);
+      expect(j.measurements.rpo!.valueMs, id).toBeLessThan(300_000);
+      const detected = j.phases.find((p) => p.name === 'detect')!.steps[0]!.evidence.find((e) => e.label === 'migration error')!;
+      expect(String(detected.value), id).toMatch(/duplicate key value violates unique constraint/);
+      const snapshot = j.phases.find((p) => p.name === 'verify')!.steps.find((s) => s.name === 'database at the previous schema with every pre-deploy row')!;
+      expect(snapshot.status, id).toBe('passed');
+    }
+    expect(byId['migration-failed']!.findings.map((f) => f.title)).toContain('Step 3 has no restore procedure, only commented examples');
+    expect(byId['full-rollback']!.findings.map((f) => f.title)).toContain('Step 4 starts the previous release before step 5 restores its database');
+
+    // Loki on the missing class: the remediation's in-place edit is refused by the API (immutable
+    // volumeClaimTemplates), recorded as a finding; the replacement works and a fresh line comes back from Loki
+    for (const id of ['loki-storage-emptydir', 'loki-storage-local-path']) {
+      const j = byId[id]!;
+      expect(j.status, `${id}: ${JSON.stringify(j.error)}`).toBe('completed');
+      expect(j.verdict, `${id}: ${JSON.stringify(j.objectives)}`).toBe('met');
+      expect(j.measurements.detectionMs, id).not.toBeNull();
+      const refused = j.findings.find((f) => f.severity === 'runbook-defect')!;
+      expect(refused.detail, id).toMatch(/Forbidden/);
+      const flow = j.phases.find((p) => p.name === 'verify')!.steps.find((s) => s.name === 'a line written now comes back from Loki')!;
+      expect(flow.status, id).toBe('passed');
+    }
 
     expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'junit.xml', 'secret-missing.journal.json']));
     // the secret-delete fault keeps its copy for the revert in the ledger only, never in the evidence

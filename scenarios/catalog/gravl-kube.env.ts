@@ -3,6 +3,8 @@
 // kubectl operations. The environment (suites/environments/gravl-kind.env.ts) implements it over the API.
 import type { FaultSpec } from '../ports.ts';
 import type { GravlEnv } from './gravl.env.ts';
+import type { GravlAlertingEnv } from './gravl-alerting.env.ts';
+import type { GravlLoggingEnv } from './gravl-logging.env.ts';
 
 export interface WatchResult {
   /** What the watch saw when it resolved, for the journal. */
@@ -11,7 +13,7 @@ export interface WatchResult {
   readonly pods: number;
 }
 
-export interface GravlKubeEnv extends GravlEnv {
+export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEnv {
   /** The application namespace (ROLLBACK.md's gravl-production). */
   readonly namespace: string;
   /** Backend replicas in the steady state (ROLLBACK.md scales back to 3). */
@@ -60,6 +62,34 @@ export interface GravlKubeEnv extends GravlEnv {
   restoreLatestBackupToScratch(signal: AbortSignal): Promise<RestoreCheck>;
   /** Exercises the live database holds, through the backend (for comparison with a restore). */
   liveExerciseCount(signal: AbortSignal): Promise<number>;
+
+  /** The next release of the backend, whose migration fails part-way (ROLLBACK.md § Scenario 2). */
+  readonly nextBackendImage: string;
+  /** The schema version the previous (current) release runs on. */
+  readonly previousSchemaVersion: number;
+  /** Fault: the backend is rolled out at the next release (`kubectl set image`); it needs the next schema. */
+  nextRelease(): FaultSpec;
+  /** Fault: the next release's migration Job runs (it fails after committing part of the release). */
+  failedMigration(): FaultSpec;
+  /** Resolves when an attempt of the migration Job has failed, with its error. */
+  watchMigrationFailed(signal: AbortSignal): Promise<WatchResult>;
+  /** `kubectl exec postgres-0 -- psql -c "SELECT version()"` and the schema and row counts, as a one-off Job. */
+  databaseStatus(signal: AbortSignal): Promise<DatabaseState>;
+  /** Restores a backup (a file runBackupJobOnce wrote) into the live database; reports the state after. */
+  restoreDatabase(file: string, signal: AbortSignal): Promise<DatabaseState & { readonly ms: number }>;
+  /** `kubectl delete job db-migration` + `kubectl apply -f db-migration-job.yaml` (the previous release), waited on. */
+  rerunPreviousMigration(signal: AbortSignal): Promise<string>;
+  /** Re-applies every object of the stack at the previous version (infrastructure as code), backend kept at 0 replicas. */
+  reapplyStackDefinition(signal: AbortSignal): Promise<string>;
+}
+
+export interface DatabaseState {
+  readonly server: string;
+  /** Highest applied migration. */
+  readonly schema: number;
+  readonly rows: Readonly<Record<'exercises' | 'workout_logs', number>>;
+  /** The column the previous release writes still exists. */
+  readonly weightKg: boolean;
 }
 
 export interface BackupRun {

@@ -14,9 +14,12 @@ import { FakeDataProbe, FakeLoad } from '../testing/fake-system.ts';
 import type { GravlKubeEnv } from './gravl-kube.env.ts';
 import { backupJobMissing } from './backup-job-missing.scenario.ts';
 import { badReleaseRollback, secretMissing } from './kube-rollback.scenario.ts';
+import { fullRollback, migrationFailed } from './migration-rollback.scenario.ts';
+import { lokiStorageEmptyDir, lokiStorageLocalPath } from './loki-storage.scenario.ts';
 
 const GOOD = 'drillbook/gravl-backend:v2-aaaa';
 const BROKEN = 'drillbook/gravl-backend:broken-bbbb';
+const NEXT = 'drillbook/gravl-backend:v3-cccc';
 
 /** The Deployment as the controller would run it. */
 class FakeCluster {
@@ -26,6 +29,17 @@ class FakeCluster {
   cronJob = true;
   backupBytes = 4096;
   restoredExercises = 12;
+  /** The live database and the newest backup (schema, the column v2 writes, rows). */
+  db = { schema: 2, weightKg: true, exercises: 6, logs: 100 };
+  backup: { schema: number; weightKg: boolean; exercises: number; logs: number } | undefined;
+  /** The schema a restore brings back (a wrong backup in a test). */
+  restoreSchema = 2;
+  migrationFailed = false;
+  /** Loki's storage: a PVC of a class, or an emptyDir; Ready only when the class exists. */
+  loki: { volume: 'pvc' | 'emptyDir'; storageClass?: string } = { volume: 'pvc', storageClass: 'local-path' };
+  lokiReady(): boolean {
+    return this.loki.volume === 'emptyDir' || this.loki.storageClass === 'local-path';
+  }
   /** Pods restarted while the secret was missing cannot start. */
   configError = false;
   readonly log: string[] = [];
@@ -45,7 +59,7 @@ class FakeKubeFaults implements FaultInjector {
     this.cluster = cluster;
   }
   validate(spec: FaultSpec): string[] {
-    return ['set-image', 'secret-delete', 'pod-kill', 'object-delete'].includes(spec.kind) ? [] : [`unknown kind ${spec.kind}`];
+    return ['set-image', 'secret-delete', 'pod-kill', 'object-delete', 'job-replace', 'statefulset-storage-class'].includes(spec.kind) ? [] : [`unknown kind ${spec.kind}`];
   }
   async inject(spec: FaultSpec): Promise<InjectedFault> {
     const c = this.cluster;
@@ -54,6 +68,12 @@ class FakeKubeFaults implements FaultInjector {
     if (spec.kind === 'secret-delete') c.secret = false;
     if (spec.kind === 'pod-kill') c.configError = !c.secret;
     if (spec.kind === 'object-delete') c.cronJob = false;
+    if (spec.kind === 'statefulset-storage-class') c.loki = { volume: 'pvc', storageClass: spec.storageClass as string };
+    if (spec.kind === 'job-replace') {
+      // writes since the backup, then 003 commits (drops weight_kg) and 004 fails
+      c.db = { ...c.db, logs: c.db.logs + 4, schema: 3, weightKg: false };
+      c.migrationFailed = true;
+    }
     c.log.push(`inject ${spec.kind}`);
     return {
       id: spec.kind,
@@ -69,6 +89,10 @@ class FakeKubeFaults implements FaultInjector {
     };
   }
 }
+
+const unused = (name: string) => async (): Promise<never> => {
+  throw new Error(`${name}: not part of the rollback drills`);
+};
 
 let server: Server;
 let cluster: FakeCluster;
@@ -144,6 +168,7 @@ function setup() {
       return 'applied';
     },
     runBackupJobOnce: async () => {
+      c.backup = { ...c.db };
       c.log.push('backup job');
       return { job: 'postgres-backup-test-1', file: '/backups/gravl-1.dump', bytes: c.backupBytes, ms: 5 };
     },
@@ -152,6 +177,71 @@ function setup() {
       return { dump: 'gravl-1.dump', rows: { exercises: c.restoredExercises, workout_logs: 7 }, ms: 9 };
     },
     liveExerciseCount: async () => 12,
+    nextBackendImage: NEXT,
+    previousSchemaVersion: 2,
+    nextRelease: () => ({ kind: 'set-image', namespace: 'gravl', deployment: 'backend', container: 'backend', image: NEXT }),
+    failedMigration: () => ({ kind: 'job-replace', namespace: 'gravl', job: 'db-migration', container: 'migrate', image: NEXT }),
+    watchMigrationFailed: async (signal) => {
+      await until(() => c.migrationFailed, signal);
+      return { detail: 'exit 1: Migration failed: 004_exercise_variants: duplicate key value', pods: 1 };
+    },
+    databaseStatus: async () => {
+      c.log.push('db status');
+      return { server: '15.14', schema: c.db.schema, weightKg: c.db.weightKg, rows: { exercises: c.db.exercises, workout_logs: c.db.logs } };
+    },
+    restoreDatabase: async (file) => {
+      c.log.push(`restore ${file}`);
+      c.db = { ...c.backup!, schema: c.restoreSchema };
+      return { server: '15.14', schema: c.db.schema, weightKg: c.db.weightKg, rows: { exercises: c.db.exercises, workout_logs: c.db.logs }, ms: 7 };
+    },
+    rerunPreviousMigration: async () => {
+      c.migrationFailed = false;
+      c.log.push('previous migration');
+      return 'migrated';
+    },
+    // the alerting drill has its own fake (alert-receivers.scenario.test.ts): none of these scenarios may use it
+    monitoringNamespace: 'gravl-monitoring',
+    alertReceiversWithoutEndpoint: () => ({ kind: 'alertmanager-config', namespace: 'gravl-monitoring' }),
+    alertManagerReadyStatus: unused('alertManagerReadyStatus'),
+    runningAlertConfig: unused('runningAlertConfig'),
+    alertManagerEgress: unused('alertManagerEgress'),
+    prometheusRuleServed: unused('prometheusRuleServed'),
+    deployAlertWebhook: unused('deployAlertWebhook'),
+    configureWebhookReceiver: unused('configureWebhookReceiver'),
+    reloadAlertManager: unused('reloadAlertManager'),
+    postAlert: unused('postAlert'),
+    activeAlerts: unused('activeAlerts'),
+    webhookDeliveries: unused('webhookDeliveries'),
+    loggingNamespace: 'gravl-logging',
+    missingStorageClass: 'standard',
+    workingStorageClass: 'local-path',
+    lokiStorageMismatch: () => ({ kind: 'statefulset-storage-class', namespace: 'gravl-logging', statefulset: 'loki', storageClass: 'standard' }),
+    watchLokiUnschedulable: async (signal) => {
+      await until(() => !c.lokiReady(), signal);
+      return { detail: 'loki-0 Unschedulable', pods: 1 };
+    },
+    lokiReady: async () => c.lokiReady(),
+    lokiStorage: async () => (c.loki.volume === 'emptyDir' ? { volume: 'emptyDir' } : { volume: 'pvc', storageClass: c.loki.storageClass, phase: c.lokiReady() ? 'Bound' : 'Pending' }),
+    lokiPods: async () => `loki-0 ${c.lokiReady() ? 'Running' : 'Pending'}`,
+    storageClasses: async () => ['local-path'],
+    editLokiStorageInPlace: async () => {
+      c.log.push('edit loki in place');
+      return { accepted: false, message: 'StatefulSet.apps "loki" is invalid: spec: Forbidden: updates to statefulset spec for fields other than ... are forbidden' };
+    },
+    recreateLoki: async (storage) => {
+      c.loki = 'emptyDir' in storage ? { volume: 'emptyDir' } : { volume: 'pvc', storageClass: storage.storageClass };
+      c.log.push(`recreate loki ${'emptyDir' in storage ? 'emptyDir' : storage.storageClass}`);
+      return 'replaced';
+    },
+    logsFlow: async () => {
+      if (!c.lokiReady()) throw new Error('log-flow check: not found after 120 s: Loki answered 503');
+      return { lines: 1, ms: 850 };
+    },
+    reapplyStackDefinition: async () => {
+      Object.assign(c, { secret: true, image: GOOD, replicas: 0, cronJob: true });
+      c.log.push('re-apply stack');
+      return 'applied';
+    },
   };
   const load = new FakeLoad((profile) => ({ profile: profile.name, requests: 1000, errorRate: 0, rps: 50, p50Ms: 5, p95Ms: 10, p99Ms: 20, thresholds: [], passed: true, series: [] }));
   const data = new FakeDataProbe(() => ({ writesAttempted: 100, writes: [{ seq: 1, ackAtMs: 1, survived: true }], outages: [], recoveredAtMs: clock.now() }));
@@ -160,9 +250,9 @@ function setup() {
 }
 
 /** The declaration as shipped, without its baseline and observation windows (seconds of waiting). */
-function quick<Env>(scenario: Scenario<Env>): Scenario<Env> {
+function quick<Env>(scenario: Scenario<Env>, verifyTimeoutMs = scenario.verifyTimeoutMs): Scenario<Env> {
   const { __validated: _, ...def } = scenario;
-  return defineScenario<Env>({ ...def, baselineSeconds: 0, observeSeconds: 0 });
+  return defineScenario<Env>({ ...def, baselineSeconds: 0, observeSeconds: 0, ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}) });
 }
 
 describe('bad-release-rollback', () => {
@@ -217,4 +307,83 @@ describe('backup-job-missing', () => {
     expect(journal.verdict).not.toBe('met');
     expect(cluster.cronJob).toBe(true); // reverted all the same
   });
+});
+
+describe('migration-failed', () => {
+  it('takes the pre-deploy backup, detects the failed migration, restores, rolls back and verifies against the snapshot', async () => {
+    const { env, ports } = setup();
+    const journal = await runScenario(quick(migrationFailed), { env, ports, runId: 'unit' });
+    expect(journal.status, JSON.stringify(journal.error ?? journal.phases.at(-1))).toBe('completed');
+    expect(journal.verdict).toBe('met');
+    expect(journal.phases[0]!.steps.map((s) => s.name)).toContain('setup: pre-deploy backup');
+    expect(cluster.log).toEqual([
+      'db status', 'backup job', // setup
+      'inject job-replace', 'inject set-image',
+      'scale 0', 'db status', 'restore /backups/gravl-1.dump', 'set image previous', 'previous migration', 'scale 3', 'rollout status',
+      'db status', // verify: the snapshot probe
+      'revert set-image', 'revert job-replace',
+    ]);
+    expect(journal.findings.map((f) => [f.severity, f.title])).toEqual([
+      ['info', 'The failed release left the schema half applied (migration 3)'],
+      ['runbook-defect', 'Step 3 has no restore procedure, only commented examples'],
+      ['warning', 'Restoring the pre-deploy backup discards every write made after it'],
+    ]);
+    expect(journal.findings[2]!.detail).toMatch(/^4 workout log\(s\) written between the pre-deploy backup and the restore are gone/);
+    expect(cluster.db).toEqual({ schema: 2, weightKg: true, exercises: 6, logs: 100 });
+  });
+
+  it('a restore that leaves the wrong schema fails its step; the rest of the runbook is skipped and the verdict says so', async () => {
+    const { env, ports } = setup();
+    cluster.restoreSchema = 3;
+    // verification still runs after a failed step; its readiness probe would wait its 60 s for the pods the cut-short
+    // runbook left at 0, so it sees them Ready here: the snapshot probe alone is what must fail
+    const journal = await runScenario(quick(migrationFailed, 2_000), { env: { ...env, readyBackendPods: async () => 3 }, ports, runId: 'unit' });
+    const restore = journal.phases.find((p) => p.name === 'recover')!.steps.find((s) => s.name === 'restore from the pre-deploy backup')!;
+    expect(restore.status).toBe('errored');
+    expect(restore.error?.message).toMatch(/schema is at 3 \(weight_kg present\); the previous release needs 2/);
+    expect(cluster.log).not.toContain('previous migration');
+    expect(journal.phases.find((p) => p.name === 'verify')!.status).toBe('failed');
+    expect(journal.verdict).not.toBe('met');
+  });
+});
+
+describe('full-rollback', () => {
+  it('stops the services, checks the backup, re-applies the stack with the backend held at 0, restores, migrates, starts', async () => {
+    const { env, ports } = setup();
+    cluster.restoredExercises = 6; // the scratch restore of the pre-deploy backup
+    const journal = await runScenario(quick(fullRollback), { env, ports, runId: 'unit' });
+    expect(journal.status, JSON.stringify(journal.error ?? journal.phases.at(-1))).toBe('completed');
+    expect(journal.verdict).toBe('met');
+    expect(cluster.log).toEqual([
+      'db status', 'backup job',
+      'inject job-replace', 'inject set-image', 'inject secret-delete',
+      'scale 0', 'restore test', 're-apply stack', 'db status', 'restore /backups/gravl-1.dump', 'previous migration', 'scale 3', 'rollout status',
+      'db status',
+      'revert secret-delete', 'revert set-image', 'revert job-replace',
+    ]);
+    expect(journal.findings.map((f) => f.title)).toEqual([
+      'Step 3 (delete the namespace) would delete the backups the restore needs',
+      'Restoring the pre-deploy backup discards every write made after it',
+      'Step 4 starts the previous release before step 5 restores its database',
+    ]);
+    expect({ image: cluster.image, replicas: cluster.replicas, secret: cluster.secret }).toEqual({ image: GOOD, replicas: 3, secret: true });
+  });
+});
+
+describe('loki storage (BLOCKING_ISSUES_REMEDIATION.md Issue #1)', () => {
+  for (const [scenario, storage, probe] of [
+    [lokiStorageEmptyDir, 'emptyDir', 'Loki on an emptyDir'],
+    [lokiStorageLocalPath, 'local-path', 'Loki on a Bound PVC of the working StorageClass'],
+  ] as const) {
+    it(`${scenario.id}: the in-place edit is refused (a finding), the replacement works and logs flow again`, async () => {
+      const { env, ports } = setup();
+      const journal = await runScenario(quick(scenario), { env, ports, runId: 'unit' });
+      expect(journal.status, JSON.stringify(journal.error ?? journal.phases.at(-1))).toBe('completed');
+      expect(journal.verdict).toBe('met');
+      expect(cluster.log).toEqual(['inject statefulset-storage-class', 'edit loki in place', `recreate loki ${storage}`, 'revert statefulset-storage-class']);
+      expect(journal.findings.map((f) => f.severity)).toEqual(['info', 'runbook-defect']);
+      expect(journal.findings[1]!.detail).toMatch(/volumeClaimTemplates are immutable; the API answered: StatefulSet.apps "loki" is invalid/);
+      expect(journal.phases.find((p) => p.name === 'verify')!.steps.map((s) => s.name)).toContain(probe);
+    });
+  }
 });

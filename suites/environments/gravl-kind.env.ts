@@ -4,12 +4,14 @@
 // Everything it creates carries drillbook's labels; the cluster is deleted on dispose unless kept for reuse.
 import { join } from 'node:path';
 import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
-import { deploymentAvailable, isPodReady, jobSucceeded, objectAbsent, podsReady, podsWaiting, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
+import { deploymentAvailable, isPodReady, jobAttemptFailed, jobSucceeded, lastFailure, objectAbsent, podsReady, podsWaiting, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
 import { deployStack, type StageTiming } from '../../clusters/stack/deploy-stack.ts';
-import { backupCronJob } from '../../clusters/stack/manifests/app.manifest.ts';
+import { backupCronJob, migrationJob } from '../../clusters/stack/manifests/app.manifest.ts';
+import { databaseStatusJob, parseDatabaseReport, restoreDatabaseJob } from '../../clusters/stack/manifests/db-admin.manifest.ts';
+import { allObjects, referenceStack } from '../../clusters/stack/manifests/stack.manifest.ts';
 import { backupJobFrom, parseRestoreReport, restoreTestJob } from '../../clusters/stack/manifests/backup-test.manifest.ts';
 import { secrets as stackSecrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
 import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
@@ -20,12 +22,14 @@ import { ensureImage } from '../../tools/images/images.ts';
 import { ensureK6 } from '../../tools/k6/k6.installer.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
 import { KubeFaultInjector } from '../../tools/kube/kube.fault.ts';
+import { loggingEnv } from './kind-logging.ts';
 import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
 import { run } from '../../tools/lib/exec.ts';
 import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
 import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 import { randomBytes } from 'node:crypto';
+import { kindAlertingEnv } from './kind-alerting.ts';
 
 /**
  * Field managers of the runbook's own changes, one per operation as kubectl has (scale, set image, rollout
@@ -71,11 +75,15 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     postgres: await ensureImage('postgres', { signal, log }),
     backend: await ensureImage('gravl-backend-v2', { signal, log }),
     broken: await ensureImage('gravl-backend-broken', { signal, log }),
+    next: await ensureImage('gravl-backend-v3', { signal, log }),
+    loki: await ensureImage('loki', { signal, log }),
+    logShipper: await ensureImage('promtail', { signal, log }),
+    alertmanager: await ensureImage('alertmanager', { signal, log }),
   };
   const hostPort = await freePort();
   const replicas = options.backendReplicas ?? 3;
   const stack = stackOptions({
-    images: { postgres: images.postgres, backend: images.backend },
+    images: { postgres: images.postgres, backend: images.backend, alertmanager: images.alertmanager, loki: images.loki, logShipper: images.logShipper },
     namespaces: { ...DEFAULT_NAMESPACES, app: options.namespace ?? DEFAULT_NAMESPACES.app },
     db: { user: 'gravl_user', password: randomBytes(24).toString('base64url'), name: 'gravl' },
     jwtSecret: randomBytes(32).toString('base64url'),
@@ -93,7 +101,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     .start({ signal });
   owned.use(cluster);
   log(`kind cluster ${cluster.name} up in ${cluster.startMs} ms; backend will be on 127.0.0.1:${hostPort}`);
-  await cluster.loadImages(Object.values(images), { signal });
+  await cluster.loadImages([...new Set(Object.values(images))], { signal });
   const client = cluster.client();
   const deployTimings = await deployStack(client, stack, {
     signal,
@@ -115,12 +123,20 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId, [LABELS.scenario]: options.suite };
   const CRON = 'postgres-backup-cronjob';
   const cronRef: ObjectRef = { apiVersion: 'batch/v1', kind: 'CronJob', namespace: ns, name: CRON };
-  /** Runs a Job to completion and returns its pod's termination message. */
+  const jobPods = async (name: string, sig: AbortSignal, namespace = ns) =>
+    (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector: `job-name=${name}` }, { signal: sig })).items;
+  /** Runs a Job to completion and returns its pod's termination message; a failure says what the pod said. */
   const runJob = async (job: KubeObject, sig: AbortSignal) => {
     const started = performance.now();
+    const jns = job.metadata.namespace ?? ns;
     await client.apply([job], { signal: sig });
-    await client.waitFor(jobSucceeded(ns, job.metadata.name), { timeoutMs: 280_000, signal: sig, hint: `kubectl -n ${ns} logs job/${job.metadata.name}` });
-    const { items } = await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: `job-name=${job.metadata.name}` }, { signal: sig });
+    try {
+      await client.waitFor(jobSucceeded(jns, job.metadata.name), { timeoutMs: 280_000, signal: sig, hint: `kubectl -n ${jns} logs job/${job.metadata.name}` });
+    } catch (error) {
+      const said = (await jobPods(job.metadata.name, sig, jns).catch(() => [])).map((p) => lastFailure(p)?.message?.trim()).find(Boolean);
+      throw said ? new Error(`${(error as Error).message}; the pod said: ${said.slice(-600)}`, { cause: error }) : error;
+    }
+    const items = await jobPods(job.metadata.name, sig, jns);
     const message = items.map(terminationMessage).find((m) => m !== undefined && m.length > 0);
     if (!message) throw new Error(`Job ${job.metadata.name} succeeded but its pod left no termination message`);
     return { message: message.trim(), ms: Math.round(performance.now() - started) };
@@ -131,7 +147,15 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     return verdict.detail;
   };
 
+  const MIGRATION = 'db-migration';
+  const migrationRef: ObjectRef = { apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: MIGRATION };
+  const databaseStatus = async (sig: AbortSignal) => {
+    const { message } = await runJob(databaseStatusJob(stack, `db-status-${suffix()}`, runLabels), sig);
+    return parseDatabaseReport(message);
+  };
+
   const env: GravlKubeEnv = {
+    ...kindAlertingEnv(client, stack, runLabels),
     backendUrl,
     platform: `kind-${cluster.name}`,
     namespace: ns,
@@ -196,6 +220,37 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       const { message, ms } = await runJob(restoreTestJob(stack, `backup-restore-test-${suffix()}`, runLabels), sig);
       return { ...parseRestoreReport(message), ms };
     },
+    nextBackendImage: images.next,
+    previousSchemaVersion: 2,
+    nextRelease: () => ({ kind: 'set-image', namespace: ns, deployment: 'backend', container: 'backend', image: images.next }),
+    failedMigration: () => ({ kind: 'job-replace', namespace: ns, job: MIGRATION, container: 'migrate', image: images.next }),
+    watchMigrationFailed: async (sig) => {
+      const verdict = await client.waitFor(jobAttemptFailed(ns, MIGRATION), { timeoutMs: 600_000, signal: sig });
+      return { detail: verdict.detail, pods: (await jobPods(MIGRATION, sig)).filter((p) => lastFailure(p) !== undefined).length };
+    },
+    databaseStatus,
+    restoreDatabase: async (file, sig) => {
+      const { message, ms } = await runJob(restoreDatabaseJob(stack, `db-restore-${suffix()}`, runLabels, file), sig);
+      return { ...parseDatabaseReport(message), ms };
+    },
+    rerunPreviousMigration: async (sig) => {
+      const started = performance.now();
+      await client.api.delete(migrationRef, { signal: sig, propagation: 'Background' });
+      await client.waitFor(objectAbsent('batch/v1', 'Job', ns, MIGRATION), { timeoutMs: 60_000, signal: sig });
+      // the previous release's Job as the stack defines it (the image the deployment runs again)
+      await client.apply([migrationJob(stack)], { signal: sig });
+      const done = await client.waitFor(jobSucceeded(ns, MIGRATION), { timeoutMs: 280_000, signal: sig, hint: `kubectl -n ${ns} logs job/${MIGRATION}` });
+      return `kubectl delete job ${MIGRATION}; kubectl apply -f db-migration-job.yaml (${stack.images.backend}): ${done.detail} after ${Math.round(performance.now() - started)} ms`;
+    },
+    reapplyStackDefinition: async (sig) => {
+      const started = performance.now();
+      // every object the stack defines, minus the one-off migration Job (re-run on its own, after the database)
+      // and with the backend held at 0 replicas until the database is back
+      const objects = allObjects(referenceStack({ ...stack, backendReplicas: 0 })).filter((o) => !(o.kind === 'Job' && o.metadata.name === MIGRATION));
+      await client.apply(objects, { signal: sig });
+      return `kubectl apply -f k8s/production/ (${objects.length} objects: ${[...new Set(objects.map((o) => o.kind))].join(', ')}) in ${Math.round(performance.now() - started)} ms`;
+    },
+    ...loggingEnv({ client, stack, runLabels, runJob }),
     liveExerciseCount: async (sig) => {
       const res = await fetch(`${backendUrl}/api/exercises`, { signal: AbortSignal.any([sig, AbortSignal.timeout(5_000)]) });
       if (!res.ok) throw new Error(`GET /api/exercises answered ${res.status}`);
@@ -206,7 +261,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
   const ports: Ports = {
     clock: systemClock,
-    faults: new KubeFaultInjector(client.api, { kubeconfig: cluster.kubeconfigPath, context: cluster.context }, [ns]).withNodeExec(async (node, args, o) => {
+    faults: new KubeFaultInjector(client.api, { kubeconfig: cluster.kubeconfigPath, context: cluster.context }, [ns, stack.namespaces.logging]).withNodeExec(async (node, args, o) => {
       // kind's node names are its node containers' names; only this run's cluster's nodes are reachable
       if (!node.startsWith(`${cluster.name}-`)) throw new Error(`node ${node} is not a node of ${cluster.name}`);
       await run('docker', ['exec', node, ...args], { signal: o.signal, timeoutMs: 30_000 });

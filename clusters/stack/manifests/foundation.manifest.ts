@@ -96,9 +96,10 @@ export function networkPolicies(o: StackOptions): KubeObject[] {
     );
   }
   all.push(
-    // Only the backend, the migration Job and the backup Job may talk to PostgreSQL.
+    // Only the backend, the migration Job, the backup Job and the DBA's one-off Jobs (the runbooks' psql, restore)
+    // may talk to PostgreSQL.
     policy(app, 'database-ingress', { [COMPONENT]: 'database' }, {
-      ingress: [{ from: [pods('backend'), pods('migration'), pods('backup')], ports: tcp(5432) }],
+      ingress: [{ from: [pods('backend'), pods('migration'), pods('backup'), pods('db-admin')], ports: tcp(5432) }],
     }),
     policy(app, 'database-clients-egress', {}, { egress: [{ to: [pods('database')], ports: tcp(5432) }] }),
     // Backend: from the frontend, from outside the cluster (NodePort / ingress), metrics from Prometheus.
@@ -119,8 +120,10 @@ export function networkPolicies(o: StackOptions): KubeObject[] {
     }),
     policy(monitoring, 'alertmanager-ingress', { [COMPONENT]: 'alertmanager' }, { ingress: [{ from: [pods('prometheus')], ports: tcp(9093) }] }),
     policy(logging, 'loki-ingress', { [COMPONENT]: 'loki' }, {
-      ingress: [{ from: [pods('log-shipper')], ports: tcp(3100) }, { from: [inNamespace(monitoring, 'prometheus')], ports: tcp(3100) }],
+      ingress: [{ from: [pods('log-shipper'), pods('log-reader')], ports: tcp(3100) }, { from: [inNamespace(monitoring, 'prometheus')], ports: tcp(3100) }],
     }),
+    // The operator's LogQL queries (the log-flow check): a one-off pod in the logging namespace.
+    policy(logging, 'log-reader-egress', { [COMPONENT]: 'log-reader' }, { egress: [{ to: [pods('loki')], ports: tcp(3100) }] }),
     policy(logging, 'log-shipper-egress', { [COMPONENT]: 'log-shipper' }, { egress: [{ to: [pods('loki')], ports: tcp(3100) }, { ports: tcp(6443) }] }),
   );
   return all;
