@@ -10,6 +10,7 @@ import { backupJobMissing } from '../scenarios/catalog/backup-job-missing.scenar
 import { badReleaseRollback, secretMissing } from '../scenarios/catalog/kube-rollback.scenario.ts';
 import { fullRollback, migrationFailed } from '../scenarios/catalog/migration-rollback.scenario.ts';
 import { lokiStorageEmptyDir, lokiStorageLocalPath } from '../scenarios/catalog/loki-storage.scenario.ts';
+import { tlsCertificateExpired } from '../scenarios/catalog/tls-edge.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
 import { AlertConfigFaultInjector } from './environments/kind-alerting.ts';
 import { alertReceivers } from '../scenarios/catalog/alert-receivers.scenario.ts';
@@ -23,7 +24,7 @@ const DEFAULT_CONFIG_CLUSTER = 'drillbook-gravl';
 export const kubeDrillsSuite: SuiteDefinition = {
   name: 'kube-drills',
   description:
-    'ROLLBACK.md on a kind cluster: backend and database crashes (SIGKILL), bad-release rollback, missing secret, failed DB migration restored from the pre-deploy backup, full rollback (k6 load + data probe); BLOCKING_ISSUES: Loki StorageClass mismatch (options A and B), missing backup CronJob, alert receivers without endpoint (webhook + test alert)',
+    'ROLLBACK.md on a kind cluster: backend and database crashes (SIGKILL), bad-release rollback, missing secret, failed DB migration restored from the pre-deploy backup, full rollback (k6 load + data probe), an expired certificate at the TLS edge; BLOCKING_ISSUES: Loki StorageClass mismatch (options A and B), missing backup CronJob, alert receivers without endpoint (webhook + test alert)',
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   async prepare(ctx) {
@@ -47,7 +48,7 @@ export const kubeDrillsSuite: SuiteDefinition = {
     return {
       // Loki: option B before option A; a revert leaves the runbook's fix in place, and A's (an emptyDir) has no
       // claim template for B's fault to break
-      items: [backendCrash, databaseCrash, badReleaseRollback, secretMissing, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers].map((scenario) => ({ scenario, env: kube.env, ports })),
+      items: [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers].map((scenario) => ({ scenario, env: kube.env, ports })),
       secrets: kube.secrets,
       [Symbol.asyncDispose]: () => kube[Symbol.asyncDispose](),
     };

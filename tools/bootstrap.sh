@@ -59,6 +59,7 @@ if [ "$WITH_DOCKER" = 1 ]; then
   command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client-15)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl) # the TLS drill's certificates
   if [ "${#need[@]}" -gt 0 ]; then log "apt-get install ${need[*]}"; apt_install "${need[@]}"; fi
   if ! docker info >/dev/null 2>&1; then
     log "starting dockerd in the background (log: $CACHE/dockerd.log)"

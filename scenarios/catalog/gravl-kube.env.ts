@@ -5,6 +5,7 @@ import type { FaultSpec } from '../ports.ts';
 import type { GravlEnv } from './gravl.env.ts';
 import type { GravlAlertingEnv } from './gravl-alerting.env.ts';
 import type { GravlLoggingEnv } from './gravl-logging.env.ts';
+import type { GravlTlsEnv } from './gravl-tls.env.ts';
 
 export interface WatchResult {
   /** What the watch saw when it resolved, for the journal. */
@@ -13,7 +14,7 @@ export interface WatchResult {
   readonly pods: number;
 }
 
-export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEnv {
+export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEnv, GravlTlsEnv {
   /** The application namespace (ROLLBACK.md's gravl-production). */
   readonly namespace: string;
   /** Backend replicas in the steady state (ROLLBACK.md scales back to 3). */

@@ -16,6 +16,7 @@ import { backupJobMissing } from './backup-job-missing.scenario.ts';
 import { badReleaseRollback, secretMissing } from './kube-rollback.scenario.ts';
 import { fullRollback, migrationFailed } from './migration-rollback.scenario.ts';
 import { lokiStorageEmptyDir, lokiStorageLocalPath } from './loki-storage.scenario.ts';
+import { tlsCertificateExpired } from './tls-edge.scenario.ts';
 
 const GOOD = 'drillbook/gravl-backend:v2-aaaa';
 const BROKEN = 'drillbook/gravl-backend:broken-bbbb';
@@ -37,6 +38,8 @@ class FakeCluster {
   migrationFailed = false;
   /** Loki's storage: a PVC of a class, or an emptyDir; Ready only when the class exists. */
   loki: { volume: 'pvc' | 'emptyDir'; storageClass?: string } = { volume: 'pvc', storageClass: 'local-path' };
+  /** The certificate in the Secret, and the one the running edge loaded (it loads at start only). */
+  tls = { secret: 'current', served: 'current' };
   lokiReady(): boolean {
     return this.loki.volume === 'emptyDir' || this.loki.storageClass === 'local-path';
   }
@@ -59,7 +62,7 @@ class FakeKubeFaults implements FaultInjector {
     this.cluster = cluster;
   }
   validate(spec: FaultSpec): string[] {
-    return ['set-image', 'secret-delete', 'pod-kill', 'object-delete', 'job-replace', 'statefulset-storage-class'].includes(spec.kind) ? [] : [`unknown kind ${spec.kind}`];
+    return ['set-image', 'secret-delete', 'pod-kill', 'object-delete', 'job-replace', 'statefulset-storage-class', 'secret-replace'].includes(spec.kind) ? [] : [`unknown kind ${spec.kind}`];
   }
   async inject(spec: FaultSpec): Promise<InjectedFault> {
     const c = this.cluster;
@@ -68,6 +71,8 @@ class FakeKubeFaults implements FaultInjector {
     if (spec.kind === 'secret-delete') c.secret = false;
     if (spec.kind === 'pod-kill') c.configError = !c.secret;
     if (spec.kind === 'object-delete') c.cronJob = false;
+    if (spec.kind === 'secret-replace') c.tls.secret = 'expired';
+    if (spec.kind === 'pod-kill' && spec.selector === 'component=ingress') c.tls.served = c.tls.secret;
     if (spec.kind === 'statefulset-storage-class') c.loki = { volume: 'pvc', storageClass: spec.storageClass as string };
     if (spec.kind === 'job-replace') {
       // writes since the backup, then 003 commits (drops weight_kg) and 004 fails
@@ -212,6 +217,29 @@ function setup() {
     postAlert: unused('postAlert'),
     activeAlerts: unused('activeAlerts'),
     webhookDeliveries: unused('webhookDeliveries'),
+    publicHost: 'gravl.example.test',
+    expiredCertificateRollout: () => [
+      { kind: 'secret-replace', namespace: 'gravl', name: 'staging-tls', fromFiles: { 'tls.crt': '/x/expired.crt' } },
+      { kind: 'pod-kill', namespace: 'gravl', selector: 'component=ingress' },
+    ],
+    tlsHandshake: async () => (c.tls.served === 'current' ? { ok: true, subject: 'gravl.example.test', ms: 3 } : { ok: false, error: 'CERT_HAS_EXPIRED', ms: 3 }),
+    watchTlsBroken: async (signal) => {
+      await until(() => c.tls.served !== 'current', signal);
+      return { detail: 'handshake failed: CERT_HAS_EXPIRED', pods: 0 };
+    },
+    httpsHealth: async () => (c.tls.served === 'current' ? 200 : 0),
+    edgeStatus: async () => 'Deployment gravl-ingress: available 1/1',
+    backendEndpoints: async () => c.readyPods(),
+    restorePreviousCertificate: async () => {
+      c.tls.secret = 'current';
+      c.log.push('restore certificate');
+      return 'restored';
+    },
+    restartEdge: async () => {
+      c.tls.served = c.tls.secret;
+      c.log.push('restart edge');
+      return 'restarted';
+    },
     loggingNamespace: 'gravl-logging',
     missingStorageClass: 'standard',
     workingStorageClass: 'local-path',
@@ -386,4 +414,17 @@ describe('loki storage (BLOCKING_ISSUES_REMEDIATION.md Issue #1)', () => {
       expect(journal.phases.find((p) => p.name === 'verify')!.steps.map((s) => s.name)).toContain(probe);
     });
   }
+});
+
+describe('tls-certificate-expired (ROLLBACK.md Scenario 3)', () => {
+  it('detects the failed handshake, restores the previous certificate, and reports that nothing reloads the edge', async () => {
+    const { env, ports } = setup();
+    const { __validated: _, ...def } = tlsCertificateExpired;
+    // the drill's 15 s wait for the edge to reload by itself, on the real clock: cut to a few polls here
+    const journal = await runScenario(defineScenario({ ...def, recover: def.recover.map((s) => (s.name === 'verify the edge serves it' ? { ...s, timeoutMs: 60_000 } : s)) }), { env, ports, runId: 'unit' });
+    expect(journal.status, JSON.stringify(journal.error ?? journal.phases.at(-1))).toBe('completed');
+    expect(journal.verdict).toBe('met');
+    expect(cluster.log).toEqual(['inject secret-replace', 'inject pod-kill', 'restore certificate', 'restart edge', 'revert pod-kill', 'revert secret-replace']);
+    expect(journal.findings.map((f) => f.title)).toEqual(['Restoring the certificate Secret does not reach the edge; the runbook never restarts it']);
+  }, 30_000);
 });

@@ -23,6 +23,11 @@ import { ensureK6 } from '../../tools/k6/k6.installer.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
 import { KubeFaultInjector } from '../../tools/kube/kube.fault.ts';
 import { loggingEnv } from './kind-logging.ts';
+import { tlsEnv } from './kind-tls.ts';
+import { TLS_EDGE, tlsEdge } from '../../clusters/stack/manifests/tls-edge.manifest.ts';
+import { makeDrillCerts } from '../../tools/lib/tls-certs.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
 import { run } from '../../tools/lib/exec.ts';
@@ -41,6 +46,10 @@ export const RUNBOOK_FIELD_MANAGERS = {
   setImage: 'drillbook-runbook-set-image',
   restart: 'drillbook-runbook-restart',
 } as const;
+
+/** The TLS edge's NodePort (published on a free 127.0.0.1 port) and the public name its certificate is for. */
+const EDGE_NODE_PORT = 30443;
+const PUBLIC_HOST = 'gravl.example.test';
 
 export interface GravlKindEnvironment extends AsyncDisposable {
   readonly env: GravlKubeEnv;
@@ -78,9 +87,11 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     next: await ensureImage('gravl-backend-v3', { signal, log }),
     loki: await ensureImage('loki', { signal, log }),
     logShipper: await ensureImage('promtail', { signal, log }),
+    edge: await ensureImage('gravl-frontend', { signal, log }),
     alertmanager: await ensureImage('alertmanager', { signal, log }),
   };
   const hostPort = await freePort();
+  const edgePort = await freePort();
   const replicas = options.backendReplicas ?? 3;
   const stack = stackOptions({
     images: { postgres: images.postgres, backend: images.backend, alertmanager: images.alertmanager, loki: images.loki, logShipper: images.logShipper },
@@ -95,7 +106,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const cluster = await new KindCluster(options.clusterName ?? 'drillbook-drills')
     .withKindBinary(toolchain.kind)
     .withNodeImage(toolchain.nodeImage)
-    .withConfig(singleNodeConfig({ ports: [{ containerPort: stack.backendNodePort, hostPort }] }))
+    .withConfig(singleNodeConfig({ ports: [{ containerPort: stack.backendNodePort, hostPort }, { containerPort: EDGE_NODE_PORT, hostPort: edgePort }] }))
     .withReuse(false)
     .withKeepOnDispose(options.keep ?? false)
     .start({ signal });
@@ -108,6 +119,14 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     conditionTimeoutMs: 240_000,
     onStage: (t) => log(`stage ${t.stage}: ${t.applied} objects, ready in ${t.ms} ms`),
   });
+  // the TLS edge, with a drill CA and certificates made here (keys in a private temp dir, removed on dispose)
+  const certDir = mkdtempSync(join(tmpdir(), 'drillbook-tls-'));
+  owned.defer(() => rmSync(certDir, { recursive: true, force: true }));
+  const certs = await makeDrillCerts(certDir, PUBLIC_HOST, signal);
+  const edgeStarted = performance.now();
+  await client.apply(tlsEdge(stack, { host: PUBLIC_HOST, cert: readFileSync(certs.current.cert, 'utf8'), key: readFileSync(certs.current.key, 'utf8'), nodePort: EDGE_NODE_PORT, image: images.edge }), { signal });
+  await client.waitFor(deploymentAvailable(stack.namespaces.app, TLS_EDGE), { timeoutMs: 120_000, signal });
+  log(`TLS edge ${TLS_EDGE} serving https://${PUBLIC_HOST} on 127.0.0.1:${edgePort} in ${Math.round(performance.now() - edgeStarted)} ms`);
   const backendUrl = `http://127.0.0.1:${hostPort}`;
   const backendSelector = `${COMPONENT}=backend`;
   const deployment: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'backend' };
@@ -251,6 +270,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       return `kubectl apply -f k8s/production/ (${objects.length} objects: ${[...new Set(objects.map((o) => o.kind))].join(', ')}) in ${Math.round(performance.now() - started)} ms`;
     },
     ...loggingEnv({ client, stack, runLabels, runJob }),
+    ...tlsEnv({ client, stack, certs, hostPort: edgePort, restartManager: RUNBOOK_FIELD_MANAGERS.restart }),
     liveExerciseCount: async (sig) => {
       const res = await fetch(`${backendUrl}/api/exercises`, { signal: AbortSignal.any([sig, AbortSignal.timeout(5_000)]) });
       if (!res.ok) throw new Error(`GET /api/exercises answered ${res.status}`);

@@ -9,6 +9,7 @@
 //                  and replica count (a runbook that scaled to 0 and was cut short leaves nothing behind)
 //   secret-delete  a Secret disappears; revert: re-create it as it was
 //   object-delete  the same for another kind the runbooks lose (a CronJob, ConfigMap, NetworkPolicy)
+//   secret-replace a Secret's data replaced from files (a bad certificate renewal); revert: the saved copy
 //   job-replace    a Job re-run from another release (the migration Job of a new version): the Job is replaced
 //                  by a copy whose container runs another image; revert: the replacement is deleted (only it,
 //                  never a Job the runbook created since) and the original definition re-created if absent
@@ -20,6 +21,7 @@
 // Every fault goes into the ledger, with its undo as data, before it takes effect, so `drillbook gc` can undo it
 // after a kill -9.
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { LABELS, MANAGED_BY, type FaultInjector, type FaultSpec, type InjectedFault, type Labels } from '../../scenarios/ports.ts';
 import type { Evidence } from '../../scenarios/journal.ts';
 import { describeRef, type KubeApi, type KubeObject, type ObjectRef } from '../../clusters/kube/kube-api.ts';
@@ -34,7 +36,7 @@ import { performUndo } from '../state/undo.ts';
 export const FAULT_FIELD_MANAGER = 'drillbook-fault';
 export const REVERT_FIELD_MANAGER = 'drillbook-fault-revert';
 
-const KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete', 'job-replace', 'statefulset-storage-class'] as const;
+const KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete', 'job-replace', 'statefulset-storage-class', 'secret-replace'] as const;
 
 /** Marks the Job a job-replace fault created, so its revert deletes that Job and no other. */
 export const FAULT_ID_LABEL = 'drillbook.io/fault-id';
@@ -119,6 +121,13 @@ export class KubeFaultInjector implements FaultInjector {
       const selector = str('selector');
       if (!selector || !SELECTOR.test(selector)) p.push(`selector: '${String(spec.selector)}' must be key=value[,key=value] (an empty selector would kill every pod)`);
     }
+    if (spec.kind === 'secret-replace') {
+      if (!str('name') || !DNS_LABEL.test(str('name')!)) p.push('name: must name the Secret (DNS label)');
+      const files = spec.fromFiles as Record<string, unknown> | undefined;
+      if (!files || typeof files !== 'object' || Object.keys(files).length === 0 || Object.values(files).some((f) => typeof f !== 'string' || !existsSync(f))) {
+        p.push('fromFiles: { key: path } of existing files (the new data; paths, so no secret value reaches the journal)');
+      }
+    }
     if (spec.kind === 'statefulset-storage-class') {
       if (!str('statefulset') || !DNS_LABEL.test(str('statefulset')!)) p.push('statefulset: must name the StatefulSet (DNS label)');
       if (!str('storageClass') || !DNS_LABEL.test(str('storageClass')!)) p.push('storageClass: must name a StorageClass (DNS label)');
@@ -193,6 +202,14 @@ export class KubeFaultInjector implements FaultInjector {
         { kind: 'text', label: 'previous', value: `image ${container.image}, replicas ${replicas}` },
       ];
       act = async () => void (await this.#api.apply(patch(spec.image as string, false), FAULT_FIELD_MANAGER, { signal }));
+    } else if (kind === 'secret-replace') {
+      const ref: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: ns, name: spec.name as string };
+      const saved = restorable(await this.#required(ref, signal));
+      const files = spec.fromFiles as Record<string, string>;
+      const data = Object.fromEntries(Object.entries(files).map(([k, path]) => [k, readFileSync(path).toString('base64')]));
+      undo = [{ kind: 'kube-apply', cluster: this.#cluster, fieldManager: REVERT_FIELD_MANAGER, manifests: [saved] }];
+      evidence = [{ kind: 'command', label: 'injected', value: `${describeRef(ref)}: keys ${Object.keys(files).join(', ')} replaced from ${Object.values(files).join(', ')} (the previous data is kept for the revert)` }];
+      act = async () => void (await this.#api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ns }, data }, FAULT_FIELD_MANAGER, { signal }));
     } else if (kind === 'statefulset-storage-class') {
       const ref: ObjectRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name: spec.statefulset as string };
       const original = restorable(await this.#required(ref, signal)) as KubeObject & { spec: StatefulSetSpec };

@@ -105,7 +105,7 @@ export function networkPolicies(o: StackOptions): KubeObject[] {
     // Backend: from the frontend, from outside the cluster (NodePort / ingress), metrics from Prometheus.
     policy(app, 'backend-ingress', { [COMPONENT]: 'backend' }, {
       ingress: [
-        { from: [pods('frontend')], ports: tcp(3000) },
+        { from: [pods('frontend'), pods('ingress')], ports: tcp(3000) },
         { from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }], ports: tcp(3000) },
         { from: [inNamespace(monitoring, 'prometheus')], ports: tcp(3000, 3001) },
       ],
@@ -114,6 +114,11 @@ export function networkPolicies(o: StackOptions): KubeObject[] {
       ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }], ports: tcp(8080) }],
     }),
     policy(app, 'frontend-to-backend-egress', { [COMPONENT]: 'frontend' }, { egress: [{ to: [pods('backend')], ports: tcp(3000) }] }),
+    // The TLS edge (gravl-ingress): HTTPS from outside the cluster, to the backend only.
+    policy(app, 'ingress-edge', { [COMPONENT]: 'ingress' }, {
+      ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }], ports: tcp(8443) }],
+      egress: [{ to: [pods('backend')], ports: tcp(3000) }],
+    }),
     // Logs leave every app pod only through the shipper on the node; Prometheus scrapes into the app namespace.
     policy(monitoring, 'prometheus-egress', { [COMPONENT]: 'prometheus' }, {
       egress: [{ to: [inNamespace(app)], ports: tcp(3000, 3001) }, { to: [pods('alertmanager')], ports: tcp(9093) }, { ports: tcp(6443) }],
