@@ -5,6 +5,20 @@ import { backupJobMissing } from './backup-job-missing.scenario.ts';
 import { badReleaseRollback, secretMissing } from './kube-rollback.scenario.ts';
 import { localServiceCrash, localServiceFreeze } from './local-service-crash.scenario.ts';
 import { pitrAccidentalDelete } from './pitr-accidental-delete.scenario.ts';
+import { alertReceivers } from './alert-receivers.scenario.ts';
+import { lokiStorageEmptyDir, lokiStorageLocalPath } from './loki-storage.scenario.ts';
+import { fullRollback, migrationFailed } from './migration-rollback.scenario.ts';
+import { tlsCertificateExpired } from './tls-edge.scenario.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own environment type
-export const catalog: readonly Scenario<any>[] = [localServiceCrash, localServiceFreeze, backendCrash, databaseCrash, pitrAccidentalDelete, badReleaseRollback, secretMissing, backupJobMissing];
+export const catalog: readonly Scenario<any>[] = [
+  localServiceCrash, localServiceFreeze, backendCrash, databaseCrash, pitrAccidentalDelete, badReleaseRollback,
+  secretMissing,
+  tlsCertificateExpired,
+  migrationFailed,
+  fullRollback,
+  backupJobMissing,
+  lokiStorageLocalPath,
+  lokiStorageEmptyDir,
+  alertReceivers,
+];

@@ -126,6 +126,13 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const edgeStarted = performance.now();
   await client.apply(tlsEdge(stack, { host: PUBLIC_HOST, cert: readFileSync(certs.current.cert, 'utf8'), key: readFileSync(certs.current.key, 'utf8'), nodePort: EDGE_NODE_PORT, image: images.edge }), { signal });
   await client.waitFor(deploymentAvailable(stack.namespaces.app, TLS_EDGE), { timeoutMs: 120_000, signal });
+  const tls = tlsEnv({ client, stack, certs, hostPort: edgePort, restartManager: RUNBOOK_FIELD_MANAGERS.restart });
+  // serving means a verified handshake from outside: a new pod's NetworkPolicy and NodePort rules land a moment
+  // after it is Ready
+  for (let h = await tls.tlsHandshake(signal), deadline = Date.now() + 60_000; !h.ok; h = await tls.tlsHandshake(signal)) {
+    if (Date.now() > deadline) throw new Error(`the TLS edge is Ready but no handshake with 127.0.0.1:${edgePort} verified within 60 s: ${h.error}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
   log(`TLS edge ${TLS_EDGE} serving https://${PUBLIC_HOST} on 127.0.0.1:${edgePort} in ${Math.round(performance.now() - edgeStarted)} ms`);
   const backendUrl = `http://127.0.0.1:${hostPort}`;
   const backendSelector = `${COMPONENT}=backend`;
@@ -270,7 +277,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       return `kubectl apply -f k8s/production/ (${objects.length} objects: ${[...new Set(objects.map((o) => o.kind))].join(', ')}) in ${Math.round(performance.now() - started)} ms`;
     },
     ...loggingEnv({ client, stack, runLabels, runJob }),
-    ...tlsEnv({ client, stack, certs, hostPort: edgePort, restartManager: RUNBOOK_FIELD_MANAGERS.restart }),
+    ...tls,
     liveExerciseCount: async (sig) => {
       const res = await fetch(`${backendUrl}/api/exercises`, { signal: AbortSignal.any([sig, AbortSignal.timeout(5_000)]) });
       if (!res.ok) throw new Error(`GET /api/exercises answered ${res.status}`);

@@ -69,7 +69,7 @@ export function loggingEnv({ client, stack, runLabels, runJob }: LoggingDeps): G
         await client.api.apply({ ...edited, metadata: { ...edited.metadata, labels: { ...current.metadata.labels } } }, owner, { signal });
         return { accepted: true, message: 'the API accepted the edit' };
       } catch (error) {
-        return { accepted: false, message: (error as Error).message };
+        return { accepted: false, message: apiMessage(error) };
       }
     },
     recreateLoki: async (storage, signal) => {
@@ -90,4 +90,16 @@ export function loggingEnv({ client, stack, runLabels, runJob }: LoggingDeps): G
       return parseLogFlowReport(message);
     },
   };
+}
+
+/** The API server's own words from a refused request (the Status message), else the error's message. */
+export function apiMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  try {
+    const status = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
+    if (status?.message) return status.message;
+  } catch {
+    /* not a Status body */
+  }
+  return (error as Error).message;
 }

@@ -1,0 +1,249 @@
+// The Gravl stack on a two-region kind cluster (clusters/kind/kind-config.ts twoRegionConfig: one control plane, two
+// workers per region): PostgreSQL primary pinned to region A, its streaming replica to region B, the backend's
+// replicas pinned to region B (a region-A backend would be a dead endpoint kube-proxy keeps forwarding to until the
+// node turns NotReady). The backend's NodePort is published on 127.0.0.1 through the control-plane node, which is
+// in neither region. Minimal stack: no frontend, no observability, no backup CronJob.
+// Wired to the ports: node-stop faults (docker stop of this cluster's node containers), real k6 and the data probe
+// through the NodePort, the failover runbook's operations as one-off psql Jobs and server-side applies.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { REGION_LABEL, twoRegionConfig } from '../../clusters/kind/kind-config.ts';
+import { deploymentAvailable, isPodReady, jobSucceeded, lastFailure, podsReady, statefulSetReady, terminationMessage } from '../../clusters/kube/conditions.ts';
+import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
+import type { KubeObject } from '../../clusters/kube/kube-api.ts';
+import type { KubeClient } from '../../clusters/kube/kube-client.ts';
+import { deployStages, type StageTiming } from '../../clusters/stack/deploy-stack.ts';
+import { backend, migrationJob } from '../../clusters/stack/manifests/app.manifest.ts';
+import { namespaces, networkPolicies, rbac, secrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
+import {
+  databaseService,
+  instanceStatusJob,
+  parseInstanceStatus,
+  parsePromoted,
+  pinToRegion,
+  PRIMARY_STS,
+  promoteJob,
+  replicatedPrimary,
+  replicatedStandby,
+  replicationFoundation,
+  STANDBY_POD,
+  STANDBY_STS,
+  type ReplicationOptions,
+} from '../../clusters/stack/manifests/postgres-replication.manifest.ts';
+import type { StackStage } from '../../clusters/stack/manifests/stack.manifest.ts';
+import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
+import type { GravlRegionEnv } from '../../scenarios/catalog/gravl-region.env.ts';
+import { systemClock } from '../../scenarios/clock.ts';
+import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
+import { ensureImage } from '../../tools/images/images.ts';
+import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
+import { ensureK6 } from '../../tools/k6/k6.installer.ts';
+import { NodeStopFaultInjector } from '../../tools/kube/node.fault.ts';
+import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
+import { freePort } from '../../tools/lib/free-port.ts';
+import { run } from '../../tools/lib/exec.ts';
+import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
+import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
+
+export const DEFAULT_REGIONS_CLUSTER = 'drillbook-regions';
+
+/** Field managers of the runbook's changes (never the stack's own). */
+export const FAILOVER_FIELD_MANAGERS = { dns: 'drillbook-runbook-dns', restart: 'drillbook-runbook-restart' } as const;
+
+export interface GravlKindRegionsEnvironment extends AsyncDisposable {
+  readonly env: GravlRegionEnv;
+  readonly ports: Ports;
+  readonly cluster: StartedKindCluster;
+  readonly client: KubeClient;
+  readonly stack: StackOptions;
+  readonly deployTimings: readonly StageTiming[];
+  readonly secrets: readonly string[];
+}
+
+export interface GravlKindRegionsOptions {
+  runId: string;
+  suite: string;
+  outDir: string;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** kind cluster name (must start with drillbook-); default drillbook-regions. */
+  clusterName?: string;
+  keep?: boolean;
+  namespace?: string;
+  /** Default ['region-a', 'region-b']: the primary's region first. */
+  regions?: readonly [string, string];
+  backendReplicas?: number;
+}
+
+export function regionStages(stack: StackOptions, r: ReplicationOptions): StackStage[] {
+  const app = stack.namespaces.app;
+  return [
+    { name: 'foundation', objects: [...namespaces(stack), ...rbac(stack), ...networkPolicies(stack), ...secrets(stack), ...replicationFoundation(stack, r)], waits: [] },
+    { name: 'database-primary', objects: replicatedPrimary(stack, r), waits: [statefulSetReady(app, PRIMARY_STS)] },
+    { name: 'database-standby', objects: replicatedStandby(stack, r), waits: [statefulSetReady(app, STANDBY_STS)] },
+    { name: 'migration', objects: [migrationJob(stack)], waits: [jobSucceeded(app, 'db-migration')] },
+    { name: 'app', objects: backend(stack).map((o) => (o.kind === 'Deployment' ? pinToRegion(o, r.standbyRegion) : o)), waits: [deploymentAvailable(app, 'backend')] },
+  ];
+}
+
+/**
+ * kind's kube-proxy kubeconfig names the API server `<cluster>-control-plane`; on this node image a worker's
+ * kube-proxy resolves it through the kubelet's upstream resolver (not Docker's embedded DNS) and fails, so no
+ * Service rules are programmed on workers: no ClusterIP, no DNS from their pods. The control plane's own
+ * kube-proxy works (its /etc/hosts has its name). Fix: point the kubeconfig at the control plane's IP (a SAN of the
+ * API server certificate) and restart kube-proxy.
+ */
+export async function pointKubeProxyAtControlPlaneIp(cluster: StartedKindCluster, client: KubeClient, signal: AbortSignal): Promise<string> {
+  const started = performance.now();
+  const cp = `${cluster.name}-control-plane`;
+  const { stdout } = await run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', cp], { signal });
+  const ip = stdout.trim();
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`no IPv4 address for ${cp}: '${ip}'`);
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'kube-proxy' };
+  const cm = await client.api.read(ref, { signal });
+  const kubeconfig = (cm?.data as Record<string, string> | undefined)?.['kubeconfig.conf'];
+  if (!kubeconfig) throw new Error('kube-system/kube-proxy has no kubeconfig.conf');
+  const fixed = kubeconfig.replace(`https://${cp}:6443`, `https://${ip}:6443`);
+  if (fixed === kubeconfig) return `kube-proxy already talks to ${ip}`;
+  await client.api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'kubeconfig.conf': fixed } }, 'drillbook-kind-fixup', { signal });
+  const { items } = await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'kube-system' }, { labelSelector: 'k8s-app=kube-proxy' }, { signal });
+  for (const pod of items) await client.api.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'kube-system', name: pod.metadata.name }, { signal, propagation: 'Background' });
+  // the replacements must be new pods (not the ones being deleted) and ready
+  await client.waitFor(
+    { ...podsReady('kube-system', 'k8s-app=kube-proxy', items.length), name: 'kube-proxy restarted on every node', evaluate: (objects) => {
+      const fresh = objects.filter((p) => !items.some((old) => old.metadata.uid === p.metadata.uid));
+      return { ok: fresh.length >= items.length && fresh.every(isPodReady), detail: `${fresh.filter(isPodReady).length}/${items.length} restarted` };
+    } },
+    { timeoutMs: 120_000, signal },
+  );
+  return `kube-proxy pointed at the API server's IP ${ip} (was ${cp}) and restarted on ${items.length} nodes in ${Math.round(performance.now() - started)} ms`;
+}
+
+export async function startGravlKindRegions(options: GravlKindRegionsOptions): Promise<GravlKindRegionsEnvironment> {
+  const { signal, log } = options;
+  const [primaryRegion, standbyRegion] = options.regions ?? ['region-a', 'region-b'];
+  const toolchain = await ensureKindToolchain({ signal });
+  const k6 = await ensureK6({ signal, log });
+  const images = { postgres: await ensureImage('postgres', { signal, log }), backend: await ensureImage('gravl-backend-v2', { signal, log }) };
+  const hostPort = await freePort();
+  const replicas = options.backendReplicas ?? 2;
+  const stack = stackOptions({
+    images,
+    namespaces: { ...DEFAULT_NAMESPACES, app: options.namespace ?? DEFAULT_NAMESPACES.app },
+    db: { user: 'gravl_user', password: randomBytes(24).toString('base64url'), name: 'gravl' },
+    jwtSecret: randomBytes(32).toString('base64url'),
+    backendReplicas: replicas,
+  });
+  const replication: ReplicationOptions = { primaryRegion, standbyRegion, replicationPassword: randomBytes(24).toString('base64url') };
+  const ns = stack.namespaces.app;
+
+  await using owned = new AsyncDisposableStack();
+  const cluster = await new KindCluster(options.clusterName ?? DEFAULT_REGIONS_CLUSTER)
+    .withKindBinary(toolchain.kind)
+    .withNodeImage(toolchain.nodeImage)
+    .withConfig(twoRegionConfig({ regions: [primaryRegion, standbyRegion], ports: [{ containerPort: stack.backendNodePort, hostPort }] }))
+    .withReuse(false)
+    .withKeepOnDispose(options.keep ?? false)
+    .withReadyTimeout(300_000)
+    .start({ signal });
+  owned.use(cluster);
+  log(`kind cluster ${cluster.name} (2 regions, ${(await cluster.nodes({ signal })).length} nodes) up in ${cluster.startMs} ms; backend will be on 127.0.0.1:${hostPort}`);
+  const loadStarted = performance.now();
+  await cluster.loadImages([...new Set(Object.values(images))], { signal });
+  log(`images loaded into every node in ${Math.round(performance.now() - loadStarted)} ms`);
+  const client = cluster.client();
+  log(await pointKubeProxyAtControlPlaneIp(cluster, client, signal));
+  const deployTimings = await deployStages(client, regionStages(stack, replication), {
+    signal,
+    conditionTimeoutMs: 300_000,
+    onStage: (t) => log(`stage ${t.stage}: ${t.applied} objects, ready in ${t.ms} ms`),
+  });
+
+  const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId, [LABELS.scenario]: options.suite };
+  const backendUrl = `http://127.0.0.1:${hostPort}`;
+  const backendSelector = `${COMPONENT}=backend`;
+  const suffix = () => randomBytes(3).toString('hex');
+  const jobPods = async (name: string, sig: AbortSignal) =>
+    (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: `job-name=${name}` }, { signal: sig })).items;
+  /** A one-off Job to completion; its pod's termination message. */
+  const runJob = async (job: KubeObject, sig: AbortSignal) => {
+    await client.apply([job], { signal: sig });
+    try {
+      await client.waitFor(jobSucceeded(ns, job.metadata.name), { timeoutMs: 130_000, signal: sig, hint: `kubectl -n ${ns} logs job/${job.metadata.name}` });
+    } catch (error) {
+      const said = (await jobPods(job.metadata.name, sig).catch(() => [])).map((p) => lastFailure(p)?.message?.trim()).find(Boolean);
+      throw said ? new Error(`${(error as Error).message}; the pod said: ${said.slice(-600)}`, { cause: error }) : error;
+    }
+    const message = (await jobPods(job.metadata.name, sig)).map(terminationMessage).find((m) => m !== undefined && m.length > 0);
+    if (!message) throw new Error(`Job ${job.metadata.name} succeeded but its pod left no termination message`);
+    return message.trim();
+  };
+  const pods = async (sig: AbortSignal) =>
+    (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: backendSelector }, { signal: sig })).items.filter((p) => !p.metadata.deletionTimestamp);
+
+  const env: GravlRegionEnv = {
+    backendUrl,
+    platform: `kind-${cluster.name}`,
+    namespace: ns,
+    primaryRegion,
+    standbyRegion,
+    backendReplicas: replicas,
+    crashFault: (component) => ({ kind: 'unsupported', component }),
+    restart: async () => {
+      throw new Error('the region drills restart the backend through restartBackend');
+    },
+    regionDown: (region) => ({ kind: 'node-stop', selector: `${REGION_LABEL}=${region}`, graceSeconds: 0 }),
+    regionNodes: async (sig) =>
+      (await client.api.list({ apiVersion: 'v1', kind: 'Node' }, {}, { signal: sig })).items
+        .filter((n) => n.metadata.labels?.[REGION_LABEL] !== undefined)
+        .map((n) => ({
+          name: n.metadata.name,
+          region: n.metadata.labels![REGION_LABEL]!,
+          ready: ((n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+        })),
+    readyBackendPods: async (sig) => (await pods(sig)).filter(isPodReady).length,
+    // the Jobs run in the standby's region: a pod scheduled onto a node of a lost region never starts
+    serving: async (sig) => parseInstanceStatus(await runJob(instanceStatusJob(stack, `db-serving-${suffix()}`, runLabels, 'postgres', standbyRegion), sig)),
+    standbyStatus: async (sig) => parseInstanceStatus(await runJob(instanceStatusJob(stack, `db-standby-${suffix()}`, runLabels, STANDBY_STS, standbyRegion), sig)),
+    promoteStandby: async (sig) => {
+      const message = await runJob(promoteJob(stack, `db-promote-${suffix()}`, runLabels, STANDBY_STS, standbyRegion), sig);
+      return { ...parseInstanceStatus(message), promoted: parsePromoted(message) };
+    },
+    repointDatabase: async (sig) => {
+      const started = performance.now();
+      const service = databaseService(stack, STANDBY_POD);
+      await client.api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'postgres', namespace: ns }, spec: { selector: (service.spec as { selector: unknown }).selector } }, FAILOVER_FIELD_MANAGERS.dns, { signal: sig });
+      return `kubectl -n ${ns} patch service postgres: selector -> ${STANDBY_POD} (${Math.round(performance.now() - started)} ms)`;
+    },
+    restartBackend: async (sig) => {
+      const started = performance.now();
+      await client.api.apply(
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'backend', namespace: ns }, spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } } },
+        FAILOVER_FIELD_MANAGERS.restart,
+        { signal: sig },
+      );
+      const verdict = await client.waitFor(deploymentAvailable(ns, 'backend'), { timeoutMs: 280_000, signal: sig, hint: `kubectl -n ${ns} describe deployment backend` });
+      return `kubectl rollout restart deployment/backend; rollout status: ${verdict.detail} after ${Math.round(performance.now() - started)} ms`;
+    },
+  };
+
+  const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
+  const ports: Ports = {
+    clock: systemClock,
+    faults: new NodeStopFaultInjector(client.api, cluster.name),
+    load: k6Generator,
+    data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
+    cluster,
+  };
+  const moved = owned.move();
+  return {
+    env,
+    ports,
+    cluster,
+    client,
+    stack,
+    deployTimings,
+    secrets: [stack.db.password, stack.jwtSecret, replication.replicationPassword],
+    [Symbol.asyncDispose]: () => moved.disposeAsync(),
+  };
+}

@@ -1,0 +1,45 @@
+// region-drills: DISASTER_RECOVERY_COMPLETION.md's multi-region failover on a two-region kind cluster (one control
+// plane, two workers per region) it creates and deletes afterwards: every node of the primary's region goes down at
+// once (docker stop), the streaming replica in the other region is promoted, the database name repointed, the
+// backend restarted; k6 background load and the data probe measure detection, RTO and RPO against the document's
+// targets (RPO < 1 h, RTO < 4 h).
+import { regionLoss } from '../scenarios/catalog/region-loss.scenario.ts';
+import { InvalidInputError } from '../scenarios/errors.ts';
+import { DEFAULT_REGIONS_CLUSTER, startGravlKindRegions } from './environments/gravl-kind-regions.env.ts';
+import type { SuiteDefinition } from './suite.ts';
+
+/** The config's default cluster name is signoff's long-lived cluster: region-drills then uses its own. */
+const DEFAULT_CONFIG_CLUSTER = 'drillbook-gravl';
+
+export const regionDrillsSuite: SuiteDefinition = {
+  name: 'region-drills',
+  description:
+    'DISASTER_RECOVERY_COMPLETION.md multi-region failover on a two-region kind cluster: region A (PostgreSQL primary) lost whole, the replica in region B promoted, DNS repointed, backend restarted (k6 load + data probe: detection, RTO, RPO)',
+  budgetSeconds: 1500,
+  requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  async prepare(ctx) {
+    if (ctx.config.cluster.provider !== 'kind') {
+      throw new InvalidInputError('cluster.provider', [
+        `'${ctx.config.cluster.provider}': region-drills stops the nodes of a two-region kind cluster it creates (${DEFAULT_REGIONS_CLUSTER}) and deletes afterwards`,
+      ]);
+    }
+    const name = ctx.config.cluster.name === DEFAULT_CONFIG_CLUSTER ? DEFAULT_REGIONS_CLUSTER : ctx.config.cluster.name;
+    if (name === 'drillbook-drills' || name === 'drillbook-e2e') {
+      throw new InvalidInputError('cluster.name', [`'${name}' is another suite's cluster; region-drills creates and deletes its own`]);
+    }
+    const regions = await startGravlKindRegions({
+      runId: ctx.runId,
+      suite: 'region-drills',
+      outDir: ctx.outDir,
+      signal: ctx.signal,
+      log: ctx.log,
+      clusterName: name,
+      namespace: ctx.config.stack.namespace,
+    });
+    return {
+      items: [{ scenario: regionLoss, env: regions.env, ports: regions.ports }],
+      secrets: regions.secrets,
+      [Symbol.asyncDispose]: () => regions[Symbol.asyncDispose](),
+    };
+  },
+};
