@@ -48,6 +48,7 @@ describe('kube-drills suite on a kind cluster', () => {
       'loki-storage-local-path',
       'migration-failed',
       'secret-missing',
+      'tls-certificate-expired',
     ]);
 
     for (const id of ['backend-crash', 'database-crash', 'bad-release-rollback', 'secret-missing']) {
@@ -121,6 +122,25 @@ describe('kube-drills suite on a kind cluster', () => {
       const flow = j.phases.find((p) => p.name === 'verify')!.steps.find((s) => s.name === 'a line written now comes back from Loki')!;
       expect(flow.status, id).toBe('passed');
     }
+
+    // the expired certificate at the TLS edge: seen by a real handshake from outside, the previous one restored
+    const tls = byId['tls-certificate-expired']!;
+    expect(tls.status, JSON.stringify(tls.error)).toBe('completed');
+    expect(tls.verdict, JSON.stringify(tls.objectives)).toBe('met');
+    const tlsDetected = tls.phases.find((p) => p.name === 'detect')!.steps[0]!.evidence.find((e) => e.label === 'detected')!;
+    expect(JSON.stringify(tlsDetected.value)).toMatch(/CERT_HAS_EXPIRED/);
+    expect(tls.phases.find((p) => p.name === 'verify')!.steps.find((s) => s.name === 'GET https://<host>/api/health through the edge')!.status).toBe('passed');
+
+    // alert receivers: a webhook in the cluster configured, a test alert delivered within the 60 s objective
+    const alerts = byId['alert-receivers']!;
+    expect(alerts.status, JSON.stringify(alerts.error)).toBe('completed');
+    expect(alerts.verdict, JSON.stringify(alerts.objectives)).toBe('met');
+    const arrival = alerts.phases
+      .find((p) => p.name === 'recover')!
+      .steps.flatMap((s) => s.evidence)
+      .find((e) => e.label === 'alert arrival latency')!.value as { valueMs: number; met: boolean };
+    expect(arrival.met).toBe(true);
+    expect(arrival.valueMs).toBeLessThanOrEqual(60_000);
 
     expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'junit.xml', 'secret-missing.journal.json']));
     // the secret-delete fault keeps its copy for the revert in the ledger only, never in the evidence

@@ -2,12 +2,14 @@
 // from the locally built node image, PostgreSQL primary in region A with a streaming replica in region B, the
 // backend in region B behind a NodePort on 127.0.0.1; k6 background load and the data probe; every node of
 // region A stopped at once, and the failover of DISASTER_RECOVERY_COMPLETION.md executed. The journal must hold
-// measured detection, RTO and RPO within the document's targets; afterwards no fault is left in the ledger and
+// measured detection, RTO and RPO within the document's targets, then the fail-back (region A re-seeded, a fenced
+// switchover back, region B re-seeded) must lose no write; afterwards no fault is left in the ledger and
 // the cluster is gone.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Journal } from '../scenarios/journal.ts';
 import { parseConfig } from '../tools/config/config.ts';
 import { toolchainPaths } from '../tools/kube/toolchain.ts';
 import { run } from '../tools/lib/exec.ts';
@@ -16,7 +18,7 @@ import { regionDrillsSuite } from './region-drills.suite.ts';
 import { runSuite } from './suite.ts';
 
 describe('region-drills suite on a two-region kind cluster', () => {
-  it('loses region A, fails over to region B as the DR runbook says, and measures detection, RTO and RPO', async () => {
+  it('loses region A, fails over to region B and back as the DR runbook says, and measures detection, RTO and RPO', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'drillbook-region-drills-'));
     const stateDir = mkdtempSync(join(tmpdir(), 'drillbook-region-state-'));
     process.env.DRILLBOOK_STATE = stateDir;
@@ -36,32 +38,41 @@ describe('region-drills suite on a two-region kind cluster', () => {
       },
     });
     console.log(`suite wall time incl. cluster create and delete: ${Math.round(performance.now() - started)} ms`);
-    expect(result.journals.map((j) => j.scenario.id)).toEqual(['region-loss']);
-    const j = result.journals[0]!;
-    expect(j.status, JSON.stringify(j.error)).toBe('completed');
-    expect(j.target?.provider).toBe('kind');
-    expect(j.measurements.detectionMs).not.toBeNull();
-    expect(j.measurements.detectionMs!).toBeLessThan(300_000);
-    expect(j.measurements.rto?.source).toBe('data-probe');
-    expect(j.measurements.rto!.valueMs).toBeGreaterThan(0);
-    expect(j.measurements.rto!.valueMs).toBeLessThan(4 * 3600_000);
-    expect(j.measurements.rpo?.acknowledgedWrites).toBeGreaterThan(50);
-    expect(j.measurements.rpo!.lostWrites).toBeGreaterThanOrEqual(0);
-    expect(j.measurements.rpo!.valueMs).toBeLessThan(3600_000);
-    // the data path broke when region A went, and came back after the failover
-    expect(j.data!.outages.length).toBeGreaterThan(0);
-    expect(j.faults.every((f) => f.revertedAtMs !== undefined)).toBe(true);
-    expect(j.verdict, JSON.stringify(j.objectives)).toBe('met');
-    const recover = j.phases.find((p) => p.name === 'recover')!;
-    expect(recover.steps.map((s) => [s.name, s.status])).toEqual([
+    expect(result.journals.map((j) => j.scenario.id)).toEqual(['region-loss', 'region-failback']);
+    for (const j of result.journals) {
+      const id = j.scenario.id;
+      expect(j.status, `${id}: ${JSON.stringify(j.error)}`).toBe('completed');
+      expect(j.target?.provider, id).toBe('kind');
+      expect(j.measurements.detectionMs, id).not.toBeNull();
+      expect(j.measurements.detectionMs!, id).toBeLessThan(300_000);
+      expect(j.measurements.rto?.source, id).toBe('data-probe');
+      expect(j.measurements.rto!.valueMs, id).toBeGreaterThan(0);
+      expect(j.measurements.rto!.valueMs, id).toBeLessThan(4 * 3600_000);
+      expect(j.measurements.rpo?.acknowledgedWrites, id).toBeGreaterThan(50);
+      expect(j.measurements.rpo!.valueMs, id).toBeLessThan(3600_000);
+      // the data path broke (region lost / writes fenced) and came back
+      expect(j.data!.outages.length, id).toBeGreaterThan(0);
+      expect(j.faults.every((f) => f.revertedAtMs !== undefined), id).toBe(true);
+      expect(j.verdict, `${id}: ${JSON.stringify(j.objectives)}`).toBe('met');
+    }
+    const [loss, failback] = result.journals as [Journal, Journal];
+    expect(loss.phases.find((p) => p.name === 'recover')!.steps.map((s) => [s.name, s.status])).toEqual([
       ['health check secondary region', 'passed'],
       ['promote secondary replica to primary', 'passed'],
       ['update DNS to the promoted instance', 'passed'],
       ['restart applications', 'passed'],
     ]);
-    expect(j.findings.map((f) => f.title)).toContain('The failover never fences the old primary');
+    expect(loss.findings.map((f) => f.title)).toContain('The failover never fences the old primary');
+    // a fenced switchover loses nothing
+    expect(failback.measurements.rpo!.lostWrites).toBe(0);
+    expect(failback.phases.find((p) => p.name === 'recover')!.steps.map((s) => [s.name, s.status])).toEqual([
+      ['update DNS back to the primary region (after it replayed up to the fence)', 'passed'],
+      ['restart applications', 'passed'],
+      ['re-seed the secondary region as a standby (not in the runbook)', 'passed'],
+    ]);
+    expect(failback.findings.map((f) => f.title)).toEqual(expect.arrayContaining(['The failback moves DNS without stopping writes on the secondary', 'The failback ends without a standby']));
 
-    expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'region-loss.journal.json']));
+    expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'region-loss.journal.json', 'region-failback.journal.json']));
     expect(result.exitCode).toBe(0);
     expect(new FaultLedger(join(stateDir, 'faults')).list()).toEqual([]);
     const { stdout } = await run(toolchainPaths().kind, ['get', 'clusters']);

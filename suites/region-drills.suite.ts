@@ -2,8 +2,10 @@
 // plane, two workers per region) it creates and deletes afterwards: every node of the primary's region goes down at
 // once (docker stop), the streaming replica in the other region is promoted, the database name repointed, the
 // backend restarted; k6 background load and the data probe measure detection, RTO and RPO against the document's
-// targets (RPO < 1 h, RTO < 4 h).
-import { regionLoss } from '../scenarios/catalog/region-loss.scenario.ts';
+// targets (RPO < 1 h, RTO < 4 h). Then the fail-back once region A is back: its old primary re-seeded as a standby
+// of region B, writes fenced on region B until region A caught up, region A promoted, the name repointed, the backend
+// restarted, region B re-seeded as a standby.
+import { regionFailback, regionLoss } from '../scenarios/catalog/region-loss.scenario.ts';
 import { InvalidInputError } from '../scenarios/errors.ts';
 import { DEFAULT_REGIONS_CLUSTER, startGravlKindRegions } from './environments/gravl-kind-regions.env.ts';
 import type { SuiteDefinition } from './suite.ts';
@@ -14,7 +16,7 @@ const DEFAULT_CONFIG_CLUSTER = 'drillbook-gravl';
 export const regionDrillsSuite: SuiteDefinition = {
   name: 'region-drills',
   description:
-    'DISASTER_RECOVERY_COMPLETION.md multi-region failover on a two-region kind cluster: region A (PostgreSQL primary) lost whole, the replica in region B promoted, DNS repointed, backend restarted (k6 load + data probe: detection, RTO, RPO)',
+    'DISASTER_RECOVERY_COMPLETION.md multi-region failover on a two-region kind cluster: region A (PostgreSQL primary) lost whole, the replica in region B promoted, DNS repointed, backend restarted; then the fail-back to region A (k6 load + data probe: detection, RTO, RPO)',
   budgetSeconds: 1500,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   async prepare(ctx) {
@@ -37,7 +39,8 @@ export const regionDrillsSuite: SuiteDefinition = {
       namespace: ctx.config.stack.namespace,
     });
     return {
-      items: [{ scenario: regionLoss, env: regions.env, ports: regions.ports }],
+      // the fail-back starts from the state the failover leaves (region A back, region B serving)
+      items: [regionLoss, regionFailback].map((scenario) => ({ scenario, env: regions.env, ports: regions.ports })),
       secrets: regions.secrets,
       [Symbol.asyncDispose]: () => regions[Symbol.asyncDispose](),
     };

@@ -16,6 +16,8 @@ export interface InstanceState {
   readonly replayLagBytes: number;
   readonly streamingStandbys: number;
   readonly workoutLogs: number;
+  /** New transactions are read-only (default_transaction_read_only: the fence of a switchover). */
+  readonly readOnly?: boolean;
 }
 
 export interface RegionNode {
@@ -49,4 +51,22 @@ export interface GravlRegionEnv extends GravlEnv {
   repointDatabase(signal: AbortSignal): Promise<string>;
   /** `kubectl rollout restart deployment/backend` and wait for the rollout (the runbook's "restart applications"). */
   restartBackend(signal: AbortSignal): Promise<string>;
+
+  // ---- fail-back (DISASTER_RECOVERY_COMPLETION.md § 4 "Failback Process"): instances named by their region
+  /** psql on the instance of `region` (directly). */
+  instanceStatus(region: string, signal: AbortSignal): Promise<InstanceState>;
+  /** pg_dump of the instance `postgres` points at now; its size. */
+  backupServing(signal: AbortSignal): Promise<{ readonly bytes: number; readonly instance: string }>;
+  /** Wipes the instance of `region` and re-seeds it (pg_basebackup) as a standby of the other region's instance. */
+  reseedAsStandby(region: string, signal: AbortSignal): Promise<string>;
+  /** Fault: the instance of `region` takes no more writes (read-only for new transactions), the switchover's fence. */
+  writeFence(region: string): FaultSpec;
+  /** The instance's current WAL position (pg_current_wal_lsn()). */
+  walPosition(region: string, signal: AbortSignal): Promise<string>;
+  /** Has the standby of `region` replayed up to `lsn`? */
+  replayedTo(region: string, lsn: string, signal: AbortSignal): Promise<{ readonly caughtUp: boolean; readonly replayLsn: string }>;
+  /** `SELECT pg_promote()` on the instance of `region`. */
+  promote(region: string, signal: AbortSignal): Promise<InstanceState & { readonly promoted: boolean }>;
+  /** Repoints the `postgres` name at the instance of `region`. */
+  repointDatabaseTo(region: string, signal: AbortSignal): Promise<string>;
 }

@@ -12,28 +12,39 @@ import type { FaultInjector, FaultSpec, InjectedFault } from '../ports.ts';
 import { runScenario } from '../runner.ts';
 import { FakeDataProbe, FakeLoad } from '../testing/fake-system.ts';
 import type { GravlRegionEnv, InstanceState } from './gravl-region.env.ts';
-import { regionLoss } from './region-loss.scenario.ts';
+import { regionFailback, regionLoss } from './region-loss.scenario.ts';
+
+type Region = 'region-a' | 'region-b';
 
 class FakeRegions {
   regionADown = false;
+  roles: Record<Region, 'primary' | 'standby'> = { 'region-a': 'primary', 'region-b': 'standby' };
   /** Which instance the `postgres` name points at. */
-  dns: 'region-a' | 'region-b' = 'region-a';
-  standbyPromoted = false;
-  /** The backend's pool still holds connections to the instance it connected to at start. */
-  backendConnectedTo: 'region-a' | 'region-b' = 'region-a';
-  /** Does the promote fail? */
+  dns: Region = 'region-a';
+  /** The backend's pool holds connections to the instance it connected to at its start. */
+  backendConnectedTo: Region = 'region-a';
   promoteFails = false;
+  readonly fenced = new Set<Region>();
   readonly log: string[] = [];
-  backendReady(): boolean {
-    if (this.backendConnectedTo === 'region-a') return !this.regionADown;
-    return this.standbyPromoted;
+  reachable(name: Region): boolean {
+    return name !== 'region-a' || !this.regionADown;
   }
-  instance(name: 'region-a' | 'region-b'): InstanceState {
-    if (name === 'region-a') {
-      if (this.regionADown) throw new Error('psql: could not connect to server: Connection timed out');
-      return { instance: 'region-a', inRecovery: false, walReceiver: 'none', replayLagBytes: 0, streamingStandbys: this.standbyPromoted ? 0 : 1, workoutLogs: 10 };
-    }
-    return { instance: 'region-b', inRecovery: !this.standbyPromoted, walReceiver: this.standbyPromoted ? 'none' : 'streaming', replayLagBytes: 0, streamingStandbys: 0, workoutLogs: 10 };
+  backendReady(): boolean {
+    return this.reachable(this.backendConnectedTo) && this.roles[this.backendConnectedTo] === 'primary';
+  }
+  instance(name: Region): InstanceState {
+    if (!this.reachable(name)) throw new Error('psql: could not connect to server: Connection timed out');
+    const other: Region = name === 'region-a' ? 'region-b' : 'region-a';
+    const standby = this.roles[name] === 'standby';
+    return {
+      instance: name,
+      inRecovery: standby,
+      walReceiver: standby ? 'streaming' : 'none',
+      replayLagBytes: 0,
+      streamingStandbys: !standby && this.roles[other] === 'standby' && this.reachable(other) ? 1 : 0,
+      workoutLogs: 10,
+      readOnly: this.fenced.has(name),
+    };
   }
 }
 
@@ -44,10 +55,16 @@ class FakeNodeFaults implements FaultInjector {
     this.regions = regions;
   }
   validate(spec: FaultSpec): string[] {
+    if (spec.kind === 'write-fence' && spec.region === 'region-b') return [];
     return spec.kind === 'node-stop' && spec.selector === 'topology.kubernetes.io/region=region-a' ? [] : [`unexpected fault ${JSON.stringify(spec)}`];
   }
   async inject(spec: FaultSpec): Promise<InjectedFault> {
     const r = this.regions;
+    if (spec.kind === 'write-fence') {
+      r.fenced.add('region-b');
+      r.log.push('fence region-b');
+      return { id: 'write-fence-1', spec, evidence: [], revert: async () => (r.log.push('revert write-fence'), []) };
+    }
     r.regionADown = true;
     r.log.push('inject node-stop');
     return {
@@ -101,22 +118,40 @@ function setup() {
       r.log.push('standby status');
       return r.instance('region-b');
     },
-    promoteStandby: async () => {
-      r.log.push('promote');
-      if (!r.promoteFails) r.standbyPromoted = true;
-      return { ...r.instance('region-b'), promoted: !r.promoteFails };
-    },
-    repointDatabase: async () => {
-      r.dns = 'region-b';
-      r.log.push('repoint');
-      return 'selector -> postgres-replica-0';
-    },
+    promoteStandby: async () => promote('region-b'),
+    repointDatabase: async () => repoint('region-b'),
     restartBackend: async () => {
       r.backendConnectedTo = r.dns;
       r.log.push('restart backend');
       return 'restarted';
     },
+    instanceStatus: async (region) => r.instance(region as Region),
+    backupServing: async () => {
+      r.log.push('backup');
+      return { bytes: 2048, instance: r.dns };
+    },
+    reseedAsStandby: async (region) => {
+      r.roles[region as Region] = 'standby';
+      r.fenced.delete(region as Region);
+      r.log.push(`reseed ${region}`);
+      return 're-seeded';
+    },
+    writeFence: (region) => ({ kind: 'write-fence', region }),
+    walPosition: async () => '0/3000060',
+    replayedTo: async () => ({ caughtUp: true, replayLsn: '0/3000060' }),
+    promote: async (region) => promote(region as Region),
+    repointDatabaseTo: async (region) => repoint(region as Region),
   };
+  function promote(region: Region) {
+    r.log.push(`promote ${region}`);
+    if (!r.promoteFails) r.roles[region] = 'primary';
+    return { ...r.instance(region), promoted: !r.promoteFails };
+  }
+  function repoint(region: Region) {
+    r.dns = region;
+    r.log.push(`repoint ${region}`);
+    return `selector -> ${region}`;
+  }
   const load = new FakeLoad((profile) => ({ profile: profile.name, requests: 1000, errorRate: 0.01, rps: 50, p50Ms: 5, p95Ms: 10, p99Ms: 20, thresholds: [], passed: false, series: [] }));
   const data = new FakeDataProbe(() => ({ writesAttempted: 100, writes: [{ seq: 1, ackAtMs: 1, survived: true }], outages: [], recoveredAtMs: clock.now() }));
   const ports = { clock, faults: new FakeNodeFaults(r), load, data, cluster: { name: 'fake', context: 'fake', provider: 'kind' as const, destructiveAllowed: true } };
@@ -141,7 +176,7 @@ describe('region-loss', () => {
       ['restart applications', 'passed'],
     ]);
     // the steady state checked the standby once; the health check once more
-    expect(regions.log).toEqual(['standby status', 'inject node-stop', 'standby status', 'promote', 'repoint', 'restart backend', 'revert node-stop']);
+    expect(regions.log).toEqual(['standby status', 'inject node-stop', 'standby status', 'promote region-b', 'repoint region-b', 'restart backend', 'revert node-stop']);
     expect(journal.measurements.detectionMs).not.toBeNull();
     expect(journal.findings.map((f) => f.title)).toEqual([
       'Node status does not show the region loss when the service already fails',
@@ -169,4 +204,22 @@ describe('region-loss', () => {
     const { env } = setup();
     expect(regionLoss.inject(env)).toEqual([{ kind: 'node-stop', selector: 'topology.kubernetes.io/region=region-a', graceSeconds: 0 }]);
   });
+
+  it('fails back after the region returns: re-seed, fenced switchover, restart, secondary re-seeded', async () => {
+    const { env, ports } = setup();
+    // the state region-loss leaves: region A back with its old primary, region B promoted and serving
+    Object.assign(regions, { roles: { 'region-a': 'primary', 'region-b': 'primary' }, dns: 'region-b', backendConnectedTo: 'region-b' });
+    const journal = await runScenario(quick(regionFailback), { env, ports, runId: 'unit' });
+    expect(journal.status, JSON.stringify(journal.error ?? journal.phases.map((p) => [p.name, p.status]))).toBe('completed');
+    expect(journal.verdict, JSON.stringify(journal.objectives)).toBe('met');
+    expect(regions.log).toEqual(['backup', 'reseed region-a', 'fence region-b', 'promote region-a', 'repoint region-a', 'restart backend', 'reseed region-b', 'revert write-fence']);
+    expect(journal.findings.map((f) => f.title)).toEqual([
+      'The returning region brings back a second writable primary',
+      '"Restore primary from backup" leaves it behind the live primary',
+      'The failback moves DNS without stopping writes on the secondary',
+      'The failback ends without a standby',
+    ]);
+    expect(regions.roles).toEqual({ 'region-a': 'primary', 'region-b': 'standby' });
+    expect(regions.dns).toBe('region-a');
+  }, 30_000);
 });

@@ -183,3 +183,167 @@ export const regionLoss = defineScenario<GravlRegionEnv>({
   load: (env) => backgroundLoad(env, 420),
   dataProbe: true,
 });
+
+/** Polls the re-seeded instance of `region` until it is a streaming standby. */
+async function untilStreaming(ctx: Ctx, region: string, timeoutMs: number) {
+  const started = ctx.clock.now();
+  let s = await ctx.env.instanceStatus(region, ctx.signal);
+  while (!(s.inRecovery && s.walReceiver === 'streaming') && ctx.clock.now() - started < timeoutMs) {
+    await ctx.clock.sleep(2_000, ctx.signal);
+    s = await ctx.env.instanceStatus(region, ctx.signal);
+  }
+  return s;
+}
+
+/**
+ * The fail-back, after region-loss on the same cluster (region A's nodes are back, its old primary running on a
+ * diverged timeline, the promoted instance in region B serving): the document's Failback Process
+ *   1. Backup secondary (current primary)  2. Restore primary from backup  3. Resync secondary as replica
+ *   4. Update DNS  5. Restart applications
+ * with what it leaves out added where the drill cannot do without it (a write fence before the switch, the
+ * secondary re-seeded as a standby afterwards), each recorded as a finding. Steps 1-3 are the setup; the "fault" is
+ * the planned switchover's write fence on the secondary (read-only), so the data probe measures the switchover's
+ * write outage (RTO) and any write it lost (RPO); steps 4-5 and the re-seed of the secondary are the recovery.
+ */
+export const regionFailback = defineScenario<GravlRegionEnv>({
+  id: 'region-failback',
+  title: "Fail back to the primary region after its recovery, as the DR runbook's Failback Process says",
+  description:
+    'Region A is back; its old primary is re-seeded as a standby of region B, writes are fenced on region B until region A has replayed them, region A is promoted, the database name repointed and the backend restarted; region B re-seeded as a standby.',
+  runbookRef: `${RUNBOOK}, Failback Process`,
+  tags: ['dr', 'region', 'kube', 'failback'],
+  destructive: true,
+  objectives: { rtoSeconds: 4 * 3600, rpoSeconds: 3600, detectionSeconds: 300 },
+  steadyState: [backendReady, exercisesListed, promotedServesInRegionB],
+  setup: [
+    {
+      name: 'primary region back (every node Ready)',
+      timeoutMs: 300_000,
+      runbookRef: `${RUNBOOK}, Failback Process (precondition)`,
+      run: async (ctx: Ctx) => {
+        for (;;) {
+          const nodes = (await ctx.env.regionNodes(ctx.signal)).filter((n) => n.region === ctx.env.primaryRegion);
+          if (nodes.length > 0 && nodes.every((n) => n.ready)) return ctx.evidence('nodes', nodes, 'json');
+          await ctx.clock.sleep(2_000, ctx.signal);
+        }
+      },
+    },
+    {
+      name: 'backup secondary (current primary)',
+      timeoutMs: 150_000,
+      runbookRef: `${RUNBOOK}, Failback Process step 1`,
+      run: async (ctx: Ctx) => {
+        const backup = await ctx.env.backupServing(ctx.signal);
+        ctx.evidence('pg_dump of the current primary', backup, 'json');
+        if (!(backup.bytes > 0)) throw new Error('the backup of the current primary is empty');
+      },
+    },
+    {
+      name: 'restore primary (re-seed region A as a standby of region B)',
+      timeoutMs: 300_000,
+      runbookRef: `${RUNBOOK}, Failback Process step 2`,
+      run: async (ctx: Ctx) => {
+        const before = await ctx.env.instanceStatus(ctx.env.primaryRegion, ctx.signal).catch((error: Error) => ({ unreachable: error.message }));
+        ctx.evidence('old primary before the re-seed', before, 'json');
+        if ('inRecovery' in before && !before.inRecovery) {
+          ctx.finding({
+            severity: 'runbook-defect',
+            title: 'The returning region brings back a second writable primary',
+            detail: `When region ${ctx.env.primaryRegion} came back, its old PostgreSQL started as a primary (not in recovery, ${before.workoutLogs} workout logs on its own timeline) beside the promoted one: nothing in the failover fenced it.`,
+            runbookRef: `${RUNBOOK}, Failover Process / Failback Process`,
+          });
+        }
+        ctx.evidence('re-seed', await ctx.env.reseedAsStandby(ctx.env.primaryRegion, ctx.signal), 'command');
+        ctx.finding({
+          severity: 'warning',
+          title: '"Restore primary from backup" leaves it behind the live primary',
+          detail:
+            'A restore of the step-1 backup would miss every write since the dump and could not stream from the promoted instance (a diverged timeline needs a new base). The drill re-seeds it with pg_basebackup from the live primary instead; the backup of step 1 is a safety copy, not the way back.',
+          runbookRef: `${RUNBOOK}, Failback Process steps 1-2`,
+        });
+      },
+    },
+    {
+      name: 'resync secondary as replica',
+      timeoutMs: 180_000,
+      runbookRef: `${RUNBOOK}, Failback Process step 3`,
+      run: async (ctx: Ctx) => {
+        const s = await untilStreaming(ctx, ctx.env.primaryRegion, 150_000);
+        ctx.evidence('region A instance', s, 'json');
+        if (!(s.inRecovery && s.walReceiver === 'streaming')) throw new Error(`the re-seeded instance in ${ctx.env.primaryRegion} is not streaming (${s.walReceiver})`);
+      },
+    },
+  ],
+  // the switchover starts: writes fenced (read-only) on the secondary, which the runbook never does
+  inject: (env) => [env.writeFence(env.standbyRegion)],
+  detect: {
+    name: 'writes refused on the secondary (backend readiness still answers)',
+    timeoutMs: 60_000,
+    intervalMs: 500,
+    check: async (ctx: Ctx) => {
+      const s = await ctx.env.instanceStatus(ctx.env.standbyRegion, ctx.signal);
+      return { detected: s.readOnly === true, value: s };
+    },
+  },
+  recover: [
+    {
+      name: 'update DNS back to the primary region (after it replayed up to the fence)',
+      timeoutMs: 240_000,
+      runbookRef: `${RUNBOOK}, Failback Process step 4`,
+      run: async (ctx: Ctx) => {
+        const lsn = await ctx.env.walPosition(ctx.env.standbyRegion, ctx.signal);
+        ctx.evidence('secondary WAL position after the fence', lsn);
+        const started = ctx.clock.now();
+        let replayed = await ctx.env.replayedTo(ctx.env.primaryRegion, lsn, ctx.signal);
+        while (!replayed.caughtUp && ctx.clock.now() - started < 60_000) {
+          await ctx.clock.sleep(500, ctx.signal);
+          replayed = await ctx.env.replayedTo(ctx.env.primaryRegion, lsn, ctx.signal);
+        }
+        ctx.evidence('region A replayed up to the fence', replayed, 'json');
+        if (!replayed.caughtUp) throw new Error(`region A replayed only up to ${replayed.replayLsn}, not ${lsn}: promoting now would lose writes`);
+        const promoted = await ctx.env.promote(ctx.env.primaryRegion, ctx.signal);
+        ctx.evidence('after pg_promote() in region A', promoted, 'json');
+        if (!promoted.promoted || promoted.inRecovery) throw new Error(`pg_promote() did not promote the instance in ${ctx.env.primaryRegion}`);
+        ctx.evidence('repoint', await ctx.env.repointDatabaseTo(ctx.env.primaryRegion, ctx.signal), 'command');
+        ctx.finding({
+          severity: 'runbook-defect',
+          title: 'The failback moves DNS without stopping writes on the secondary',
+          detail:
+            "Between \"resync\" and \"update DNS\" the secondary keeps accepting writes; any it takes after the primary's last replayed position are lost when the primary is promoted. The drill fences writes (read-only) on the secondary, waits until the primary has replayed up to the fence, then promotes and repoints.",
+          runbookRef: `${RUNBOOK}, Failback Process steps 3-4`,
+        });
+      },
+    },
+    {
+      name: 'restart applications',
+      timeoutMs: 300_000,
+      runbookRef: `${RUNBOOK}, Failback Process step 5`,
+      run: async (ctx: Ctx) => {
+        ctx.evidence('restart', await ctx.env.restartBackend(ctx.signal), 'command');
+      },
+    },
+    {
+      name: 're-seed the secondary region as a standby (not in the runbook)',
+      timeoutMs: 420_000,
+      runbookRef: `${RUNBOOK}, Failback Process (after step 5)`,
+      run: async (ctx: Ctx) => {
+        ctx.evidence('re-seed', await ctx.env.reseedAsStandby(ctx.env.standbyRegion, ctx.signal), 'command');
+        const s = await untilStreaming(ctx, ctx.env.standbyRegion, 150_000);
+        ctx.evidence('region B instance', s, 'json');
+        if (!(s.inRecovery && s.walReceiver === 'streaming')) throw new Error(`the re-seeded instance in ${ctx.env.standbyRegion} is not streaming (${s.walReceiver})`);
+        ctx.finding({
+          severity: 'runbook-defect',
+          title: 'The failback ends without a standby',
+          detail: `After step 5 the secondary region holds a fenced former primary and no replica streams from the primary: a second region loss would lose everything. The drill re-seeds ${ctx.env.standbyRegion} as a standby; the runbook should.`,
+          runbookRef: `${RUNBOOK}, Failback Process`,
+        });
+      },
+    },
+  ],
+  verify: [backendReady, exercisesListed, primaryServesInRegionA],
+  verifyTimeoutMs: 150_000,
+  baselineSeconds: 10,
+  observeSeconds: 10,
+  load: (env) => backgroundLoad(env, 600),
+  dataProbe: true,
+});

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { REGION_LABEL, twoRegionConfig } from '../../clusters/kind/kind-config.ts';
-import { deploymentAvailable, isPodReady, jobSucceeded, lastFailure, podsReady, statefulSetReady, terminationMessage } from '../../clusters/kube/conditions.ts';
+import { deploymentAvailable, isPodReady, jobSucceeded, lastFailure, objectAbsent, podsReady, statefulSetReady, terminationMessage } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
@@ -17,7 +17,11 @@ import { backend, migrationJob } from '../../clusters/stack/manifests/app.manife
 import { namespaces, networkPolicies, rbac, secrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
 import {
   databaseService,
+  dumpJob,
+  fenceWritesJob,
   instanceStatusJob,
+  unfenceJob,
+  walPositionJob,
   parseInstanceStatus,
   parsePromoted,
   pinToRegion,
@@ -26,6 +30,10 @@ import {
   replicatedPrimary,
   replicatedStandby,
   replicationFoundation,
+  replayedJob,
+  reportValue,
+  reseededStandby,
+  REPLICATION_SLOT,
   STANDBY_POD,
   STANDBY_STS,
   type ReplicationOptions,
@@ -34,7 +42,9 @@ import type { StackStage } from '../../clusters/stack/manifests/stack.manifest.t
 import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
 import type { GravlRegionEnv } from '../../scenarios/catalog/gravl-region.env.ts';
 import { systemClock } from '../../scenarios/clock.ts';
-import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
+import { LABELS, MANAGED_BY, type CallOptions, type FaultInjector, type FaultSpec, type InjectedFault, type Labels, type Ports } from '../../scenarios/ports.ts';
+import { FaultLedger, ledgerEntry, type KubeTargetRef, type UndoAction } from '../../tools/state/ledger.ts';
+import { performUndo } from '../../tools/state/undo.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
 import { ensureK6 } from '../../tools/k6/k6.installer.ts';
@@ -46,6 +56,72 @@ import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
 import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 
 export const DEFAULT_REGIONS_CLUSTER = 'drillbook-regions';
+export const WRITE_FENCE = 'write-fence';
+
+interface WriteFenceDeps {
+  readonly regions: readonly string[];
+  readonly target: KubeTargetRef;
+  /** Fences the instance of a region; returns what was done. */
+  fence(region: string, signal: AbortSignal): Promise<string>;
+  /** The Job that lifts the fence: the undo, as data (gc can apply it without this process). */
+  unfenceJob(region: string): KubeObject;
+  isStandby(region: string, signal: AbortSignal): Promise<boolean>;
+  runJob(job: KubeObject, signal: AbortSignal): Promise<string>;
+}
+
+/**
+ * `write-fence`: the instance of a region takes no more writes (default_transaction_read_only on), the first move of
+ * a planned switchover. Undo (in the ledger before the fence): apply a Job that resets the setting. The live revert
+ * skips it when the instance has since become a standby (re-seeded: the fence went with its data directory).
+ * Every other kind goes to `inner`.
+ */
+export class WriteFenceFaultInjector implements FaultInjector {
+  readonly name: string;
+  readonly #inner: FaultInjector;
+  readonly #deps: WriteFenceDeps;
+  readonly #ledger: FaultLedger;
+  constructor(inner: FaultInjector, deps: WriteFenceDeps, ledger = new FaultLedger()) {
+    this.#inner = inner;
+    this.name = `${inner.name}+${WRITE_FENCE}`;
+    this.#deps = deps;
+    this.#ledger = ledger;
+  }
+  validate(spec: FaultSpec): string[] {
+    if (spec.kind !== WRITE_FENCE) return this.#inner.validate(spec);
+    return this.#deps.regions.includes(spec.region as string) ? [] : [`region: '${String(spec.region)}' must be one of ${this.#deps.regions.join(', ')}`];
+  }
+  async inject(spec: FaultSpec, options: CallOptions & { labels: Labels }): Promise<InjectedFault> {
+    if (spec.kind !== WRITE_FENCE) return this.#inner.inject(spec, options);
+    const region = spec.region as string;
+    const deps = this.#deps;
+    const id = `${WRITE_FENCE}-${randomBytes(4).toString('hex')}`;
+    const job = deps.unfenceJob(region);
+    const undo: UndoAction[] = [{ kind: 'kube-apply', cluster: deps.target, fieldManager: 'drillbook-fault-revert', manifests: [job], onlyIfAbsent: true }];
+    this.#ledger.record(ledgerEntry(id, WRITE_FENCE, options.labels, undo));
+    let done: string;
+    try {
+      done = await deps.fence(region, options.signal ?? new AbortController().signal);
+    } catch (error) {
+      await performUndo(undo[0]!).catch(() => undefined);
+      this.#ledger.remove(id);
+      throw error;
+    }
+    const ledger = this.#ledger;
+    return {
+      id,
+      spec,
+      evidence: [{ kind: 'command', label: 'injected', value: done }],
+      async revert(opts = {}) {
+        const signal = opts.signal ?? new AbortController().signal;
+        let value: string;
+        if (await deps.isStandby(region, signal)) value = `the instance in ${region} is a standby now (re-seeded): its fence went with its old data directory`;
+        else value = `fence lifted in ${region}: ${await deps.runJob(job, signal)}`;
+        ledger.remove(id);
+        return [{ kind: 'command', label: 'revert', value }];
+      },
+    };
+  }
+}
 
 /** Field managers of the runbook's changes (never the stack's own). */
 export const FAILOVER_FIELD_MANAGERS = { dns: 'drillbook-runbook-dns', restart: 'drillbook-runbook-restart' } as const;
@@ -178,6 +254,14 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
     if (!message) throw new Error(`Job ${job.metadata.name} succeeded but its pod left no termination message`);
     return message.trim();
   };
+  const stsOf = (region: string) => {
+    if (region !== primaryRegion && region !== standbyRegion) throw new Error(`no PostgreSQL instance in region '${region}'`);
+    return region === primaryRegion ? PRIMARY_STS : STANDBY_STS;
+  };
+  /** The Service in front of the instance of a region (one per StatefulSet). */
+  const hostOf = (region: string) => stsOf(region);
+  /** Admin Jobs run in the standby's region, except when they talk to the primary region's instance after fail-back. */
+  const adminRegion = (_region: string) => standbyRegion;
   const pods = async (sig: AbortSignal) =>
     (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: backendSelector }, { signal: sig })).items.filter((p) => !p.metadata.deletionTimestamp);
 
@@ -215,6 +299,50 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
       await client.api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'postgres', namespace: ns }, spec: { selector: (service.spec as { selector: unknown }).selector } }, FAILOVER_FIELD_MANAGERS.dns, { signal: sig });
       return `kubectl -n ${ns} patch service postgres: selector -> ${STANDBY_POD} (${Math.round(performance.now() - started)} ms)`;
     },
+    instanceStatus: async (region, sig) => parseInstanceStatus(await runJob(instanceStatusJob(stack, `db-status-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig)),
+    backupServing: async (sig) => {
+      const message = await runJob(dumpJob(stack, `db-backup-${suffix()}`, runLabels, 'postgres', standbyRegion), sig);
+      return { bytes: Number(reportValue(message, 'dump_bytes')), instance: parseInstanceStatus(message).instance };
+    },
+    reseedAsStandby: async (region, sig) => {
+      const started = performance.now();
+      const sts = stsOf(region);
+      const other = region === primaryRegion ? STANDBY_STS : PRIMARY_STS;
+      const stsRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name: sts };
+      const podRef = { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: `${sts}-0` };
+      const pvcRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: `data-${sts}-0` };
+      await client.api.delete(stsRef, { signal: sig, propagation: 'Background' });
+      await client.waitFor(objectAbsent('apps/v1', 'StatefulSet', ns, sts), { timeoutMs: 60_000, signal: sig });
+      await client.api.delete(podRef, { signal: sig, gracePeriodSeconds: 0 });
+      await client.waitFor(objectAbsent('v1', 'Pod', ns, podRef.name), { timeoutMs: 90_000, signal: sig });
+      await client.api.delete(pvcRef, { signal: sig, propagation: 'Background' });
+      await client.waitFor(objectAbsent('v1', 'PersistentVolumeClaim', ns, pvcRef.name), { timeoutMs: 90_000, signal: sig });
+      const slot = region === primaryRegion ? 'failback_slot' : REPLICATION_SLOT;
+      await client.apply([reseededStandby(stack, sts, region, { host: other, slot, createSlot: true })], { signal: sig });
+      const ready = await client.waitFor(statefulSetReady(ns, sts), { timeoutMs: 240_000, signal: sig, hint: `kubectl -n ${ns} logs ${sts}-0 -c seed-from-primary` });
+      return `deleted StatefulSet ${sts}, its pod and PVC ${pvcRef.name}; re-created it as a standby seeded from ${other} (pg_basebackup -C -S ${slot}): ${ready.detail} after ${Math.round(performance.now() - started)} ms`;
+    },
+    writeFence: (region) => ({ kind: WRITE_FENCE, region }),
+    walPosition: async (region, sig) => {
+      const lsn = reportValue(await runJob(walPositionJob(stack, `db-wal-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig), 'lsn');
+      if (!lsn) throw new Error(`no WAL position reported by the instance in ${region}`);
+      return lsn;
+    },
+    replayedTo: async (region, lsn, sig) => {
+      const message = await runJob(replayedJob(stack, `db-replayed-${suffix()}`, runLabels, hostOf(region), adminRegion(region), lsn), sig);
+      return { caughtUp: reportValue(message, 'caught_up') === 'true', replayLsn: reportValue(message, 'replay_lsn') ?? 'none' };
+    },
+    promote: async (region, sig) => {
+      const message = await runJob(promoteJob(stack, `db-promote-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig);
+      return { ...parseInstanceStatus(message), promoted: parsePromoted(message) };
+    },
+    repointDatabaseTo: async (region, sig) => {
+      const started = performance.now();
+      const pod = `${stsOf(region)}-0`;
+      const service = databaseService(stack, pod);
+      await client.api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'postgres', namespace: ns }, spec: { selector: (service.spec as { selector: unknown }).selector } }, FAILOVER_FIELD_MANAGERS.dns, { signal: sig });
+      return `kubectl -n ${ns} patch service postgres: selector -> ${pod} (${Math.round(performance.now() - started)} ms)`;
+    },
     restartBackend: async (sig) => {
       const started = performance.now();
       await client.api.apply(
@@ -230,7 +358,17 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
   const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
   const ports: Ports = {
     clock: systemClock,
-    faults: new NodeStopFaultInjector(client.api, cluster.name),
+    faults: new WriteFenceFaultInjector(new NodeStopFaultInjector(client.api, cluster.name), {
+      regions: [primaryRegion, standbyRegion],
+      target: { kubeconfig: cluster.kubeconfigPath, context: cluster.context },
+      fence: async (region, sig) => {
+        const message = await runJob(fenceWritesJob(stack, `db-fence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig);
+        return `default_transaction_read_only = on in ${region} (ALTER SYSTEM + reload); WAL position ${reportValue(message, 'lsn')}`;
+      },
+      unfenceJob: (region) => unfenceJob(stack, `db-unfence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)),
+      isStandby: async (region, sig) => (await env.instanceStatus(region, sig)).inRecovery,
+      runJob: async (job, sig) => runJob(job, sig),
+    }),
     load: k6Generator,
     data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
     cluster,

@@ -46,18 +46,25 @@ const PRIMARY_INIT = [
   '',
 ].join('\n');
 
-/** Init container of the standby (root, then as postgres): seed from the primary once; a restart keeps its data. */
-const STANDBY_SEED = [
+/** Init container of a standby (root, then as postgres): seed from `from` once; a restart keeps its data. */
+const standbySeed = (from: string, slot: string, createSlot: boolean) => [
   'set -eu',
   'if [ -s "$PGDATA/PG_VERSION" ]; then echo "data directory present: not re-seeding"; exit 0; fi',
-  `until pg_isready -h ${PRIMARY_STS} -p 5432 -q; do echo "waiting for ${PRIMARY_STS}"; sleep 1; done`,
+  `until pg_isready -h ${from} -p 5432 -q; do echo "waiting for ${from}"; sleep 1; done`,
   'mkdir -p "$PGDATA" && chown postgres:postgres /var/lib/postgresql/data "$PGDATA" && chmod 700 "$PGDATA"',
   // -R writes standby.signal and primary_conninfo (with the password given here) into postgresql.auto.conf
-  `setpriv --reuid=postgres --regid=postgres --init-groups pg_basebackup -d "host=${PRIMARY_STS} port=5432 user=${REPLICATION_USER} password=$REPLICATION_PASSWORD application_name=$STANDBY_NAME" -D "$PGDATA" -X stream -S ${REPLICATION_SLOT} -R`,
-  'echo "seeded from the primary"',
+  `setpriv --reuid=postgres --regid=postgres --init-groups pg_basebackup -d "host=${from} port=5432 user=${REPLICATION_USER} password=$REPLICATION_PASSWORD application_name=$STANDBY_NAME" -D "$PGDATA" -X stream -S ${slot}${createSlot ? ' -C' : ''} -R`,
+  `echo "seeded from ${from}"`,
 ].join('\n');
 
-function postgresStatefulSet(o: StackOptions, name: string, region: string, role: 'primary' | 'standby'): KubeObject {
+/** How a standby is seeded: from which Service, through which slot (created on the source when `createSlot`). */
+export interface SeedFrom {
+  readonly host: string;
+  readonly slot: string;
+  readonly createSlot: boolean;
+}
+
+function postgresStatefulSet(o: StackOptions, name: string, region: string, role: 'primary' | 'standby', seedFrom: SeedFrom = { host: PRIMARY_STS, slot: REPLICATION_SLOT, createSlot: false }): KubeObject {
   const labels = { ...DB_LABELS, 'drillbook.io/db-instance': name };
   const container = {
     name: 'postgres',
@@ -85,7 +92,7 @@ function postgresStatefulSet(o: StackOptions, name: string, region: string, role
     name: 'seed-from-primary',
     image: o.images.postgres,
     imagePullPolicy: 'IfNotPresent',
-    command: ['/bin/sh', '-c', STANDBY_SEED],
+    command: ['/bin/sh', '-c', standbySeed(seedFrom.host, seedFrom.slot, seedFrom.createSlot)],
     env: [
       { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
       { name: 'STANDBY_NAME', value: region },
@@ -156,6 +163,14 @@ export function replicatedStandby(o: StackOptions, r: ReplicationOptions): KubeO
   return [podService(o, STANDBY_STS, STANDBY_POD), postgresStatefulSet(o, STANDBY_STS, r.standbyRegion, 'standby')];
 }
 
+/**
+ * The failback's re-seed: the StatefulSet `name` (in `region`) re-created as a standby of the instance behind
+ * `seedFrom.host` (its old data directory must be gone first: a diverged former primary cannot stream).
+ */
+export function reseededStandby(o: StackOptions, name: string, region: string, seedFrom: SeedFrom): KubeObject {
+  return postgresStatefulSet(o, name, region, 'standby', seedFrom);
+}
+
 /** The backend pinned to one region, its replicas spread over that region's zones. */
 export function pinToRegion(deployment: KubeObject, region: string): KubeObject {
   const spec = deployment.spec as { selector: { matchLabels: Record<string, string> }; template: { spec: Record<string, unknown> } };
@@ -189,6 +204,8 @@ export interface InstanceStatus {
   /** Standbys streaming from this instance (on a primary). */
   readonly streamingStandbys: number;
   readonly workoutLogs: number;
+  /** default_transaction_read_only is on (the switchover's fence). */
+  readonly readOnly: boolean;
 }
 
 const STATUS_SQL = [
@@ -198,6 +215,7 @@ const STATUS_SQL = [
   "select 'lag_bytes=' || coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)::bigint",
   "select 'standbys=' || count(*) from pg_stat_replication where state = 'streaming'",
   "select 'workout_logs=' || count(*) from workout_logs",
+  "select 'read_only=' || current_setting('default_transaction_read_only')",
 ].join(' union all ');
 
 const STATUS = `psql -v ON_ERROR_STOP=1 -tA -c "${STATUS_SQL}" >> /tmp/report\ntr "\\n" " " < /tmp/report | tee /dev/termination-log`;
@@ -218,7 +236,7 @@ export function parseInstanceStatus(message: string): InstanceStatus {
   if (!f.instance || !['true', 'false'].includes(f.recovery ?? '') || ![n('lag_bytes'), n('standbys'), n('workout_logs')].every(Number.isFinite)) {
     throw new Error(`unexpected instance status: "${message.trim()}"`);
   }
-  return { instance: f.instance, inRecovery: f.recovery === 'true', walReceiver: f.wal_receiver ?? 'none', replayLagBytes: n('lag_bytes'), streamingStandbys: n('standbys'), workoutLogs: n('workout_logs') };
+  return { instance: f.instance, inRecovery: f.recovery === 'true', walReceiver: f.wal_receiver ?? 'none', replayLagBytes: n('lag_bytes'), streamingStandbys: n('standbys'), workoutLogs: n('workout_logs'), readOnly: f.read_only === 'on' };
 }
 
 /** Did pg_promote() say it promoted? (`promoted=true ...`) */
@@ -267,6 +285,38 @@ function psqlJob(o: StackOptions, name: string, labels: Record<string, string>, 
 /** Status of the instance behind `host` (a Service name), from a Job in `region`. */
 export function instanceStatusJob(o: StackOptions, name: string, labels: Record<string, string>, host: string, region: string): KubeObject {
   return psqlJob(o, name, labels, host, region, STATUS);
+}
+
+/** Fences an instance: new transactions are read-only (ALTER SYSTEM + reload), then its status and current WAL position. */
+export function fenceWritesJob(o: StackOptions, name: string, labels: Record<string, string>, host: string, region: string): KubeObject {
+  const sql = "alter system set default_transaction_read_only = on";
+  return psqlJob(o, name, labels, host, region, `psql -v ON_ERROR_STOP=1 -tA -c "${sql}" >/dev/null\npsql -v ON_ERROR_STOP=1 -tA -c "select pg_reload_conf()" >/dev/null\nsleep 1\npsql -v ON_ERROR_STOP=1 -tA -c "select 'lsn=' || pg_current_wal_lsn()" >> /tmp/report\n${STATUS}`);
+}
+
+/** Lifts the fence of fenceWritesJob (on the instance that becomes primary again). */
+export function unfenceJob(o: StackOptions, name: string, labels: Record<string, string>, host: string, region: string): KubeObject {
+  return psqlJob(o, name, labels, host, region, `psql -v ON_ERROR_STOP=1 -tA -c "alter system reset default_transaction_read_only" >/dev/null\npsql -v ON_ERROR_STOP=1 -tA -c "select pg_reload_conf()" >/dev/null\n${STATUS}`);
+}
+
+/** The instance's current WAL position (`lsn=`). */
+export function walPositionJob(o: StackOptions, name: string, labels: Record<string, string>, host: string, region: string): KubeObject {
+  return psqlJob(o, name, labels, host, region, `psql -v ON_ERROR_STOP=1 -tA -c "select 'lsn=' || pg_current_wal_lsn()" >> /tmp/report\n${STATUS}`);
+}
+
+/** A standby's replay position (`replay_lsn=`), and whether it has reached `lsn` (`caught_up=`). */
+export function replayedJob(o: StackOptions, name: string, labels: Record<string, string>, host: string, region: string, lsn: string): KubeObject {
+  if (!/^[0-9A-F]+\/[0-9A-F]+$/i.test(lsn)) throw new Error(`not an LSN: '${lsn}'`);
+  return psqlJob(o, name, labels, host, region, `psql -v ON_ERROR_STOP=1 -tA -c "select 'replay_lsn=' || pg_last_wal_replay_lsn() union all select 'caught_up=' || (pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn)" >> /tmp/report\n${STATUS}`);
+}
+
+/** pg_dump of the instance behind `host` (custom format) into the Job's scratch space; reports its size. */
+export function dumpJob(o: StackOptions, name: string, labels: Record<string, string>, host: string, region: string): KubeObject {
+  return psqlJob(o, name, labels, host, region, `pg_dump -Fc -f /tmp/backup.dump\nprintf 'dump_bytes=%s ' "$(stat -c %s /tmp/backup.dump)" >> /tmp/report\n${STATUS}`);
+}
+
+/** A value of a Job report (`key=value`). */
+export function reportValue(message: string, key: string): string | undefined {
+  return kv(message)[key];
 }
 
 /** `SELECT pg_promote()` on the instance behind `host` (waits up to 60 s for the promotion), then its status. */
