@@ -101,4 +101,15 @@ describe('gravl-backend start-up failures', () => {
       await tryRun('docker', ['rm', '-f', name]);
     }
   });
+  // last: it leaves the database half migrated, as the failed-migration drill finds it
+  it("v3's migration fails at 004 with a duplicate key after 003 committed; the column v2 writes is gone", async () => {
+    const v3 = await ensureImage('gravl-backend-v3');
+    const bad = failure(await dockerRun(v3, { DB_HOST: pgName, DB_PASSWORD: 'pw' }, ['migrate'], network));
+    expect(bad.exitCode).toBe(1);
+    expect(bad.fatal.msg).toMatch(/^Migration failed: 004_exercise_variants: duplicate key value violates unique constraint "exercises_name_key"/);
+    const psql = async (sql: string) => (await run('docker', ['exec', pgName, 'psql', '-U', 'gravl_user', '-d', 'gravl', '-tAc', sql])).stdout.trim();
+    expect(await psql('select max(version) from schema_migrations')).toBe('3');
+    expect(await psql("select count(*) from information_schema.columns where table_name = 'workout_logs' and column_name = 'weight_kg'")).toBe('0');
+    expect(await psql("select count(*) from exercises where name = 'Front squat'")).toBe('0'); // 004 rolled back as a whole
+  });
 });
