@@ -21,7 +21,7 @@ export interface GravlTlsEnv {
   expiredCertificateRollout(): readonly FaultSpec[];
   /** A TLS handshake with the edge, as `openssl s_client -servername <host>` does, verifying against the CA. */
   tlsHandshake(signal: AbortSignal): Promise<TlsHandshake>;
-  /** Resolves when a handshake fails (one every 200 ms). */
+  /** Resolves when the edge presents a certificate that does not verify (a handshake every 200 ms; refused connections while it restarts do not count). */
   watchTlsBroken(signal: AbortSignal): Promise<WatchResult>;
   /** Status of `GET https://<host>/api/health` through the edge, certificate verified. */
   httpsHealth(signal: AbortSignal): Promise<number>;

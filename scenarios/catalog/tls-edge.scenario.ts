@@ -38,7 +38,7 @@ export const tlsCertificateExpired = defineScenario<GravlKubeEnv>({
   objectives: { rtoSeconds: 180, detectionSeconds: 30, rtoSource: 'verify' },
   steadyState: [backendReady, handshakeValid, healthOverHttps],
   inject: (env) => env.expiredCertificateRollout(),
-  detect: { name: 'a TLS handshake fails (real handshake every 200 ms)', timeoutMs: 120_000, watch: (ctx: Ctx) => ctx.env.watchTlsBroken(ctx.signal) },
+  detect: { name: 'the edge presents a certificate that does not verify (real handshake every 200 ms)', timeoutMs: 120_000, watch: (ctx: Ctx) => ctx.env.watchTlsBroken(ctx.signal) },
   recover: [
     {
       name: 'check ingress status',

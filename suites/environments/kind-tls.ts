@@ -32,7 +32,8 @@ export function tlsEnv({ client, stack, certs, hostPort, restartManager }: TlsDe
     new Promise((resolve) => {
       const started = performance.now();
       const ms = () => Math.round(performance.now() - started);
-      const socket = connect({ host: '127.0.0.1', port: hostPort, servername: certs.host, ca, timeout: 5_000 });
+      // verification judged here (socket.authorized), so a bad certificate still shows what it is
+      const socket = connect({ host: '127.0.0.1', port: hostPort, servername: certs.host, ca, timeout: 5_000, rejectUnauthorized: false });
       const onAbort = () => done({ ok: false, error: 'aborted', ms: ms() });
       const done = (r: TlsHandshake) => {
         signal.removeEventListener('abort', onAbort);
@@ -58,9 +59,15 @@ export function tlsEnv({ client, stack, certs, hostPort, restartManager }: TlsDe
     ],
     tlsHandshake: handshake,
     watchTlsBroken: async (signal) => {
+      // a certificate that does not verify, not a connection refused while the edge restarts: that is the symptom
+      let unreachable = 0;
       for (;;) {
         const h = await handshake(signal);
-        if (!h.ok) return { detail: `handshake failed: ${h.error}${h.validTo ? ` (certificate valid to ${h.validTo})` : ''}`, pods: 0 };
+        if (!h.ok && h.validTo !== undefined) {
+          const before = unreachable ? `; ${unreachable} attempt(s) refused or reset before, while the edge restarted` : '';
+          return { detail: `handshake failed: ${h.error} (certificate valid to ${h.validTo}${before})`, pods: 0 };
+        }
+        if (!h.ok) unreachable += 1;
         await new Promise((r) => setTimeout(r, 200));
         signal.throwIfAborted();
       }
