@@ -252,3 +252,12 @@ export function podUnschedulable(namespace: string, labelSelector: string): Kube
     },
   };
 }
+
+/** No pod matching the selector is left (a deleted Job's pods, which go after the Job itself). */
+export function podsGone(namespace: string, labelSelector: string): KubeCondition {
+  return {
+    name: `no pod ${namespace}/{${labelSelector}} left`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector },
+    evaluate: (objects) => ({ ok: objects.length === 0, detail: objects.length === 0 ? 'no pod left' : `${objects.length} pod(s) still there` }),
+  };
+}

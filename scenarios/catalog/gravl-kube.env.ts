@@ -78,6 +78,8 @@ export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEn
   databaseStatus(signal: AbortSignal): Promise<DatabaseState>;
   /** Restores a backup (a file runBackupJobOnce wrote) into the live database; reports the state after. */
   restoreDatabase(file: string, signal: AbortSignal): Promise<DatabaseState & { readonly ms: number }>;
+  /** `kubectl delete job db-migration`, waited on until gone; says how many attempts it had made. */
+  stopMigrationJob(signal: AbortSignal): Promise<string>;
   /** `kubectl delete job db-migration` + `kubectl apply -f db-migration-job.yaml` (the previous release), waited on. */
   rerunPreviousMigration(signal: AbortSignal): Promise<string>;
   /** Re-applies every object of the stack at the previous version (infrastructure as code), backend kept at 0 replicas. */

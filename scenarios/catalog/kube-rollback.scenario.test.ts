@@ -199,6 +199,10 @@ function setup() {
       c.db = { ...c.backup!, schema: c.restoreSchema };
       return { server: '15.14', schema: c.db.schema, weightKg: c.db.weightKg, rows: { exercises: c.db.exercises, workout_logs: c.db.logs }, ms: 7 };
     },
+    stopMigrationJob: async () => {
+      c.log.push('stop migration job');
+      return 'deleted';
+    },
     rerunPreviousMigration: async () => {
       c.migrationFailed = false;
       c.log.push('previous migration');
@@ -347,16 +351,17 @@ describe('migration-failed', () => {
     expect(cluster.log).toEqual([
       'db status', 'backup job', // setup
       'inject job-replace', 'inject set-image',
-      'scale 0', 'db status', 'restore /backups/gravl-1.dump', 'set image previous', 'previous migration', 'scale 3', 'rollout status',
+      'scale 0', 'stop migration job', 'db status', 'restore /backups/gravl-1.dump', 'set image previous', 'previous migration', 'scale 3', 'rollout status',
       'db status', // verify: the snapshot probe
       'revert set-image', 'revert job-replace',
     ]);
     expect(journal.findings.map((f) => [f.severity, f.title])).toEqual([
+      ['runbook-defect', 'The failed migration Job keeps retrying while the database is restored'],
       ['info', 'The failed release left the schema half applied (migration 3)'],
       ['runbook-defect', 'Step 3 has no restore procedure, only commented examples'],
       ['warning', 'Restoring the pre-deploy backup discards every write made after it'],
     ]);
-    expect(journal.findings[2]!.detail).toMatch(/^4 workout log\(s\) written between the pre-deploy backup and the restore are gone/);
+    expect(journal.findings[3]!.detail).toMatch(/^4 workout log\(s\) written between the pre-deploy backup and the restore are gone/);
     expect(cluster.db).toEqual({ schema: 2, weightKg: true, exercises: 6, logs: 100 });
   });
 
@@ -385,12 +390,13 @@ describe('full-rollback', () => {
     expect(cluster.log).toEqual([
       'db status', 'backup job',
       'inject job-replace', 'inject set-image', 'inject secret-delete',
-      'scale 0', 'restore test', 're-apply stack', 'db status', 'restore /backups/gravl-1.dump', 'previous migration', 'scale 3', 'rollout status',
+      'scale 0', 'restore test', 're-apply stack', 'stop migration job', 'db status', 'restore /backups/gravl-1.dump', 'previous migration', 'scale 3', 'rollout status',
       'db status',
       'revert secret-delete', 'revert set-image', 'revert job-replace',
     ]);
     expect(journal.findings.map((f) => f.title)).toEqual([
       'Step 3 (delete the namespace) would delete the backups the restore needs',
+      'The failed migration Job keeps retrying while the database is restored',
       'Restoring the pre-deploy backup discards every write made after it',
       'Step 4 starts the previous release before step 5 restores its database',
     ]);

@@ -130,6 +130,29 @@ const checkDatabase: RunbookStep<GravlKubeEnv> = {
     }
   },
 };
+/**
+ * Not in the runbook: the failed migration Job keeps retrying (restartPolicy OnFailure, backoffLimit 4), and a retry
+ * after the restore applies the release's first migration to the restored database again (measured: the drill saw
+ * the schema back at 3 after a restore to 2). Step 5 deletes the Job only after step 3 restored; it must go first.
+ */
+const stopFailedMigration: RunbookStep<GravlKubeEnv> = {
+  name: 'stop the failed migration Job before touching the database',
+  timeoutMs: 120_000,
+  runbookRef: 'ROLLBACK.md § Scenario 2 step 5 (kubectl delete job db-migration), moved before the restore',
+  run: async (ctx: Ctx) => {
+    ctx.evidence('stop', await ctx.env.stopMigrationJob(ctx.signal), 'command');
+    ctx.finding({
+      severity: 'runbook-defect',
+      title: 'The failed migration Job keeps retrying while the database is restored',
+      detail:
+        'The migration Job retries a failed attempt (backoffLimit 4): a retry that runs after step 3 applies the release\'s committed migration to the ' +
+        'restored database again, so the restore is undone (an earlier run of this drill measured exactly that). Step 5 deletes the Job only after the ' +
+        'restore; delete it right after stopping the backend (step 1).',
+      runbookRef: 'ROLLBACK.md § Scenario 2 steps 3 and 5',
+    });
+  },
+};
+
 /** The database as step 2 saw it (before the restore), per run and scenario. */
 const damagedState = new Map<string, DatabaseState>();
 
@@ -147,6 +170,7 @@ export const migrationFailed = defineScenario<GravlKubeEnv>({
       runbookRef: 'ROLLBACK.md § Scenario 2 step 1: kubectl scale deployment backend --replicas=0',
       run: (ctx: Ctx) => command(ctx, 'scale', ctx.env.scaleBackend(0, ctx.signal)),
     },
+    stopFailedMigration,
     checkDatabase,
     {
       name: 'restore from the pre-deploy backup',
@@ -238,6 +262,7 @@ export const fullRollback = defineScenario<GravlKubeEnv>({
       runbookRef: 'ROLLBACK.md § Full Rollback step 4 option B: kubectl apply namespace, rbac, secrets, statefulsets, ... for v1.2.3',
       run: (ctx: Ctx) => command(ctx, 'apply', ctx.env.reapplyStackDefinition(ctx.signal)),
     },
+    stopFailedMigration,
     {
       name: 'restore the database from backup',
       timeoutMs: 300_000,

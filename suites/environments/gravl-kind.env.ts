@@ -4,7 +4,7 @@
 // Everything it creates carries drillbook's labels; the cluster is deleted on dispose unless kept for reuse.
 import { join } from 'node:path';
 import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
-import { deploymentAvailable, isPodReady, jobAttemptFailed, jobSucceeded, lastFailure, objectAbsent, podsReady, podsWaiting, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
+import { deploymentAvailable, isPodReady, jobAttemptFailed, podsGone, jobSucceeded, lastFailure, objectAbsent, podsReady, podsWaiting, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
@@ -259,6 +259,14 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       const { message, ms } = await runJob(restoreDatabaseJob(stack, `db-restore-${suffix()}`, runLabels, file), sig);
       return { ...parseDatabaseReport(message), ms };
     },
+    stopMigrationJob: async (sig) => {
+      const job = await client.api.read(migrationRef, { signal: sig });
+      const st = (job?.status ?? {}) as { failed?: number; active?: number };
+      await client.api.delete(migrationRef, { signal: sig, propagation: 'Background' });
+      await client.waitFor(objectAbsent('batch/v1', 'Job', ns, MIGRATION), { timeoutMs: 60_000, signal: sig });
+      const left = await client.waitFor(podsGone(ns, `job-name=${MIGRATION}`), { timeoutMs: 60_000, signal: sig });
+      return `kubectl delete job ${MIGRATION} (${job ? `failed attempts ${st.failed ?? 0}, active ${st.active ?? 0}` : 'already gone'}); ${left.detail}`;
+    },
     rerunPreviousMigration: async (sig) => {
       const started = performance.now();
       await client.api.delete(migrationRef, { signal: sig, propagation: 'Background' });
@@ -272,7 +280,9 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       const started = performance.now();
       // every object the stack defines, minus the one-off migration Job (re-run on its own, after the database)
       // and with the backend held at 0 replicas until the database is back
-      const objects = allObjects(referenceStack({ ...stack, backendReplicas: 0 })).filter((o) => !(o.kind === 'Job' && o.metadata.name === MIGRATION));
+      // the release's namespace only (the runbook's k8s/production/ for gravl-production): the logging and
+      // monitoring tiers are not part of the release, and earlier drills may have changed them on purpose
+      const objects = allObjects(referenceStack({ ...stack, backendReplicas: 0 })).filter((o) => o.metadata.namespace === ns && !(o.kind === 'Job' && o.metadata.name === MIGRATION));
       await client.apply(objects, { signal: sig });
       return `kubectl apply -f k8s/production/ (${objects.length} objects: ${[...new Set(objects.map((o) => o.kind))].join(', ')}) in ${Math.round(performance.now() - started)} ms`;
     },
