@@ -16,6 +16,9 @@ import { evaluateReadiness } from './readiness/readiness.ts';
 import type { HarnessFacts } from './readiness/snapshot.ts';
 import type { SuiteDefinition } from './suite.ts';
 
+/** The release being signed off is the backend v2 (gravl-backend-v2): its schema is migration 002. */
+const RELEASE_SCHEMA = 2;
+
 async function settle<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
@@ -58,7 +61,7 @@ export const signoffSuite: SuiteDefinition = {
           ...(stack.prometheusUrl ? { prometheusTargets: await settle(prometheusTargets(stack.prometheusUrl, signal)) } : {}),
           ...(stack.alertmanagerUrl ? { alerting: await settle(alertingFact(stack.alertmanagerUrl, signal)) } : {}),
           ...(stack.lokiUrl ? { loki: await settle(lokiFact(stack.lokiUrl, '{job="docker", service="gravl-backend"} |= "workout log committed"', signal)) } : {}),
-          migrations: await settle(migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database })),
+          migrations: await settle(migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database }, RELEASE_SCHEMA)),
         };
         // The cluster side of the matrix: the configured cluster when one answers, else an off-cluster snapshot
         // (every cluster check then says what is missing).

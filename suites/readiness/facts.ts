@@ -49,9 +49,15 @@ export async function lokiFact(lokiUrl: string, query: string, signal?: AbortSig
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../clusters/stack/app/backend/migrations/', import.meta.url));
 
-/** Expected: the release's migration files; applied: what schema_migrations holds. */
-export async function migrationsFact(db: pg.ClientConfig): Promise<MigrationsFact> {
-  const expected = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.sql$/.test(f)).map((f) => f.replace(/\.sql$/, '')).sort();
+/**
+ * Expected: the release's migration files (those up to `upTo`, the schema the signed-off release needs: the folder
+ * also holds a later release's); applied: what schema_migrations holds.
+ */
+export async function migrationsFact(db: pg.ClientConfig, upTo: number): Promise<MigrationsFact> {
+  const expected = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{3}_.+\.sql$/.test(f) && Number(f.slice(0, 3)) <= upTo)
+    .map((f) => f.replace(/\.sql$/, ''))
+    .sort();
   const client = new pg.Client({ ...db, connectionTimeoutMillis: 5_000 });
   client.on('error', () => undefined);
   await client.connect();
