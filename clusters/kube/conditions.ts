@@ -231,7 +231,9 @@ export function jobAttemptFailed(namespace: string, job: string): KubeCondition 
       const failures = objects.map(lastFailure).filter((t): t is Terminated => t !== undefined);
       const first = failures[0];
       if (!first) return { ok: false, detail: `${objects.length} pod(s), none exited non-zero` };
-      const message = (first.message ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 400);
+      // the failure's own line (a log's last lines end with it), not the progress lines before it
+      const lines = (first.message ?? '').trim().split('\n');
+      const message = (lines.findLast((l) => /fatal|error|failed/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 600);
       return { ok: true, detail: `exit ${num(first.exitCode)} (${first.reason ?? 'Error'}): ${message || 'no termination message'}` };
     },
   };
