@@ -33,7 +33,21 @@ export function parseDatabaseReport(message: string): DatabaseReport {
   return { server: f.server, schema: n('schema'), rows: { exercises: n('exercises'), workout_logs: n('workout_logs') }, weightKg: n('weight_kg') === 1 };
 }
 
-function dbAdminJob(o: StackOptions, name: string, labels: Record<string, string>, script: string, withBackups: boolean): KubeObject {
+export interface DbAdminJobOptions {
+  /** The server (a Service name); default the stack's `postgres`. */
+  host?: string;
+  /** Mount the backup volume read-only at /backups. */
+  withBackups?: boolean;
+  /** Where the pod may run (the region drills keep it in the surviving region). */
+  affinity?: unknown;
+  deadlineSeconds?: number;
+  extraEnv?: readonly { name: string; value: string }[];
+  resources?: { requests: Record<string, string>; limits: Record<string, string> };
+}
+
+/** A one-off psql Job against the live database; component=db-admin, the label database-ingress lets through. */
+export function dbAdminJob(o: StackOptions, name: string, labels: Record<string, string>, script: string, options: DbAdminJobOptions = {}): KubeObject {
+  const withBackups = options.withBackups ?? false;
   const podLabels = { ...labels, [COMPONENT]: 'db-admin' };
   const fromSecret = (key: string) => ({ secretKeyRef: { name: 'postgres-secret', key } });
   return {
@@ -42,11 +56,12 @@ function dbAdminJob(o: StackOptions, name: string, labels: Record<string, string
     metadata: { name, namespace: o.namespaces.app, labels: podLabels },
     spec: {
       backoffLimit: 0,
-      activeDeadlineSeconds: 280,
+      activeDeadlineSeconds: options.deadlineSeconds ?? 280,
       template: {
         metadata: { labels: podLabels },
         spec: {
           restartPolicy: 'Never',
+          ...(options.affinity ? { affinity: options.affinity } : {}),
           containers: [
             {
               name: 'psql',
@@ -54,13 +69,14 @@ function dbAdminJob(o: StackOptions, name: string, labels: Record<string, string
               imagePullPolicy: 'IfNotPresent',
               command: ['/bin/sh', '-c', ['set -eu', script].join('\n')],
               env: [
-                { name: 'PGHOST', value: 'postgres' },
+                { name: 'PGHOST', value: options.host ?? 'postgres' },
+                ...(options.extraEnv ?? []),
                 { name: 'PGUSER', valueFrom: fromSecret('POSTGRES_USER') },
                 { name: 'PGPASSWORD', valueFrom: fromSecret('POSTGRES_PASSWORD') },
                 { name: 'PGDATABASE', valueFrom: fromSecret('POSTGRES_DB') },
               ],
               terminationMessagePolicy: 'FallbackToLogsOnError',
-              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              resources: options.resources ?? { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
               ...(withBackups ? { volumeMounts: [{ name: 'backups', mountPath: '/backups', readOnly: true }] } : {}),
             },
           ],
@@ -73,7 +89,7 @@ function dbAdminJob(o: StackOptions, name: string, labels: Record<string, string
 
 /** ROLLBACK.md § Scenario 2 step 2 ("check database status"): server version, schema version, row counts. */
 export function databaseStatusJob(o: StackOptions, name: string, labels: Record<string, string>): KubeObject {
-  return dbAdminJob(o, name, labels, REPORT, false);
+  return dbAdminJob(o, name, labels, REPORT);
 }
 
 /**
@@ -84,5 +100,5 @@ export function databaseStatusJob(o: StackOptions, name: string, labels: Record<
 export function restoreDatabaseJob(o: StackOptions, name: string, labels: Record<string, string>, dumpFile: string): KubeObject {
   if (!/^\/backups\/[A-Za-z0-9._-]+\.dump$/.test(dumpFile)) throw new Error(`restore: '${dumpFile}' is not a dump on the backup volume (/backups/<name>.dump)`);
   const restore = `pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error -d "$PGDATABASE" '${dumpFile}'`;
-  return dbAdminJob(o, name, labels, `${restore}\n${REPORT}`, true);
+  return dbAdminJob(o, name, labels, `${restore}\n${REPORT}`, { withBackups: true });
 }

@@ -8,6 +8,7 @@
 import type { KubeObject } from '../../kube/kube-api.ts';
 import { REGION_LABEL, ZONE_LABEL } from '../../kind/kind-config.ts';
 import { COMPONENT, type StackOptions } from './stack-options.ts';
+import { dbAdminJob } from './db-admin.manifest.ts';
 
 export const PRIMARY_STS = 'postgres-primary';
 export const STANDBY_STS = 'postgres-replica';
@@ -245,41 +246,13 @@ export function parsePromoted(message: string): boolean {
 }
 
 function psqlJob(o: StackOptions, name: string, labels: Record<string, string>, host: string, region: string, script: string): KubeObject {
-  // component=db-admin: the label the stack's database-ingress policy lets through to PostgreSQL
-  const podLabels = { ...labels, [COMPONENT]: 'db-admin' };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace: o.namespaces.app, labels: podLabels },
-    spec: {
-      backoffLimit: 0,
-      activeDeadlineSeconds: 120,
-      template: {
-        metadata: { labels: podLabels },
-        spec: {
-          restartPolicy: 'Never',
-          affinity: inRegion(region),
-          containers: [
-            {
-              name: 'psql',
-              image: o.images.postgres,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['/bin/sh', '-c', ['set -eu', ': > /tmp/report', script].join('\n')],
-              env: [
-                { name: 'PGHOST', value: host },
-                { name: 'PGCONNECT_TIMEOUT', value: '5' },
-                secretEnv('PGUSER', 'postgres-secret', 'POSTGRES_USER'),
-                secretEnv('PGPASSWORD', 'postgres-secret', 'POSTGRES_PASSWORD'),
-                secretEnv('PGDATABASE', 'postgres-secret', 'POSTGRES_DB'),
-              ],
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-              resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '1', memory: '128Mi' } },
-            },
-          ],
-        },
-      },
-    },
-  };
+  return dbAdminJob(o, name, labels, [': > /tmp/report', script].join('\n'), {
+    host,
+    affinity: inRegion(region),
+    deadlineSeconds: 120,
+    extraEnv: [{ name: 'PGCONNECT_TIMEOUT', value: '5' }],
+    resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '1', memory: '128Mi' } },
+  });
 }
 
 /** Status of the instance behind `host` (a Service name), from a Job in `region`. */
