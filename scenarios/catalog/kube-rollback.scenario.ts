@@ -16,17 +16,26 @@ type Ctx = ScenarioContext<GravlKubeEnv>;
  * readiness probes up to 60 s to catch up: a drill that ran before on the same cluster may leave a replica whose
  * probe has not yet passed again, which is the cluster settling, not a deviation.
  */
+/**
+ * Reads `read` until `done` says so or `withinMs` passed (one read every `everyMs`); the last value either way.
+ * For probes that allow the system to settle after an earlier drill.
+ */
+export async function settle<T>(ctx: ScenarioContext<unknown>, withinMs: number, everyMs: number, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = ctx.clock.now() + withinMs;
+  let value = await read();
+  while (!done(value) && ctx.clock.now() < deadline) {
+    await ctx.clock.sleep(everyMs, ctx.signal);
+    value = await read();
+  }
+  return value;
+}
+
 export const allBackendPodsReady: Probe<GravlKubeEnv> = {
   name: 'every backend replica Ready (within 60 s)',
   tolerance: { equals: true },
   timeoutMs: 70_000,
   measure: async (ctx: Ctx) => {
-    const deadline = ctx.clock.now() + 60_000;
-    let ready = await ctx.env.readyBackendPods(ctx.signal);
-    while (ready < ctx.env.backendReplicas && ctx.clock.now() < deadline) {
-      await ctx.clock.sleep(1_000, ctx.signal);
-      ready = await ctx.env.readyBackendPods(ctx.signal);
-    }
+    const ready = await settle(ctx, 60_000, 1_000, () => ctx.env.readyBackendPods(ctx.signal), (n) => n >= ctx.env.backendReplicas);
     ctx.evidence('ready backend pods', `${ready}/${ctx.env.backendReplicas}`);
     return ready >= ctx.env.backendReplicas;
   },

@@ -7,6 +7,7 @@
 import { defineScenario, type Probe, type RunbookStep, type ScenarioContext } from '../define.ts';
 import type { GravlKubeEnv } from './gravl-kube.env.ts';
 import type { LokiStorage } from './gravl-logging.env.ts';
+import { settle } from './kube-rollback.scenario.ts';
 
 type Ctx = ScenarioContext<GravlKubeEnv>;
 
@@ -16,13 +17,7 @@ const lokiReady: Probe<GravlKubeEnv> = {
   tolerance: { equals: true },
   timeoutMs: 100_000,
   measure: async (ctx: Ctx) => {
-    const deadline = ctx.clock.now() + 90_000;
-    let ready = await ctx.env.lokiReady(ctx.signal);
-    while (!ready && ctx.clock.now() < deadline) {
-      await ctx.clock.sleep(1_000, ctx.signal);
-      ready = await ctx.env.lokiReady(ctx.signal);
-    }
-    return ready;
+    return settle(ctx, 90_000, 1_000, () => ctx.env.lokiReady(ctx.signal), (ready) => ready);
   },
 };
 

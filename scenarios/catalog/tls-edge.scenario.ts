@@ -5,6 +5,7 @@
 import { defineScenario, type Probe, type ScenarioContext } from '../define.ts';
 import { backendReady } from './gravl.env.ts';
 import type { GravlKubeEnv } from './gravl-kube.env.ts';
+import { settle } from './kube-rollback.scenario.ts';
 
 type Ctx = ScenarioContext<GravlKubeEnv>;
 
@@ -71,12 +72,7 @@ export const tlsCertificateExpired = defineScenario<GravlKubeEnv>({
       timeoutMs: SELF_RELOAD_WAIT_MS + 150_000,
       runbookRef: 'ROLLBACK.md § Scenario 3 step 5: kubectl get ingress -w',
       run: async (ctx: Ctx) => {
-        const deadline = ctx.clock.now() + SELF_RELOAD_WAIT_MS;
-        let h = await ctx.env.tlsHandshake(ctx.signal);
-        while (!h.ok && ctx.clock.now() < deadline) {
-          await ctx.clock.sleep(500, ctx.signal);
-          h = await ctx.env.tlsHandshake(ctx.signal);
-        }
+        const h = await settle(ctx, SELF_RELOAD_WAIT_MS, 500, () => ctx.env.tlsHandshake(ctx.signal), (x) => x.ok);
         ctx.evidence(`handshake ${SELF_RELOAD_WAIT_MS / 1000} s after the Secret was restored`, h, 'json');
         if (h.ok) return;
         ctx.finding({
