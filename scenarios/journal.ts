@@ -121,6 +121,24 @@ export interface Journal {
   readonly error?: ErrorRecord;
 }
 
+/** The prefix the runner puts on a verify probe's step name from its second attempt on: `[attempt 2] <probe>`. */
+export function attemptPrefix(attempt: number): string {
+  return attempt > 1 ? `[attempt ${attempt}] ` : '';
+}
+
+/**
+ * The step of a phase named `name`, whichever verify attempt recorded it (the last one wins: verify keeps only
+ * the attempt that settled). Throws, listing the phase's steps, when there is none: a journal without the step
+ * is a finding about the scenario, not an undefined to trip over.
+ */
+export function findStep(journal: Pick<Journal, 'scenario' | 'phases'>, phase: PhaseName, name: string): StepRecord {
+  const steps = journal.phases.find((p) => p.name === phase)?.steps ?? [];
+  const hit = [...steps].reverse().find((s) => s.name.replace(/^\[attempt \d+\] /, '') === name);
+  if (hit) return hit;
+  const names = steps.map((s) => JSON.stringify(s.name)).join(', ') || 'none';
+  throw new Error(`${journal.scenario.id}: no step ${JSON.stringify(name)} in phase ${phase} (its steps: ${names})`);
+}
+
 /** Exit code contract of the CLI: 0 objectives met, 1 not met, 2 harness error, 130 interrupted. */
 export function exitCodeFor(journals: readonly Pick<Journal, 'status' | 'verdict'>[]): 0 | 1 | 2 | 130 {
   if (journals.some((j) => j.status === 'interrupted')) return 130;

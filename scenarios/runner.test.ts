@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineScenario, type ScenarioDefinition } from './define.ts';
 import { InvalidInputError, UnsafeTargetError } from './errors.ts';
-import { exitCodeFor, type Journal } from './journal.ts';
+import { exitCodeFor, findStep, type Journal } from './journal.ts';
 import type { DataProbeReport, LoadResult } from './ports.ts';
 import { runScenario } from './runner.ts';
 import { FakeClock } from './testing/fake-clock.ts';
@@ -275,6 +275,9 @@ describe('runScenario', () => {
     expect(verify.status).toBe('passed');
     expect(verify.steps.length).toBe(1);
     expect(verify.steps[0]!.name).toMatch(/^\[attempt \d+\] healthy again$/);
+    // readers find the probe by its own name whichever attempt settled, and a missing one says what is there
+    expect(findStep(j, 'verify', 'healthy again')).toBe(verify.steps[0]);
+    expect(() => findStep(j, 'verify', 'healthy')).toThrow(/no step "healthy" in phase verify \(its steps: "\[attempt \d+\] healthy again"\)/);
     expect(j.measurements.rto!.valueMs).toBeGreaterThanOrEqual(7_000);
     expect(j.measurements.rto!.valueMs).toBeLessThan(9_000);
   });

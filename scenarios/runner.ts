@@ -12,6 +12,7 @@ import { computeDataRto, computeRpo } from './data-loss.ts';
 import { defineScenario, withinTolerance, type Probe, type Scenario, type ScenarioContext } from './define.ts';
 import { DrillbookError, InterruptedError, InvalidInputError, UnsafeTargetError, describe } from './errors.ts';
 import {
+  attemptPrefix,
   JOURNAL_SCHEMA_VERSION,
   redact,
   type ErrorRecord,
@@ -373,7 +374,7 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
           for (;;) {
             attempt += 1;
             const attemptSteps: StepRecord[] = [];
-            const status = await measureProbes(probes, cleanupSignal, attemptSteps, attempt > 1 ? `[attempt ${attempt}] ` : '');
+            const status = await measureProbes(probes, cleanupSignal, attemptSteps, attemptPrefix(attempt));
             if (status === 'passed' || status === 'interrupted' || clock.now() >= deadline) {
               steps.push(...attemptSteps);
               if (status !== 'passed') return status;

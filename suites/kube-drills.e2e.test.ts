@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Journal } from '../scenarios/journal.ts';
+import { findStep, type Journal } from '../scenarios/journal.ts';
 import { parseConfig } from '../tools/config/config.ts';
 import { run } from '../tools/lib/exec.ts';
 import { toolchainPaths } from '../tools/kube/toolchain.ts';
@@ -88,7 +88,7 @@ describe('kube-drills suite on a kind cluster', () => {
     expect(backup.status, JSON.stringify(backup.error)).toBe('completed');
     expect(backup.verdict, JSON.stringify(backup.objectives)).toBe('met');
     expect(backup.measurements.rto?.source).toBe('verify');
-    const restoreStep = backup.phases.find((p) => p.name === 'recover')!.steps.find((s) => s.name === 'restore the backup into a scratch instance')!;
+    const restoreStep = findStep(backup, 'recover', 'restore the backup into a scratch instance');
     const restored = restoreStep.evidence.find((e) => e.label === 'restore')!.value as { rows: Record<string, number> };
     expect(restored.rows.exercises).toBeGreaterThan(0);
     expect(restored.rows.workout_logs).toBeGreaterThan(50); // the earlier drills' probe writes are in the backup
@@ -104,7 +104,7 @@ describe('kube-drills suite on a kind cluster', () => {
       expect(j.measurements.rpo!.valueMs, id).toBeLessThan(300_000);
       const detected = j.phases.find((p) => p.name === 'detect')!.steps[0]!.evidence.find((e) => e.label === 'migration error')!;
       expect(String(detected.value), id).toMatch(/duplicate key value violates unique constraint/);
-      const snapshot = j.phases.find((p) => p.name === 'verify')!.steps.find((s) => s.name === 'database at the previous schema with every pre-deploy row')!;
+      const snapshot = findStep(j, 'verify', 'database at the previous schema with every pre-deploy row');
       expect(snapshot.status, id).toBe('passed');
     }
     expect(byId['migration-failed']!.findings.map((f) => f.title)).toContain('Step 3 has no restore procedure, only commented examples');
@@ -119,7 +119,7 @@ describe('kube-drills suite on a kind cluster', () => {
       expect(j.measurements.detectionMs, id).not.toBeNull();
       const refused = j.findings.find((f) => f.severity === 'runbook-defect')!;
       expect(refused.detail, id).toMatch(/Forbidden/);
-      const flow = j.phases.find((p) => p.name === 'verify')!.steps.find((s) => s.name === 'a line written now comes back from Loki')!;
+      const flow = findStep(j, 'verify', 'a line written now comes back from Loki');
       expect(flow.status, id).toBe('passed');
     }
 
@@ -129,7 +129,7 @@ describe('kube-drills suite on a kind cluster', () => {
     expect(tls.verdict, JSON.stringify(tls.objectives)).toBe('met');
     const tlsDetected = tls.phases.find((p) => p.name === 'detect')!.steps[0]!.evidence.find((e) => e.label === 'detected')!;
     expect(JSON.stringify(tlsDetected.value)).toMatch(/CERT_HAS_EXPIRED/);
-    expect(tls.phases.find((p) => p.name === 'verify')!.steps.find((s) => s.name === 'GET https://<host>/api/health through the edge')!.status).toBe('passed');
+    expect(findStep(tls, 'verify', 'GET https://<host>/api/health through the edge').status).toBe('passed');
 
     // alert receivers: a webhook in the cluster configured, a test alert delivered within the 60 s objective
     const alerts = byId['alert-receivers']!;
