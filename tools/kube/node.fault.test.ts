@@ -21,7 +21,9 @@ function setup(nodes: { name: string; labels: Record<string, string> }[], runnin
   const docker: Docker = async (args) => {
     calls.push([...args]);
     if (args[0] === 'stop') seenInLedger.push(ledger.list().length);
-    return args[0] === 'ps' ? running.join('\n') : '';
+    if (args[0] === 'ps') return running.join('\n');
+    if (args[0] === 'inspect') return args.slice(3).map((n, i) => `/${n} ${JSON.stringify({ kind: { IPAddress: `172.21.0.${i + 3}`, GlobalIPv6Address: `fc00::${i + 3}`, Aliases: ['0123456789ab', n] } })}`).join('\n');
+    return '';
   };
   return { injector: new NodeStopFaultInjector(api, 'drillbook-regions', { ledger, docker }), calls, ledger, seenInLedger };
 }
@@ -47,7 +49,17 @@ describe('node-stop', () => {
     const fault = await injector.inject({ kind: 'node-stop', selector: `${REGION}=region-a`, graceSeconds: 0 }, { labels });
     expect(calls.find((c) => c[0] === 'stop')).toEqual(['stop', '--time', '0', 'drillbook-regions-worker', 'drillbook-regions-worker2']);
     expect(seenInLedger).toEqual([1]);
-    expect(ledger.list()[0]!.undo).toEqual([{ kind: 'docker-start', containers: ['drillbook-regions-worker', 'drillbook-regions-worker2'] }]);
+    // the undo gives every node back its addresses (docker would hand out the lowest free ones, swapping them)
+    expect(ledger.list()[0]!.undo).toEqual([
+      {
+        kind: 'docker-start',
+        containers: ['drillbook-regions-worker', 'drillbook-regions-worker2'],
+        addresses: [
+          { container: 'drillbook-regions-worker', network: 'kind', ipv4: '172.21.0.3', ipv6: 'fc00::3', aliases: ['drillbook-regions-worker'] },
+          { container: 'drillbook-regions-worker2', network: 'kind', ipv4: '172.21.0.4', ipv6: 'fc00::4', aliases: ['drillbook-regions-worker2'] },
+        ],
+      },
+    ]);
     expect(fault.evidence[0]!.value).toMatch(/docker stop --time 0 drillbook-regions-worker drillbook-regions-worker2/);
     // revert runs the real docker-start undo: check only that the entry is cleared when it succeeds
     ledger.remove(fault.id);

@@ -1,7 +1,9 @@
 // FaultInjector for the loss of nodes of a kind cluster (harness-native: `docker stop` of the node containers):
 //   node-stop   every node a label selector matches (e.g. topology.kubernetes.io/region=region-a) goes down at
 //               once. `graceSeconds` (default 0) is docker stop's --time: 0 is a power cut (SIGKILL right after the
-//               stop signal), as a region outage is; revert: `docker start` of the same containers.
+//               stop signal), as a region outage is; revert: `docker start` of the same containers at the
+//               addresses they had (a region comes back with its machines' addresses; docker alone would hand
+//               out the lowest free ones, swapping nodes stopped together).
 // Only nodes of this cluster: their names must start with `<cluster>-` and their containers must carry kind's
 // cluster label; the control plane is never stopped. The fault goes into the ledger (undo: docker-start) before
 // any container is stopped, so `drillbook gc` starts them again after a kill -9.
@@ -10,7 +12,7 @@ import type { KubeApi } from '../../clusters/kube/kube-api.ts';
 import type { Evidence } from '../../scenarios/journal.ts';
 import type { FaultInjector, FaultSpec, InjectedFault, Labels } from '../../scenarios/ports.ts';
 import { run } from '../lib/exec.ts';
-import { FaultLedger, ledgerEntry, type UndoAction } from '../state/ledger.ts';
+import { FaultLedger, ledgerEntry, type PinnedAddress, type UndoAction } from '../state/ledger.ts';
 import { performUndo } from '../state/undo.ts';
 
 const SELECTOR = /^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+)*$/;
@@ -18,6 +20,29 @@ const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 
 /** Runs docker; tests replace it. Returns stdout. */
 export type Docker = (args: readonly string[], options: { signal?: AbortSignal }) => Promise<string>;
+
+/**
+ * The addresses of containers from `docker inspect -f '{{.Name}} {{json .NetworkSettings.Networks}}'` (one line each),
+ * without docker's own short-id alias (it adds one for the new endpoint itself).
+ */
+export function parseAddresses(inspected: string): PinnedAddress[] {
+  const out: PinnedAddress[] = [];
+  for (const line of inspected.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const space = line.indexOf(' ');
+    const container = line.slice(0, space).replace(/^\//, '');
+    const networks = JSON.parse(line.slice(space + 1)) as Record<string, { IPAddress?: string; GlobalIPv6Address?: string; Aliases?: string[] | null }>;
+    for (const [network, n] of Object.entries(networks)) {
+      out.push({
+        container,
+        network,
+        ...(n.IPAddress ? { ipv4: n.IPAddress } : {}),
+        ...(n.GlobalIPv6Address ? { ipv6: n.GlobalIPv6Address } : {}),
+        aliases: (n.Aliases ?? []).filter((a) => !/^[0-9a-f]{12}$/.test(a)),
+      });
+    }
+  }
+  return out;
+}
 
 const realDocker: Docker = async (args, options) => (await run('docker', [...args], { signal: options.signal, timeoutMs: 120_000 })).stdout;
 
@@ -64,8 +89,12 @@ export class NodeStopFaultInjector implements FaultInjector {
     const missing = names.filter((n) => !owned.includes(n));
     if (missing.length) throw new Error(`node-stop: ${missing.join(', ')} is not a running node container of ${this.#cluster}`);
 
+    const addresses = parseAddresses(await this.#docker(['inspect', '-f', '{{.Name}} {{json .NetworkSettings.Networks}}', ...names], { signal }));
+    const unaddressed = names.filter((n) => !addresses.some((a) => a.container === n && a.ipv4));
+    if (unaddressed.length) throw new Error(`node-stop: docker reports no IPv4 address for ${unaddressed.join(', ')}: its address could not be given back after the stop`);
+
     const id = `node-stop-${randomUUID().slice(0, 8)}`;
-    const undo: UndoAction[] = [{ kind: 'docker-start', containers: names }];
+    const undo: UndoAction[] = [{ kind: 'docker-start', containers: names, addresses }];
     this.#ledger.record(ledgerEntry(id, 'node-stop', options.labels, undo));
     const started = performance.now();
     try {

@@ -8,7 +8,8 @@ import { LABELS } from '../../scenarios/ports.ts';
 /** What gc must do to undo a fault without the process that injected it. */
 export type UndoAction =
   | { readonly kind: 'kill-pids'; readonly pids: readonly number[] }
-  | { readonly kind: 'docker-start'; readonly containers: readonly string[] }
+  /** `addresses`: what each container had on its networks before it was stopped; the start gives them back. */
+  | { readonly kind: 'docker-start'; readonly containers: readonly string[]; readonly addresses?: readonly PinnedAddress[] }
   | { readonly kind: 'docker-unpause'; readonly containers: readonly string[] }
   | { readonly kind: 'docker-network-connect'; readonly network: string; readonly container: string; readonly aliases: readonly string[] }
   | { readonly kind: 'docker-rm'; readonly containers: readonly string[] }
@@ -16,6 +17,20 @@ export type UndoAction =
   | { readonly kind: 'kube-apply'; readonly cluster: KubeTargetRef; readonly fieldManager: string; readonly manifests: readonly KubeObject[]; readonly onlyIfAbsent?: boolean }
   /** `onlyIfLabel`: delete an object only while it carries these labels (the one the fault created). */
   | { readonly kind: 'kube-delete'; readonly cluster: KubeTargetRef; readonly refs: readonly ObjectRef[]; readonly onlyIfLabel?: Readonly<Record<string, string>> };
+
+/**
+ * A container's address on one network before a fault stopped it. Docker hands a restarted container the lowest
+ * free address, so containers stopped together can come back with each other's (or new) addresses: a kind node
+ * then disagrees with what the rest of the cluster knows about it (its InternalIP, the pod routes to it).
+ */
+export interface PinnedAddress {
+  readonly container: string;
+  readonly network: string;
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  /** Its network aliases (docker's own short-id alias left out). */
+  readonly aliases: readonly string[];
+}
 
 /** Where a kube undo goes: the kubeconfig file and the context in it (kind clusters keep a private one). */
 export interface KubeTargetRef {

@@ -2,7 +2,8 @@
 import { run, tryRun } from '../lib/exec.ts';
 import { ClientNodeKubeApi, loadKubeConfig } from '../../clusters/kube/client-node.kube-api.ts';
 import { describeRef, refOf, type KubeApi } from '../../clusters/kube/kube-api.ts';
-import type { KubeTargetRef, UndoAction } from './ledger.ts';
+import { ToolFailedError } from '../../scenarios/errors.ts';
+import type { KubeTargetRef, PinnedAddress, UndoAction } from './ledger.ts';
 
 /** Tests replace this to undo against an in-memory API. */
 export let kubeApi = (target: KubeTargetRef): KubeApi => new ClientNodeKubeApi(loadKubeConfig(target.kubeconfig, target.context));
@@ -30,8 +31,11 @@ export async function performUndo(action: UndoAction, signal?: AbortSignal): Pro
       }
       return `killed pids ${action.pids.join(', ')}`;
     case 'docker-start':
-      await run('docker', ['start', ...action.containers], { signal }); // no-op on a running container
-      return `started containers ${action.containers.join(', ')}`;
+      if (!action.addresses?.length) {
+        await run('docker', ['start', ...action.containers], { signal }); // no-op on a running container
+        return `started containers ${action.containers.join(', ')}`;
+      }
+      return startAtAddresses(action.containers, action.addresses, signal);
     case 'docker-unpause':
       await tryRun('docker', ['unpause', ...action.containers], { signal }); // fails harmlessly when not paused
       return `unpaused containers ${action.containers.join(', ')}`;
@@ -78,4 +82,40 @@ export async function performUndo(action: UndoAction, signal?: AbortSignal): Pro
       return `deleted ${done.join(', ')} in ${action.cluster.context}`;
     }
   }
+}
+
+/** (Re)connects a stopped container to a network, at its pinned address unless `pin` is false. */
+async function connect(a: PinnedAddress, pin: boolean, signal?: AbortSignal): Promise<void> {
+  await tryRun('docker', ['network', 'disconnect', '--force', a.network, a.container], { signal }); // not connected: fine
+  const ips = pin ? [...(a.ipv4 ? ['--ip', a.ipv4] : []), ...(a.ipv6 ? ['--ip6', a.ipv6] : [])] : [];
+  await run('docker', ['network', 'connect', ...ips, ...a.aliases.flatMap((alias) => ['--alias', alias]), a.network, a.container], { signal });
+}
+
+/**
+ * Starts stopped containers at the addresses they had: each one's endpoint re-created with its old IPs, then
+ * started. A running container is left as it is (idempotent, like `docker start`). An address another container
+ * took meanwhile cannot be had: that container starts with a new one, and the result says so.
+ */
+async function startAtAddresses(containers: readonly string[], addresses: readonly PinnedAddress[], signal?: AbortSignal): Promise<string> {
+  const notes: string[] = [];
+  for (const container of containers) {
+    const state = await tryRun('docker', ['inspect', '-f', '{{.State.Running}}', container], { signal });
+    if (!(state instanceof ToolFailedError) && state.stdout.trim() === 'true') {
+      notes.push(`${container} was running`);
+      continue;
+    }
+    const pins = addresses.filter((a) => a.container === container);
+    const where = pins.map((a) => `${a.network} ${[a.ipv4, a.ipv6].filter(Boolean).join(' ')}`).join(', ');
+    for (const a of pins) await connect(a, true, signal);
+    const started = await tryRun('docker', ['start', container], { signal });
+    if (!(started instanceof ToolFailedError)) {
+      notes.push(pins.length ? `${container} at ${where}` : container);
+      continue;
+    }
+    if (!/address already in use/i.test(started.message) || pins.length === 0) throw started;
+    for (const a of pins) await connect(a, false, signal);
+    await run('docker', ['start', container], { signal });
+    notes.push(`${container} with a new address (${where} was taken)`);
+  }
+  return `started containers ${notes.join('; ')}`;
 }
