@@ -117,3 +117,43 @@ describe('KubeClient.waitFor', () => {
     await expect(waiting).rejects.toThrow(/interrupted/);
   });
 });
+
+describe('KubeClient.runJob', () => {
+  const job: KubeObject = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db-status', namespace: 'gravl' }, spec: {} };
+  const pod = (terminated: Record<string, unknown>, last = false): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'db-status-x1', namespace: 'gravl', labels: { 'job-name': 'db-status' } },
+    status: { containerStatuses: [last ? { state: { waiting: {} }, lastState: { terminated } } : { state: { terminated } }] },
+  });
+  /** The Job "runs" when applied: its pod ends with `terminated`, the Job with `condition`. */
+  const cluster = (terminated: Record<string, unknown>, condition: Record<string, unknown>, last = false) => {
+    const api = new FakeKubeApi();
+    api.onApply = (o) => {
+      if (o.kind !== 'Job') return;
+      setImmediate(() => {
+        api.set(pod(terminated, last));
+        api.set({ ...o, status: { conditions: [condition] } });
+      });
+    };
+    return api;
+  };
+
+  it("applies the Job, waits for it and returns its pod's termination message", async () => {
+    const api = cluster({ exitCode: 0, message: 'instance=region-a recovery=false\n' }, { type: 'Complete', status: 'True' });
+    const r = await new KubeClient(api).runJob(job, { timeoutMs: 5_000 });
+    expect(r.message).toBe('instance=region-a recovery=false');
+    expect(r.ms).toBeGreaterThanOrEqual(0);
+    expect(api.applied.map((o) => o.metadata.name)).toEqual(['db-status']);
+  });
+
+  it('a failed Job throws with what its pod said', async () => {
+    const api = cluster({ exitCode: 2, message: 'psql: error: connection refused' }, { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }, true);
+    await expect(new KubeClient(api).runJob(job, { timeoutMs: 5_000 })).rejects.toThrow(/Job db-status failed: BackoffLimitExceeded; the pod said: psql: error: connection refused/);
+  });
+
+  it('a Job that reports nothing is an error, not an empty answer', async () => {
+    const api = cluster({ exitCode: 0 }, { type: 'Complete', status: 'True' });
+    await expect(new KubeClient(api).runJob(job, { timeoutMs: 5_000 })).rejects.toThrow(/succeeded but its pod left no termination message/);
+  });
+});

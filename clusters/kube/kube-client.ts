@@ -2,7 +2,7 @@
 // waits on named conditions driven by watches (list, then watch from the list's resourceVersion), never sleeps.
 import { DrillbookError, InterruptedError, WaitTimeoutError } from '../../scenarios/errors.ts';
 import { LABELS, MANAGED_BY, type CallOptions, type Labels } from '../../scenarios/ports.ts';
-import type { KubeCondition, Verdict } from './conditions.ts';
+import { jobSucceeded, lastFailure, terminationMessage, type KubeCondition, type Verdict } from './conditions.ts';
 import { describeRef, refOf, type KubeApi, type KubeObject } from './kube-api.ts';
 
 export const FIELD_MANAGER = 'drillbook';
@@ -129,5 +129,26 @@ export class KubeClient {
       if (last?.ok) return last;
     }
     return stop();
+  }
+
+  /**
+   * Applies a one-off Job, waits for it to succeed and returns its pod's termination message (what the Job
+   * reports) and how long it took. A failed or timed-out Job throws with what its pod said.
+   */
+  async runJob(job: KubeObject, options: WaitOptions): Promise<{ message: string; ms: number }> {
+    const started = performance.now();
+    const namespace = job.metadata.namespace ?? 'default';
+    const name = job.metadata.name;
+    const pods = async () => (await this.api.list({ apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector: `job-name=${name}` }, { signal: options.signal })).items;
+    await this.apply([job], options);
+    try {
+      await this.waitFor(jobSucceeded(namespace, name), { ...options, hint: options.hint ?? `kubectl -n ${namespace} logs job/${name}` });
+    } catch (error) {
+      const said = (await pods().catch(() => [])).map((p) => lastFailure(p)?.message?.trim()).find(Boolean);
+      throw said ? new Error(`${(error as Error).message}; the pod said: ${said.slice(-600)}`, { cause: error }) : error;
+    }
+    const message = (await pods()).map(terminationMessage).find((m) => m !== undefined && m.length > 0);
+    if (!message) throw new Error(`Job ${namespace}/${name} succeeded but its pod left no termination message`);
+    return { message: message.trim(), ms: Math.round(performance.now() - started) };
   }
 }

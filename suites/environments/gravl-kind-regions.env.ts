@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { REGION_LABEL, twoRegionConfig } from '../../clusters/kind/kind-config.ts';
-import { deploymentAvailable, isPodReady, jobSucceeded, lastFailure, objectAbsent, podsReady, statefulSetReady, terminationMessage } from '../../clusters/kube/conditions.ts';
+import { deploymentAvailable, isPodReady, jobSucceeded, objectAbsent, podsReady, statefulSetReady } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
@@ -239,21 +239,8 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
   const backendUrl = `http://127.0.0.1:${hostPort}`;
   const backendSelector = `${COMPONENT}=backend`;
   const suffix = () => randomBytes(3).toString('hex');
-  const jobPods = async (name: string, sig: AbortSignal) =>
-    (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: `job-name=${name}` }, { signal: sig })).items;
   /** A one-off Job to completion; its pod's termination message. */
-  const runJob = async (job: KubeObject, sig: AbortSignal) => {
-    await client.apply([job], { signal: sig });
-    try {
-      await client.waitFor(jobSucceeded(ns, job.metadata.name), { timeoutMs: 130_000, signal: sig, hint: `kubectl -n ${ns} logs job/${job.metadata.name}` });
-    } catch (error) {
-      const said = (await jobPods(job.metadata.name, sig).catch(() => [])).map((p) => lastFailure(p)?.message?.trim()).find(Boolean);
-      throw said ? new Error(`${(error as Error).message}; the pod said: ${said.slice(-600)}`, { cause: error }) : error;
-    }
-    const message = (await jobPods(job.metadata.name, sig)).map(terminationMessage).find((m) => m !== undefined && m.length > 0);
-    if (!message) throw new Error(`Job ${job.metadata.name} succeeded but its pod left no termination message`);
-    return message.trim();
-  };
+  const runJob = async (job: KubeObject, sig: AbortSignal) => (await client.runJob(job, { timeoutMs: 130_000, signal: sig })).message;
   const stsOf = (region: string) => {
     if (region !== primaryRegion && region !== standbyRegion) throw new Error(`no PostgreSQL instance in region '${region}'`);
     return region === primaryRegion ? PRIMARY_STS : STANDBY_STS;
@@ -319,7 +306,16 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
       await client.waitFor(objectAbsent('v1', 'PersistentVolumeClaim', ns, pvcRef.name), { timeoutMs: 90_000, signal: sig });
       const slot = region === primaryRegion ? 'failback_slot' : REPLICATION_SLOT;
       await client.apply([reseededStandby(stack, sts, region, { host: other, slot, createSlot: true })], { signal: sig });
-      const ready = await client.waitFor(statefulSetReady(ns, sts), { timeoutMs: 240_000, signal: sig, hint: `kubectl -n ${ns} logs ${sts}-0 -c seed-from-primary` });
+      let ready;
+      try {
+        ready = await client.waitFor(statefulSetReady(ns, sts), { timeoutMs: 240_000, signal: sig, hint: `kubectl -n ${ns} logs ${sts}-0 -c seed-from-primary` });
+      } catch (error) {
+        // what the seed said (it waits for its source forever): the cause, in the journal, before the cluster goes
+        const logs = await run(toolchain.kubectl, ['--kubeconfig', cluster.kubeconfigPath, '--context', cluster.context, '-n', ns, 'logs', podRef.name, '-c', 'seed-from-primary', '--tail', '5'], { signal: sig, timeoutMs: 15_000 })
+          .then((r) => r.stdout.trim().replaceAll('\n', ' | '))
+          .catch((e: Error) => `no logs: ${e.message.split('\n')[0]}`);
+        throw new Error(`${(error as Error).message}; seed-from-primary said: ${logs}`, { cause: error });
+      }
       return `deleted StatefulSet ${sts}, its pod and PVC ${pvcRef.name}; re-created it as a standby seeded from ${other} (pg_basebackup -C -S ${slot}): ${ready.detail} after ${Math.round(performance.now() - started)} ms`;
     },
     writeFence: (region) => ({ kind: WRITE_FENCE, region }),

@@ -4,7 +4,7 @@
 // Everything it creates carries drillbook's labels; the cluster is deleted on dispose unless kept for reuse.
 import { join } from 'node:path';
 import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
-import { deploymentAvailable, isPodReady, jobAttemptFailed, podsGone, jobSucceeded, lastFailure, objectAbsent, podsReady, podsWaiting, terminationMessage, waitingReasons } from '../../clusters/kube/conditions.ts';
+import { deploymentAvailable, isPodReady, jobAttemptFailed, podsGone, jobSucceeded, lastFailure, objectAbsent, podsReady, podsWaiting, waitingReasons } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
@@ -152,21 +152,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const jobPods = async (name: string, sig: AbortSignal, namespace = ns) =>
     (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector: `job-name=${name}` }, { signal: sig })).items;
   /** Runs a Job to completion and returns its pod's termination message; a failure says what the pod said. */
-  const runJob = async (job: KubeObject, sig: AbortSignal) => {
-    const started = performance.now();
-    const jns = job.metadata.namespace ?? ns;
-    await client.apply([job], { signal: sig });
-    try {
-      await client.waitFor(jobSucceeded(jns, job.metadata.name), { timeoutMs: 280_000, signal: sig, hint: `kubectl -n ${jns} logs job/${job.metadata.name}` });
-    } catch (error) {
-      const said = (await jobPods(job.metadata.name, sig, jns).catch(() => [])).map((p) => lastFailure(p)?.message?.trim()).find(Boolean);
-      throw said ? new Error(`${(error as Error).message}; the pod said: ${said.slice(-600)}`, { cause: error }) : error;
-    }
-    const items = await jobPods(job.metadata.name, sig, jns);
-    const message = items.map(terminationMessage).find((m) => m !== undefined && m.length > 0);
-    if (!message) throw new Error(`Job ${job.metadata.name} succeeded but its pod left no termination message`);
-    return { message: message.trim(), ms: Math.round(performance.now() - started) };
-  };
+  const runJob = (job: KubeObject, sig: AbortSignal) => client.runJob({ ...job, metadata: { ...job.metadata, namespace: job.metadata.namespace ?? ns } }, { timeoutMs: 280_000, signal: sig });
   const suffix = () => randomBytes(3).toString('hex');
   const rolloutStatus = async (sig: AbortSignal) => {
     const verdict = await client.waitFor(deploymentAvailable(ns, 'backend'), { timeoutMs: 280_000, signal: sig, hint: 'kubectl -n ' + ns + ' describe deployment backend' });
