@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultInjector, FaultSpec, InjectedFault } from '../ports.ts';
+import { findStep } from '../journal.ts';
 import { runScenario } from '../runner.ts';
 import { systemClock } from '../clock.ts';
 import { defineScenario, type Scenario } from '../define.ts';
@@ -300,6 +301,9 @@ describe('bad-release-rollback', () => {
       ['rollout status', 'passed'],
     ]);
     expect(cluster.log).toEqual(['inject set-image', 'scale 0', 'set image previous', 'scale 3', 'rollout status', 'revert set-image']);
+    // the next command waits for the scale-down to take effect (back to back, the controller may never act on it)
+    const scaledDown = findStep(journal, 'recover', 'scale down the failing deployment').evidence.find((e) => e.label === 'ready backend pods after the scale-down');
+    expect(scaledDown?.value).toMatch(/^0 after \d+ ms$/);
     expect(journal.findings.map((f) => f.severity)).toEqual(['runbook-defect', 'runbook-defect']);
     expect(journal.findings[0]!.detail).toMatch(/only 1 pod\(s\) crash-looped while 3 pod\(s\) of the previous release kept serving/);
     expect(journal.findings[1]!.title).toBe('Scaling to 0 turns a stuck rollout into a full outage');

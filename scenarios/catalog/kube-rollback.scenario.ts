@@ -105,6 +105,12 @@ export const badReleaseRollback = defineScenario<GravlKubeEnv>({
       run: async (ctx: Ctx) => {
         const servingBefore = await ctx.env.readyBackendPods(ctx.signal);
         await record(ctx, 'scale', ctx.env.scaleBackend(0, ctx.signal));
+        // as an operator would, go on once the scale-down took effect: commands typed back to back can reach the
+        // deployment controller together and cancel out (replicas 0 then 3 before it ever acted)
+        const started = ctx.clock.now();
+        const left = await settle(ctx, 50_000, 250, () => ctx.env.readyBackendPods(ctx.signal), (n) => n === 0);
+        ctx.evidence('ready backend pods after the scale-down', `${left} after ${Math.round(ctx.clock.now() - started)} ms`);
+        if (left > 0) throw new Error(`${left} backend pod(s) still Ready 50 s after kubectl scale --replicas=0`);
         if (servingBefore > 0) {
           ctx.finding({
             severity: 'runbook-defect',
