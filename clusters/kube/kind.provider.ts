@@ -55,6 +55,7 @@ export class KindCluster {
   #keep = false;
   #readyTimeoutMs = 180_000;
   #systemReady: readonly KubeCondition[] = SYSTEM_READY;
+  #fixups: ((cluster: StartedKindCluster, options: CallOptions) => Promise<unknown>)[] = [];
   #logsDir: string | undefined;
   #dir: string;
 
@@ -95,6 +96,15 @@ export class KindCluster {
   /** Conditions (besides all nodes Ready) that make the cluster usable; default SYSTEM_READY. */
   withSystemReadiness(conditions: readonly KubeCondition[]): this {
     this.#systemReady = conditions;
+    return this;
+  }
+  /**
+   * A repair of the node image's setup that has to run once every node is Ready and before the system
+   * readiness conditions are judged (they may depend on it: a worker's kube-proxy that cannot reach the API
+   * server leaves CoreDNS on that worker unready). Runs on created and reused clusters alike; must be idempotent.
+   */
+  withFixup(fixup: (cluster: StartedKindCluster, options: CallOptions) => Promise<unknown>): this {
+    this.#fixups.push(fixup);
     return this;
   }
   /** Where `kind export logs` goes when creation fails (default: <cache>/kind-clusters/<name>/logs). */
@@ -160,13 +170,14 @@ export class KindCluster {
       clientFactory: this.#clientFactory,
     });
     try {
-      for (const condition of [nodesReady(this.#config.nodes.length), ...this.#systemReady]) {
-        await cluster.client().waitFor(condition, {
-          timeoutMs: this.#readyTimeoutMs,
-          signal: options.signal,
-          hint: `inspect with: docker exec ${this.name}-control-plane journalctl -u kubelet --no-pager | tail -50`,
-        });
-      }
+      const waitOptions = {
+        timeoutMs: this.#readyTimeoutMs,
+        signal: options.signal,
+        hint: `inspect with: docker exec ${this.name}-control-plane journalctl -u kubelet --no-pager | tail -50`,
+      };
+      await cluster.client().waitFor(nodesReady(this.#config.nodes.length), waitOptions);
+      for (const fixup of this.#fixups) await fixup(cluster, options);
+      for (const condition of this.#systemReady) await cluster.client().waitFor(condition, waitOptions);
     } catch (error) {
       const logs = await this.#exportLogs(options);
       if (!reused && !this.#keep) await cluster.delete();

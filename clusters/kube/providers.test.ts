@@ -61,6 +61,27 @@ describe('kind provider', () => {
     expect(kind.calls.filter((c) => c[0] === 'delete')).toHaveLength(1);
   });
 
+  it('runs its fixups once the nodes are Ready and before the system readiness is judged', async () => {
+    const kind = fakeKind({});
+    const api = new FakeKubeApi();
+    api.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    // CoreDNS becomes available only because of the fixup (as on a worker whose kube-proxy it repairs)
+    const coredns = (available: number) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system' }, spec: { replicas: 2 }, status: { replicas: 2, updatedReplicas: 2, availableReplicas: available } });
+    api.set(coredns(1));
+    api.set({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'drillbook-netpol', namespace: 'kube-system' }, status: { desiredNumberScheduled: 1, numberReady: 1 } });
+    const ran: string[] = [];
+    const cluster = await new KindCluster('drillbook-unit-fixup')
+      .withNodeImage('img').withStateDir(tmp()).withRunner(kind.runner).withClientFactory(() => new KubeClient(api))
+      .withReadyTimeout(2_000)
+      .withFixup(async (c) => {
+        ran.push(c.name);
+        api.set(coredns(2));
+      })
+      .start();
+    expect(ran).toEqual(['drillbook-unit-fixup']);
+    await cluster[Symbol.asyncDispose]();
+  });
+
   it('reuses an existing cluster of that name and keeps it on dispose', async () => {
     const kind = fakeKind({ clusters: ['drillbook-unit-reuse'] });
     const cluster = await new KindCluster('drillbook-unit-reuse').withNodeImage('img').withStateDir(tmp()).withRunner(kind.runner).withClientFactory(readyNodeClient()).start();

@@ -221,6 +221,8 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
     .withReuse(false)
     .withKeepOnDispose(options.keep ?? false)
     .withReadyTimeout(300_000)
+    // before CoreDNS is judged: a CoreDNS pod on a worker is unready until that worker's kube-proxy works
+    .withFixup(async (c, o) => log(await pointKubeProxyAtControlPlaneIp(c, c.client(), o.signal ?? signal)))
     .start({ signal });
   owned.use(cluster);
   log(`kind cluster ${cluster.name} (2 regions, ${(await cluster.nodes({ signal })).length} nodes) up in ${cluster.startMs} ms; backend will be on 127.0.0.1:${hostPort}`);
@@ -228,7 +230,6 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
   await cluster.loadImages([...new Set(Object.values(images))], { signal });
   log(`images loaded into every node in ${Math.round(performance.now() - loadStarted)} ms`);
   const client = cluster.client();
-  log(await pointKubeProxyAtControlPlaneIp(cluster, client, signal));
   const deployTimings = await deployStages(client, regionStages(stack, replication), {
     signal,
     conditionTimeoutMs: 300_000,
