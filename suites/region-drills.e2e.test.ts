@@ -3,7 +3,8 @@
 // backend in region B behind a NodePort on 127.0.0.1; k6 background load and the data probe; every node of
 // region A stopped at once, and the failover of DISASTER_RECOVERY_COMPLETION.md executed. The journal must hold
 // measured detection, RTO and RPO within the document's targets; afterwards no fault is left in the ledger and
-// the cluster is gone. (The fail-back scenario is not in the suite yet.)
+// the cluster is gone. Then the fail-back on the same cluster: region A re-seeded from region B, writes fenced on
+// region B until region A replayed them, region A promoted and the name repointed: no acknowledged write lost.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ describe('region-drills suite on a two-region kind cluster', () => {
       },
     });
     console.log(`suite wall time incl. cluster create and delete: ${Math.round(performance.now() - started)} ms`);
-    expect(result.journals.map((j) => j.scenario.id)).toEqual(['region-loss']);
+    expect(result.journals.map((j) => j.scenario.id)).toEqual(['region-loss', 'region-failback']);
     for (const j of result.journals) {
       const id = j.scenario.id;
       expect(j.status, `${id}: ${JSON.stringify(j.error)}`).toBe('completed');
@@ -54,7 +55,7 @@ describe('region-drills suite on a two-region kind cluster', () => {
       expect(j.faults.every((f) => f.revertedAtMs !== undefined), id).toBe(true);
       expect(j.verdict, `${id}: ${JSON.stringify(j.objectives)}`).toBe('met');
     }
-    const [loss] = result.journals as [Journal];
+    const [loss, failback] = result.journals as [Journal, Journal];
     expect(loss.phases.find((p) => p.name === 'recover')!.steps.map((s) => [s.name, s.status])).toEqual([
       ['health check secondary region', 'passed'],
       ['promote secondary replica to primary', 'passed'],
@@ -63,7 +64,22 @@ describe('region-drills suite on a two-region kind cluster', () => {
     ]);
     expect(loss.findings.map((f) => f.title)).toContain('The failover never fences the old primary');
 
-    expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'region-loss.journal.json']));
+    // the fail-back: the runbook's steps plus the fence and the re-seed it leaves out; lossless because of the fence
+    expect(failback.phases.find((p) => p.name === 'recover')!.steps.map((s) => [s.name, s.status])).toEqual([
+      ['update DNS back to the primary region (after it replayed up to the fence)', 'passed'],
+      ['restart applications', 'passed'],
+      ['re-seed the secondary region as a standby (not in the runbook)', 'passed'],
+    ]);
+    expect(failback.measurements.rpo!.lostWrites).toBe(0);
+    expect(failback.findings.map((f) => f.title)).toEqual(
+      expect.arrayContaining(['The failback moves DNS without stopping writes on the secondary', 'The failback ends without a standby']),
+    );
+    // region A's nodes came back at their own addresses (the node-stop revert pins them)
+    const revert = loss.phases.find((p) => p.name === 'revert')!.steps[0]!;
+    expect(JSON.stringify(revert.evidence)).toMatch(/drillbook-regions-worker at kind \d+\.\d+\.\d+\.\d+/);
+    expect(JSON.stringify(revert.evidence)).not.toMatch(/with a new address/);
+
+    expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'region-loss.journal.json', 'region-failback.journal.json']));
     expect(result.exitCode).toBe(0);
     expect(new FaultLedger(join(stateDir, 'faults')).list()).toEqual([]);
     const { stdout } = await run(toolchainPaths().kind, ['get', 'clusters']);
