@@ -36,6 +36,8 @@ describe('client-node adapter', () => {
   it('builds collection paths for core and grouped kinds', () => {
     expect(pluralOf('NetworkPolicy')).toBe('networkpolicies');
     expect(pluralOf('Ingress')).toBe('ingresses');
+    expect(pluralOf('PodChaos')).toBe('podchaos');
+    expect(pluralOf('NetworkChaos')).toBe('networkchaos');
     expect(collectionPath({ apiVersion: 'v1', kind: 'Pod', namespace: 'x' })).toBe('/api/v1/namespaces/x/pods');
     expect(collectionPath({ apiVersion: 'apps/v1', kind: 'Deployment' })).toBe('/apis/apps/v1/deployments');
   });

@@ -20,8 +20,11 @@ export function loadKubeConfig(kubeconfigPath: string, context: string): KubeCon
   return kc;
 }
 
+/** The resource name of a kind, as the API serves it (the kinds drillbook lists and watches). */
 export function pluralOf(kind: string): string {
   const lower = kind.toLowerCase();
+  // Chaos Mesh's CRDs name their plural as the singular: podchaos, networkchaos, iochaos, ...
+  if (lower.endsWith('chaos')) return lower;
   if (lower.endsWith('y')) return `${lower.slice(0, -1)}ies`;
   if (lower.endsWith('s')) return `${lower}es`;
   return `${lower}s`;

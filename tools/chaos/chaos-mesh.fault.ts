@@ -1,7 +1,8 @@
 // FaultInjector that hands faults to Chaos Mesh: it applies a PodChaos / NetworkChaos (chaos-mesh.manifests.ts)
 // and lets Chaos Mesh's controller and daemons do the breaking; the revert deletes the object, and Chaos Mesh
 // lifts the fault before its finalizer lets the object go. It needs Chaos Mesh (v2.7.x CRDs) installed in the
-// cluster and checks for it before anything else; drillbook does not install it.
+// cluster and checks for it before anything else; on its own kind clusters drillbook can install the controller it
+// builds (clusters/stack/manifests/chaos-mesh.manifest.ts, see chaos-mesh.e2e.test.ts).
 //   pod-kill, container-kill                       PodChaos
 //   network-partition, network-delay, network-loss NetworkChaos (no harness-native equivalent)
 // As the kube injector: only namespaces the run deployed, and every fault goes into the ledger (undo: delete the
@@ -24,7 +25,8 @@ export const CHAOS_FIELD_MANAGER = 'drillbook-chaos-mesh';
 export const CHAOS_CRDS: Readonly<Record<ChaosKind, string>> = { PodChaos: 'podchaos.chaos-mesh.org', NetworkChaos: 'networkchaos.chaos-mesh.org' };
 
 export const CHAOS_MESH_INSTALL_HINT =
-  `install Chaos Mesh ${CHAOS_MESH_VERSION} into the cluster first (it needs charts.chaos-mesh.org and ghcr.io, which offline machines cannot reach): ` +
+  `install Chaos Mesh ${CHAOS_MESH_VERSION} into the cluster first (offline: apply chaosMeshCrds() and chaosMeshController() of clusters/stack/manifests/chaos-mesh.manifest.ts ` +
+  `with the image ensureImage('chaos-mesh-controller') builds, as tools/chaos/chaos-mesh.e2e.test.ts does; online, the upstream chart): ` +
   `helm repo add chaos-mesh https://charts.chaos-mesh.org && helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh --create-namespace --version '~2.7.0' ` +
   `--set chaosDaemon.runtime=containerd --set chaosDaemon.socketPath=/run/containerd/containerd.sock (the kind/containerd socket); ` +
   `then check: kubectl get crd podchaos.chaos-mesh.org. Without Chaos Mesh, pod-kill and container-kill run harness-native through the kube injector (tools/kube/kube.fault.ts)`;

@@ -13,7 +13,7 @@ import { cacheDir } from '../lib/cache.ts';
 import { run, tryRun } from '../lib/exec.ts';
 import { IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
 import { withBuildLock } from './build-lock.ts';
-import { ensureBackendNodeModules, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
+import { ensureBackendNodeModules, ensureChaosMeshBinaries, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
 
 export { IMAGE_NAMES, isImageName, type ImageName } from './recipes.ts';
 
@@ -234,6 +234,10 @@ async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, pa
     if (recipe.prepare === 'loki-binaries') {
       const bin = await ensureLokiBinaries(opts);
       await cp(bin, join(context, 'bin'), { recursive: true });
+    }
+    if (recipe.prepare === 'chaos-mesh-binaries') {
+      const bin = await ensureChaosMeshBinaries(opts);
+      await cp(join(bin, 'chaos-controller-manager'), join(context, 'bin', 'chaos-controller-manager'));
     }
     const buildArgs = Object.entries({ ...(recipe.buildArgs ?? {}), BASE_IMAGE: parentTag }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
     const noCache = opts.force ? ['--no-cache'] : [];

@@ -18,6 +18,10 @@ export const VERSIONS = {
   alertmanager: '0.25.0-1+b4',
   node: '24.21.0',
   loki: 'v3.7.8',
+  /** Chaos Mesh from its Go module: master, the only form the module proxy serves (tags such as v2.7.2 get 403). */
+  chaosMesh: 'v0.9.1-0.20260902003049-47411975a8cb',
+  /** Its nested api module (not in the main module's zip): the proxy serves no version at the same commit; this is the nearest, 4 days newer. */
+  chaosMeshApi: 'v0.0.0-20260906172039-d70b66ad97ac',
 } as const;
 
 export const IMAGE_NAMES = [
@@ -32,6 +36,7 @@ export const IMAGE_NAMES = [
   'alertmanager',
   'loki',
   'promtail',
+  'chaos-mesh-controller',
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
@@ -60,7 +65,7 @@ export interface Recipe {
   buildArgs?: Readonly<Record<string, string>>;
   extraInputs?: () => ExtraInput[];
   /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
-  prepare?: 'backend-node-modules' | 'loki-binaries';
+  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries';
 }
 
 const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
@@ -158,5 +163,15 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     parent: 'base',
     buildArgs: { LOKI_VERSION: VERSIONS.loki },
     prepare: 'loki-binaries',
+  },
+  'chaos-mesh-controller': {
+    name: 'chaos-mesh-controller',
+    repository: 'drillbook/chaos-mesh-controller',
+    tagPrefix: VERSIONS.chaosMesh.slice(-12),
+    kind: 'dockerfile',
+    recipeDir: 'chaos-mesh-controller',
+    parent: 'base',
+    buildArgs: { CHAOS_MESH_VERSION: VERSIONS.chaosMesh },
+    prepare: 'chaos-mesh-binaries',
   },
 };

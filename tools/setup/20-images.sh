@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the reference stack's images (debootstrap base, postgres, gravl-backend v1/v2/v3/broken, frontend,
-# prometheus, alertmanager, loki, promtail) if missing. Idempotent: a warm machine only runs `docker image inspect`.
+# prometheus, alertmanager, loki, promtail, chaos-mesh-controller) if missing. Idempotent: a warm machine only runs `docker image inspect`.
 # DRILLBOOK_IMAGES="base postgres" limits the set (default: all). Cold: Loki's go build dominates (~16 min
 # for loki + more for promtail on 2 busy cores); the Go toolchain must be on PATH (preinstalled, Go >= 1.26.5).
 set -euo pipefail
