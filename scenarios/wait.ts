@@ -47,3 +47,18 @@ export async function waitFor<T>(clock: Clock, cond: Condition<T>, options: Wait
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * Reads `read` until `done` says so or `withinMs` passed (one read every `everyMs`); the last value either way,
+ * where waitFor would throw: for probes and steps that allow the system to settle and judge what they see then.
+ * A read that throws is not retried (unlike waitFor's checks): the error is the answer.
+ */
+export async function settle<T>(at: { readonly clock: Clock; readonly signal: AbortSignal }, withinMs: number, everyMs: number, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = at.clock.now() + withinMs;
+  let value = await read();
+  while (!done(value) && at.clock.now() < deadline) {
+    await at.clock.sleep(everyMs, at.signal);
+    value = await read();
+  }
+  return value;
+}

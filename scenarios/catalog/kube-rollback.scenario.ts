@@ -8,6 +8,7 @@
 import { defineScenario, type Probe, type ScenarioContext } from '../define.ts';
 import { backendReady, backgroundLoad, exercisesListed } from './gravl.env.ts';
 import type { GravlKubeEnv } from './gravl-kube.env.ts';
+import { settle } from '../wait.ts';
 
 type Ctx = ScenarioContext<GravlKubeEnv>;
 
@@ -16,20 +17,6 @@ type Ctx = ScenarioContext<GravlKubeEnv>;
  * readiness probes up to 60 s to catch up: a drill that ran before on the same cluster may leave a replica whose
  * probe has not yet passed again, which is the cluster settling, not a deviation.
  */
-/**
- * Reads `read` until `done` says so or `withinMs` passed (one read every `everyMs`); the last value either way.
- * For probes that allow the system to settle after an earlier drill.
- */
-export async function settle<T>(ctx: ScenarioContext<unknown>, withinMs: number, everyMs: number, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = ctx.clock.now() + withinMs;
-  let value = await read();
-  while (!done(value) && ctx.clock.now() < deadline) {
-    await ctx.clock.sleep(everyMs, ctx.signal);
-    value = await read();
-  }
-  return value;
-}
-
 export const allBackendPodsReady: Probe<GravlKubeEnv> = {
   name: 'every backend replica Ready (within 60 s)',
   tolerance: { equals: true },

@@ -7,7 +7,7 @@
 import { defineScenario, type Probe, type RunbookStep, type ScenarioContext } from '../define.ts';
 import type { GravlKubeEnv } from './gravl-kube.env.ts';
 import type { LokiStorage } from './gravl-logging.env.ts';
-import { settle } from './kube-rollback.scenario.ts';
+import { settle } from '../wait.ts';
 
 type Ctx = ScenarioContext<GravlKubeEnv>;
 

@@ -9,6 +9,7 @@
 import { defineScenario, type Probe, type ScenarioContext } from '../define.ts';
 import { backendReady, backgroundLoad, exercisesListed, httpStatus, readinessLost } from './gravl.env.ts';
 import type { GravlRegionEnv } from './gravl-region.env.ts';
+import { settle } from '../wait.ts';
 
 type Ctx = ScenarioContext<GravlRegionEnv>;
 
@@ -185,14 +186,8 @@ export const regionLoss = defineScenario<GravlRegionEnv>({
 });
 
 /** Polls the re-seeded instance of `region` until it is a streaming standby. */
-async function untilStreaming(ctx: Ctx, region: string, timeoutMs: number) {
-  const started = ctx.clock.now();
-  let s = await ctx.env.instanceStatus(region, ctx.signal);
-  while (!(s.inRecovery && s.walReceiver === 'streaming') && ctx.clock.now() - started < timeoutMs) {
-    await ctx.clock.sleep(2_000, ctx.signal);
-    s = await ctx.env.instanceStatus(region, ctx.signal);
-  }
-  return s;
+function untilStreaming(ctx: Ctx, region: string, timeoutMs: number) {
+  return settle(ctx, timeoutMs, 2_000, () => ctx.env.instanceStatus(region, ctx.signal), (s) => s.inRecovery && s.walReceiver === 'streaming');
 }
 
 /**

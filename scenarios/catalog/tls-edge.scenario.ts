@@ -5,7 +5,7 @@
 import { defineScenario, type Probe, type ScenarioContext } from '../define.ts';
 import { backendReady } from './gravl.env.ts';
 import type { GravlKubeEnv } from './gravl-kube.env.ts';
-import { settle } from './kube-rollback.scenario.ts';
+import { settle } from '../wait.ts';
 
 type Ctx = ScenarioContext<GravlKubeEnv>;
 
