@@ -1,6 +1,7 @@
 // Doctor checks for the components the project builds itself: the stack's images, Chromium for the report
 // tests, MinIO for the S3 backup target. Each names the exact command that installs what is missing.
 import { existsSync } from 'node:fs';
+import { readAptLock } from '../images/apt-lock.ts';
 import { IMAGE_NAMES, imageExists, imageTag } from '../images/images.ts';
 import { toolchainPaths } from '../kube/toolchain.ts';
 import { KUBE_TOOLCHAIN } from '../kube/versions.ts';
@@ -16,8 +17,10 @@ export const imagesCheck: Check = {
       const tag = await imageTag(name);
       if (!(await imageExists(tag))) missing.push(`${name} (${tag})`);
     }
+    const lock = await readAptLock();
+    const packages = lock ? `; Debian packages as resolved ${lock.resolvedAt}: ${Object.entries(lock.packages).map(([p, e]) => `${p}=${e.version}`).join(', ')}` : '';
     return missing.length === 0
-      ? { ok: true, detail: `all ${IMAGE_NAMES.length} images built for the current recipes` }
+      ? { ok: true, detail: `all ${IMAGE_NAMES.length} images built for the current recipes${packages}` }
       : { ok: false, detail: `missing: ${missing.join(', ')}`, fix: `node tools/images/build.ts ${missing.map((m) => m.split(' ')[0]).join(' ')}   (cold Loki/promtail: ~30 min)` };
   },
 };

@@ -1,6 +1,36 @@
-import { describe, expect, it } from 'vitest';
-import { imageTag, isImageName, recipeHash } from './images.ts';
-import { IMAGE_NAMES, RECIPES } from './recipes.ts';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { APT_LOCK_VERSION, resetAptLockMemo, sourcesKey, type AptLock } from './apt-lock.ts';
+import { aptSources, imageTag, isImageName, recipeHash } from './images.ts';
+import { aptRequirements, IMAGE_NAMES, RECIPES } from './recipes.ts';
+
+// Tags need the Debian package versions resolved: a lock in a temporary cache stands in for the archive.
+let cache: string;
+const saved = process.env.DRILLBOOK_CACHE;
+async function writeLock(versions: Record<string, string>): Promise<void> {
+  const lock: AptLock = {
+    lockVersion: APT_LOCK_VERSION,
+    sources: sourcesKey(aptSources()),
+    resolvedAt: new Date().toISOString(),
+    packages: Object.fromEntries(aptRequirements().map((r) => [r.package, { requirement: r.version, version: versions[r.package] ?? `${r.version}-1`, offered: [] }])),
+  };
+  await writeFile(join(cache, 'images', 'apt-lock.json'), JSON.stringify(lock));
+  resetAptLockMemo();
+}
+beforeAll(async () => {
+  cache = await mkdtemp(join(tmpdir(), 'drillbook-images-'));
+  process.env.DRILLBOOK_CACHE = cache;
+  await mkdir(join(cache, 'images'), { recursive: true });
+});
+beforeEach(() => writeLock({}));
+afterAll(async () => {
+  if (saved === undefined) delete process.env.DRILLBOOK_CACHE;
+  else process.env.DRILLBOOK_CACHE = saved;
+  resetAptLockMemo();
+  await rm(cache, { recursive: true, force: true });
+});
 
 describe('image tags', () => {
   it('are exact, hash-suffixed and never latest', async () => {
@@ -28,6 +58,19 @@ describe('image tags', () => {
     const a = await recipeHash(RECIPES.postgres, 'drillbook/base:bookworm-00000000');
     const b = await recipeHash(RECIPES.postgres, 'drillbook/base:bookworm-11111111');
     expect(a).not.toBe(b);
+  });
+
+  it('follow the Debian build the archive serves: a security update gives a new tag, only to the images that use it', async () => {
+    await writeLock({ 'nginx-light': '1.22.1-9+deb12u11' });
+    const [frontend, postgres] = [await imageTag('gravl-frontend'), await imageTag('postgres')];
+    await writeLock({ 'nginx-light': '1.22.1-9+deb12u12' });
+    expect(await imageTag('gravl-frontend')).not.toBe(frontend);
+    expect(await imageTag('postgres')).toBe(postgres);
+  });
+
+  it('ask for no exact Debian build: every package requirement is an upstream series that cannot be dropped', () => {
+    for (const r of aptRequirements()) expect(r.version, r.package).not.toMatch(/-|deb\d+u\d+|\+b\d+/);
+    expect(aptRequirements().map((r) => r.package).sort()).toEqual(['nginx-light', 'postgresql-15', 'prometheus', 'prometheus-alertmanager']);
   });
 
   it('know their names', () => {

@@ -11,7 +11,8 @@ import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { DrillbookError, InvalidInputError, throwIfAborted } from '../../scenarios/errors.ts';
 import { cacheDir } from '../lib/cache.ts';
 import { run, tryRun } from '../lib/exec.ts';
-import { IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
+import { aptRequirements, IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
+import { aptLockPath, lockedVersions, type AptSources } from './apt-lock.ts';
 import { withBuildLock } from './build-lock.ts';
 import { ensureBackendNodeModules, ensureChaosMeshBinaries, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
 
@@ -26,6 +27,8 @@ export interface EnsureImageOptions {
 
 export const HASH_LABEL = 'drillbook.io/recipe-hash';
 export const IMAGE_LABEL = 'drillbook.io/image';
+/** The Debian package builds an image was made from, e.g. `nginx-light=1.22.1-9+deb12u12`. */
+export const PACKAGES_LABEL = 'drillbook.io/packages';
 /** Bump when the way images are assembled changes (labels, import options): every tag changes with it. */
 const IMAGE_FORMAT = 2;
 const inFlight = new Map<ImageName, Promise<string>>();
@@ -50,10 +53,35 @@ export async function ensureImages(names: readonly ImageName[], opts: EnsureImag
 }
 
 /** The tag `name` would have, without building anything (parents are hashed, not built). */
-export async function imageTag(name: ImageName): Promise<string> {
+export async function imageTag(name: ImageName, opts: { signal?: AbortSignal; log?: (line: string) => void } = {}): Promise<string> {
   const recipe = RECIPES[name];
-  const parentTag = recipe.parent ? await imageTag(recipe.parent) : '';
-  return tagFor(recipe, await recipeHash(recipe, parentTag));
+  const parentTag = recipe.parent ? await imageTag(recipe.parent, opts) : '';
+  const apt = await resolvedAptArgs(recipe, {
+    ...opts,
+    baseImage: async () => {
+      const base = await imageTag('base');
+      if (!(await imageExists(base))) {
+        throw new DrillbookError(`${name}: its Debian package versions are not resolved yet, and resolving them needs the base image ${base}`, { hint: 'run `bash tools/bootstrap.sh` (or `node tools/images/build.ts base`)' });
+      }
+      return base;
+    },
+  });
+  return tagFor(recipe, await recipeHash(recipe, parentTag, apt));
+}
+
+/** The archives the base image's sources.list names: what apt resolves against. */
+export function aptSources(): AptSources {
+  const args = RECIPES.base.buildArgs ?? {};
+  return { mirror: String(args.MIRROR), suite: String(args.SUITE), securityMirror: String(args.SECURITY_MIRROR) };
+}
+
+/** Build arg -> resolved Debian version for the recipe's packages (empty for recipes without any). */
+async function resolvedAptArgs(recipe: Recipe, opts: { signal?: AbortSignal; log?: (line: string) => void; baseImage: () => Promise<string> }): Promise<Record<string, string>> {
+  if (!recipe.apt) return {};
+  const lock = await lockedVersions(aptRequirements(), { ...opts, sources: aptSources() });
+  const args: Record<string, string> = {};
+  for (const [arg, requirement] of Object.entries(recipe.apt)) args[arg] = lock.packages[requirement.package]!.version;
+  return args;
 }
 
 async function imageId(tag: string, opts: { signal?: AbortSignal }): Promise<string | undefined> {
@@ -76,7 +104,8 @@ async function ensureUncached(recipe: Recipe, opts: EnsureImageOptions): Promise
   const log = opts.log ?? (() => {});
   throwIfAborted(opts.signal, `ensureImage(${recipe.name})`);
   const parentTag = recipe.parent ? await ensureImage(recipe.parent, { ...opts, force: false }) : '';
-  const hash = await recipeHash(recipe, parentTag);
+  const apt = await resolvedAptArgs(recipe, { ...opts, baseImage: () => ensureImage('base', { ...opts, force: false }) });
+  const hash = await recipeHash(recipe, parentTag, apt);
   const tag = tagFor(recipe, hash);
   if (!opts.force && (await imageExists(tag, opts))) {
     log(`${recipe.name}: ${tag} present, nothing to build`);
@@ -92,7 +121,7 @@ async function ensureUncached(recipe: Recipe, opts: EnsureImageOptions): Promise
     log(`${recipe.name}: building ${tag}`);
     const previousId = opts.force ? await imageId(tag, opts) : undefined;
     if (recipe.kind === 'rootfs') await buildBase(recipe, tag, hash, opts);
-    else await buildFromDockerfile(recipe, tag, hash, parentTag, opts);
+    else await buildFromDockerfile(recipe, tag, hash, parentTag, apt, opts);
     // A forced rebuild leaves the old image untagged: remove it (ours, by id; ignored if a container uses it).
     if (previousId && previousId !== (await imageId(tag, opts))) await tryRun('docker', ['image', 'rm', previousId]);
     log(`${recipe.name}: built ${tag} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -106,10 +135,10 @@ function tagFor(recipe: Recipe, hash: string): string {
 
 // ------------------------------------------------------------------ hashing
 
-/** sha256 over the recipe's identity, pinned versions, its folder, its extra inputs and the parent's tag. */
-export async function recipeHash(recipe: Recipe, parentTag: string): Promise<string> {
+/** sha256 over the recipe's identity, versions (Debian packages as resolved), its folder, its extra inputs and the parent's tag. */
+export async function recipeHash(recipe: Recipe, parentTag: string, apt: Readonly<Record<string, string>> = {}): Promise<string> {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ format: IMAGE_FORMAT, name: recipe.name, kind: recipe.kind, buildArgs: recipe.buildArgs ?? {}, parentTag, prepare: recipe.prepare ?? '' }));
+  h.update(JSON.stringify({ format: IMAGE_FORMAT, name: recipe.name, kind: recipe.kind, buildArgs: { ...recipe.buildArgs, ...apt }, parentTag, prepare: recipe.prepare ?? '' }));
   await hashTree(h, join(RECIPES_DIR, recipe.recipeDir), 'recipe');
   for (const input of recipe.extraInputs?.() ?? []) {
     if (input.hashKey) h.update(`key:${input.to}:${input.hashKey}\n`);
@@ -213,7 +242,7 @@ async function buildBase(recipe: Recipe, tag: string, hash: string, opts: Ensure
   ], { signal: opts.signal, hint: 'is the Docker engine running? (`docker info`)' });
 }
 
-async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, parentTag: string, opts: EnsureImageOptions): Promise<void> {
+async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, parentTag: string, apt: Readonly<Record<string, string>>, opts: EnsureImageOptions): Promise<void> {
   const context = cacheDir('images', 'ctx', `${recipe.name}-${hash.slice(0, 12)}-${process.pid}`);
   await rm(context, { recursive: true, force: true });
   await mkdir(context, { recursive: true });
@@ -239,13 +268,16 @@ async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, pa
       const bin = await ensureChaosMeshBinaries(opts);
       await cp(join(bin, 'chaos-controller-manager'), join(context, 'bin', 'chaos-controller-manager'));
     }
-    const buildArgs = Object.entries({ ...(recipe.buildArgs ?? {}), BASE_IMAGE: parentTag }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    const buildArgs = Object.entries({ ...(recipe.buildArgs ?? {}), ...apt, BASE_IMAGE: parentTag }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
     const noCache = opts.force ? ['--no-cache'] : [];
-    await run('nice', ['-n', '19', 'docker', 'build', '--rm', '--force-rm', ...noCache, '-t', tag, ...LABEL_ARGS(hash, recipe.name), ...buildArgs, context], {
+    const packages = Object.entries(recipe.apt ?? {}).map(([arg, r]) => `${r.package}=${apt[arg]}`).join(',');
+    const packageLabel = packages ? ['--label', `${PACKAGES_LABEL}=${packages}`] : [];
+    await run('nice', ['-n', '19', 'docker', 'build', '--rm', '--force-rm', ...noCache, '-t', tag, ...LABEL_ARGS(hash, recipe.name), ...packageLabel, ...buildArgs, context], {
       signal: opts.signal,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
-      hint: `the recipe is clusters/images/${recipe.recipeDir}/Dockerfile; if apt cannot find a pinned version, ` +
-        `check \`apt-cache policy <package>\` and update VERSIONS in tools/images/recipes.ts`,
+      hint: `the recipe is clusters/images/${recipe.recipeDir}/Dockerfile; if apt cannot find a resolved version (${packages || 'none'}), ` +
+        `the archive moved on since the lock (${aptLockPath()}): DRILLBOOK_APT_REFRESH_HOURS=0 resolves again; ` +
+        '`npx drillbook doctor --upstream` says what the archive offers',
     });
   } finally {
     await rm(context, { recursive: true, force: true });

@@ -1,6 +1,10 @@
 // The image catalogue: every image of the reference Gravl stack, how it is built and from what.
-// Versions are pinned here (Debian package versions, Node, Loki); a recipe's hash covers these values,
-// its recipe folder under clusters/images/ and any extra inputs, so changing any of them gives a new tag.
+// Versions live here. Debian packages are requirements (an upstream version series), resolved at build time to
+// the build the archive serves (tools/images/apt-lock.ts): exact Debian builds are dropped from the archive on
+// the next security update. Node, Loki and Chaos Mesh are exact versions of registries that keep them. A recipe's
+// hash covers these values, the resolved package versions, its recipe folder under clusters/images/ and any extra
+// inputs, so changing any of them gives a new tag.
+import type { AptRequirement } from './apt-versions.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,12 +14,14 @@ export const APP_DIR = join(REPO_ROOT, 'clusters', 'stack', 'app');
 
 export const VERSIONS = {
   debianSuite: 'bookworm',
-  debianMirror: 'http://deb.debian.org/debian',
-  debianSecurityMirror: 'http://deb.debian.org/debian-security',
-  postgresql15: '15.20-0+deb12u1',
-  nginx: '1.22.1-9+deb12u11',
-  prometheus: '2.42.0+ds-5+deb12u1',
-  alertmanager: '0.25.0-1+b4',
+  /** An organisation's own mirror (or archive.debian.org once the suite retires) via the environment. */
+  debianMirror: process.env.DRILLBOOK_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian',
+  debianSecurityMirror: process.env.DRILLBOOK_DEBIAN_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security',
+  /** Upstream version series of Debian packages (see AptRequirement): never a Debian revision such as +deb12u11. */
+  postgresql15: '15',
+  nginx: '1.22.1',
+  prometheus: '2.42.0',
+  alertmanager: '0.25.0',
   node: '24.21.0',
   loki: 'v3.7.8',
   /** Chaos Mesh from its Go module: master, the only form the module proxy serves (tags such as v2.7.2 get 403). */
@@ -63,6 +69,8 @@ export interface Recipe {
   recipeDir: string;
   parent?: ImageName;
   buildArgs?: Readonly<Record<string, string>>;
+  /** Debian packages resolved at build time; each key is the build arg that receives the resolved version. */
+  apt?: Readonly<Record<string, AptRequirement>>;
   extraInputs?: () => ExtraInput[];
   /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
   prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries';
@@ -110,7 +118,7 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     kind: 'dockerfile',
     recipeDir: 'postgres',
     parent: 'base',
-    buildArgs: { PG_VERSION: VERSIONS.postgresql15 },
+    apt: { PG_VERSION: { package: 'postgresql-15', version: VERSIONS.postgresql15 } },
   },
   'gravl-backend-v1': backend('v1'),
   'gravl-backend-v2': backend('v2'),
@@ -123,7 +131,7 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     kind: 'dockerfile',
     recipeDir: 'gravl-frontend',
     parent: 'base',
-    buildArgs: { NGINX_VERSION: VERSIONS.nginx },
+    apt: { NGINX_VERSION: { package: 'nginx-light', version: VERSIONS.nginx } },
     extraInputs: () => [{ from: join(APP_DIR, 'frontend'), to: 'site' }],
   },
   prometheus: {
@@ -133,7 +141,7 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     kind: 'dockerfile',
     recipeDir: 'prometheus',
     parent: 'base',
-    buildArgs: { PROMETHEUS_VERSION: VERSIONS.prometheus },
+    apt: { PROMETHEUS_VERSION: { package: 'prometheus', version: VERSIONS.prometheus } },
   },
   alertmanager: {
     name: 'alertmanager',
@@ -142,7 +150,7 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     kind: 'dockerfile',
     recipeDir: 'alertmanager',
     parent: 'base',
-    buildArgs: { ALERTMANAGER_VERSION: VERSIONS.alertmanager },
+    apt: { ALERTMANAGER_VERSION: { package: 'prometheus-alertmanager', version: VERSIONS.alertmanager } },
   },
   loki: {
     name: 'loki',
@@ -175,3 +183,10 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     prepare: 'chaos-mesh-binaries',
   },
 };
+
+/** Every Debian package requirement of the catalogue (resolved together, so one build agrees on versions). */
+export function aptRequirements(): AptRequirement[] {
+  const seen = new Map<string, AptRequirement>();
+  for (const recipe of Object.values(RECIPES)) for (const r of Object.values(recipe.apt ?? {})) seen.set(r.package, r);
+  return [...seen.values()];
+}
