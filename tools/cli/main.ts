@@ -9,6 +9,7 @@ import { findSuite, suites } from '../../suites/index.ts';
 import { runSuite } from '../../suites/suite.ts';
 import { loadConfig } from '../config/config.ts';
 import { checks, runDoctor } from '../doctor/doctor.ts';
+import { checkUpstream } from '../doctor/upstream.doctor.ts';
 import { gc } from '../gc/gc.ts';
 import { buildSuiteReport } from '../../reports/suite-report.ts';
 import { writeReports } from '../../reports/write-reports.ts';
@@ -91,7 +92,21 @@ program
 program
   .command('doctor')
   .description('check every prerequisite; print what is missing and the command that installs it')
-  .action(async () => {
+  .option('--upstream', 'instead: ask the package sources whether every pinned input of a cold set-up is still served (Debian packages resolved for real, the Debian suites, Go module and npm versions); seconds, no build')
+  .action(async (cmd: { upstream?: boolean }) => {
+    if (cmd.upstream) {
+      const rows = await checkUpstream();
+      if (opts().json) write(JSON.stringify(rows, null, 2));
+      else {
+        for (const r of rows) write(`${r.ok ? (r.warning ? '!' : '✓') : '✗'} [${r.source}] ${r.what}: ${r.detail}`);
+        const failed = rows.filter((r) => !r.ok).length;
+        write(failed === 0 ? `
+OK: all ${rows.length} upstream inputs are served; a fresh machine can set up today.` : `
+${failed} of ${rows.length} upstream inputs are no longer served: a fresh machine's set-up would fail. Fix the versions named above.`);
+      }
+      process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
+      return;
+    }
     const results = await runDoctor(checks);
     if (opts().json) write(JSON.stringify(results, null, 2));
     else {
