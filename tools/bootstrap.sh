@@ -6,8 +6,11 @@
 #   tools/bootstrap.sh            Node 24, npm deps, Docker engine (dockerd in the background)
 #   tools/bootstrap.sh --no-docker   skip the Docker engine (unit tier only)
 #
-# After it, use `source tools/env.sh` (or the npm scripts, which do it) to get Node 24 on PATH.
+# After it, `npm test`, `npm run ...` and `npx drillbook ...` find Node 24 themselves (tools/node.mjs);
+# `source tools/env.sh` puts it first on PATH for anything else. Each step prints its wall time, and the last
+# line the total: the README's cold and warm set-up numbers come from that line.
 set -euo pipefail
+BOOT_STARTED=$SECONDS
 
 NODE_VERSION="${DRILLBOOK_NODE_VERSION:-24.21.0}"
 CACHE="${DRILLBOOK_CACHE:-$HOME/.cache/drillbook}"
@@ -21,6 +24,13 @@ for arg in "$@"; do
 done
 
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+# step NAME CMD...: runs one step and prints how long it took.
+step() {
+  local name="$1" t0=$SECONDS
+  shift
+  "$@"
+  log "$name: $((SECONDS - t0)) s"
+}
 
 # --- Node >= 22.22 (testcontainers 12 refuses older); Node 24 LTS from the npm registry package -------------
 node_ok() {
@@ -85,13 +95,23 @@ if [ "$WITH_DOCKER" = 1 ]; then
   # background, so they overlap with the images, k6 and MinIO (a no-op when cached). 60-kind.sh then waits on the
   # build's lock and finds them cached (or builds them itself if this attempt failed).
   log "Kubernetes binaries in the background (log: $CACHE/kube-binaries.log)"
-  DRILLBOOK_CACHE="$CACHE" bash "$ROOT/tools/setup/60-kind.sh" --kube-binaries-only >"$CACHE/kube-binaries.log" 2>&1 &
+  # setsid: its own process group, so a failure (or Ctrl-C) of this script can stop the whole build, Go included.
+  DRILLBOOK_CACHE="$CACHE" setsid bash "$ROOT/tools/setup/60-kind.sh" --kube-binaries-only >"$CACHE/kube-binaries.log" 2>&1 &
   kube_pid=$!
+  stop_background() {
+    if kill -0 "$kube_pid" 2>/dev/null; then
+      log "stopping the background Kubernetes build (pid $kube_pid); the next bootstrap resumes it from Go's build cache"
+      kill -TERM -- "-$kube_pid" 2>/dev/null || true
+    fi
+  }
+  trap 'rc=$?; [ "$rc" = 0 ] || { stop_background; log "failed after $((SECONDS - BOOT_STARTED)) s (exit $rc)"; }' EXIT
+  trap 'exit 130' INT TERM
   for script in "$ROOT"/tools/setup/*.sh; do
     [ -e "$script" ] || continue
-    log "$(basename "$script")"
-    DRILLBOOK_CACHE="$CACHE" bash "$script"
+    step "$(basename "$script")" env DRILLBOOK_CACHE="$CACHE" bash "$script"
   done
+  t0=$SECONDS
   wait "$kube_pid" || log "the background Kubernetes build failed (60-kind.sh built it again; see $CACHE/kube-binaries.log)"
+  log "waited $((SECONDS - t0)) s for the background Kubernetes build"
 fi
-log "done. Next: npm test"
+log "done in $((SECONDS - BOOT_STARTED)) s. Next: npm test"
