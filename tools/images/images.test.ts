@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { APT_LOCK_VERSION, resetAptLockMemo, sourcesKey, type AptLock } from './apt-lock.ts';
 import { aptSources, imageTag, isImageName, recipeHash } from './images.ts';
-import { aptRequirements, IMAGE_NAMES, RECIPES } from './recipes.ts';
+import { aptRequirements, IMAGE_NAMES, RECIPES, VERSIONS } from './recipes.ts';
 
 // Tags need the Debian package versions resolved: a lock in a temporary cache stands in for the archive.
 let cache: string;
@@ -71,6 +71,12 @@ describe('image tags', () => {
   it('ask for no exact Debian build: every package requirement is an upstream series that cannot be dropped', () => {
     for (const r of aptRequirements()) expect(r.version, r.package).not.toMatch(/-|deb\d+u\d+|\+b\d+/);
     expect(aptRequirements().map((r) => r.package).sort()).toEqual(['nginx-light', 'postgresql-15', 'prometheus', 'prometheus-alertmanager']);
+  });
+
+  it('use the Node the bootstrap installs (one version, two places: the set-up script and the backend image)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const bootstrap = await readFile(join(import.meta.dirname, '..', 'bootstrap.sh'), 'utf8');
+    expect(/DRILLBOOK_NODE_VERSION:-([0-9.]+)/.exec(bootstrap)?.[1]).toBe(VERSIONS.node);
   });
 
   it('know their names', () => {
