@@ -242,6 +242,17 @@ export class StartedKindCluster implements ClusterTarget, AsyncDisposable {
     return stdout.split('\n').map((s) => s.trim()).filter(Boolean);
   }
 
+  /**
+   * The 127.0.0.1 port Docker publishes `containerPort` of `node` on (kind's extraPortMappings), or undefined when
+   * the node has no such mapping: a reused cluster tells which host ports it was created with.
+   */
+  async hostPort(containerPort: number, options: CallOptions & { node?: string } = {}): Promise<number | undefined> {
+    const node = options.node ?? `${this.name}-control-plane`;
+    const { stdout } = await this.#runner('docker', ['port', node, `${containerPort}/tcp`], { signal: options.signal }).catch(() => ({ stdout: '' }));
+    const port = /^(?:127\.0\.0\.1|0\.0\.0\.0|\[::1?\]):(\d+)$/m.exec(stdout.trim())?.[1];
+    return port ? Number(port) : undefined;
+  }
+
   /** `kind load docker-image`: copies locally built images into every node's containerd. */
   async loadImages(images: readonly string[], options: CallOptions = {}): Promise<void> {
     if (images.length === 0) return;

@@ -2,7 +2,7 @@
 // real k6 and the data probe through the backend's NodePort published on 127.0.0.1, and the runbook's kubectl
 // operations over the API (server-side apply, one field manager per runbook operation, watches for every wait).
 // Everything it creates carries drillbook's labels; the cluster is deleted on dispose unless kept for reuse.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
 import { deploymentAvailable, isPodReady, jobAttemptFailed, podsGone, jobSucceeded, lastFailure, objectAbsent, podsReady, podsWaiting, waitingReasons } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
@@ -26,7 +26,8 @@ import { loggingEnv } from './kind-logging.ts';
 import { tlsEnv } from './kind-tls.ts';
 import { TLS_EDGE, tlsEdge } from '../../clusters/stack/manifests/tls-edge.manifest.ts';
 import { makeDrillCerts } from '../../tools/lib/tls-certs.ts';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cacheDir } from '../../tools/lib/cache.ts';
 import { tmpdir } from 'node:os';
 import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
@@ -76,6 +77,28 @@ export interface GravlKindOptions {
   backendReplicas?: number;
 }
 
+interface KeptState {
+  readonly dbPassword: string;
+  readonly jwtSecret: string;
+}
+
+const keptStatePath = (clusterName: string) => cacheDir('kind-clusters', clusterName, 'stack-credentials.json');
+
+function readKeptState(clusterName: string): KeptState | undefined {
+  try {
+    const state = JSON.parse(readFileSync(keptStatePath(clusterName), 'utf8')) as Partial<KeptState>;
+    return typeof state.dbPassword === 'string' && typeof state.jwtSecret === 'string' ? { dbPassword: state.dbPassword, jwtSecret: state.jwtSecret } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeKeptState(clusterName: string, state: KeptState): void {
+  const path = keptStatePath(clusterName);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+}
+
 export async function startGravlKind(options: GravlKindOptions): Promise<GravlKindEnvironment> {
   const { signal, log } = options;
   const toolchain = await ensureKindToolchain({ signal });
@@ -90,28 +113,45 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     edge: await ensureImage('gravl-frontend', { signal, log }),
     alertmanager: await ensureImage('alertmanager', { signal, log }),
   };
-  const hostPort = await freePort();
-  const edgePort = await freePort();
   const replicas = options.backendReplicas ?? 3;
+  const clusterName = options.clusterName ?? 'drillbook-drills';
+  const keep = options.keep ?? false;
+  // A kept cluster is reused by the next run: its database was initialised with the credentials of the run that
+  // created it, so they are kept beside its kubeconfig (mode 0600), and its host ports are read back from Docker.
+  const kept = keep ? readKeptState(clusterName) : undefined;
+  const credentials = kept ?? { dbPassword: randomBytes(24).toString('base64url'), jwtSecret: randomBytes(32).toString('base64url') };
   const stack = stackOptions({
     images: { postgres: images.postgres, backend: images.backend, alertmanager: images.alertmanager, loki: images.loki, logShipper: images.logShipper },
     namespaces: { ...DEFAULT_NAMESPACES, app: options.namespace ?? DEFAULT_NAMESPACES.app },
-    db: { user: 'gravl_user', password: randomBytes(24).toString('base64url'), name: 'gravl' },
-    jwtSecret: randomBytes(32).toString('base64url'),
+    db: { user: 'gravl_user', password: credentials.dbPassword, name: 'gravl' },
+    jwtSecret: credentials.jwtSecret,
     backendReplicas: replicas,
   });
   const ns = stack.namespaces.app;
 
   await using owned = new AsyncDisposableStack();
-  const cluster = await new KindCluster(options.clusterName ?? 'drillbook-drills')
-    .withKindBinary(toolchain.kind)
-    .withNodeImage(toolchain.nodeImage)
-    .withConfig(singleNodeConfig({ ports: [{ containerPort: stack.backendNodePort, hostPort }, { containerPort: EDGE_NODE_PORT, hostPort: edgePort }] }))
-    .withReuse(false)
-    .withKeepOnDispose(options.keep ?? false)
-    .start({ signal });
+  const startCluster = async (reuse: boolean) => {
+    const [hostPort, edgePort] = [await freePort(), await freePort()];
+    return new KindCluster(clusterName)
+      .withKindBinary(toolchain.kind)
+      .withNodeImage(toolchain.nodeImage)
+      .withConfig(singleNodeConfig({ ports: [{ containerPort: stack.backendNodePort, hostPort }, { containerPort: EDGE_NODE_PORT, hostPort: edgePort }] }))
+      .withReuse(reuse)
+      .withKeepOnDispose(keep)
+      .start({ signal });
+  };
+  let cluster = await startCluster(keep);
+  let [hostPort, edgePort] = [await cluster.hostPort(stack.backendNodePort, { signal }), await cluster.hostPort(EDGE_NODE_PORT, { signal })];
+  if (cluster.reused && (hostPort === undefined || edgePort === undefined || kept === undefined)) {
+    log(`kind cluster ${cluster.name} exists but ${kept === undefined ? 'its stack credentials were not kept' : "was made without this stack's port mappings"}: deleting it and creating it again`);
+    await cluster.delete({ signal });
+    cluster = await startCluster(false);
+    [hostPort, edgePort] = [await cluster.hostPort(stack.backendNodePort, { signal }), await cluster.hostPort(EDGE_NODE_PORT, { signal })];
+  }
+  if (hostPort === undefined || edgePort === undefined) throw new Error(`kind cluster ${cluster.name}: Docker publishes no host port for node ports ${stack.backendNodePort}/${EDGE_NODE_PORT}`);
   owned.use(cluster);
-  log(`kind cluster ${cluster.name} up in ${cluster.startMs} ms; backend will be on 127.0.0.1:${hostPort}`);
+  if (keep && !cluster.reused) writeKeptState(clusterName, credentials);
+  log(`kind cluster ${cluster.name} ${cluster.reused ? 'reused' : 'created'}, up in ${cluster.startMs} ms; backend on 127.0.0.1:${hostPort}`);
   await cluster.loadImages([...new Set(Object.values(images))], { signal });
   const client = cluster.client();
   const deployTimings = await deployStack(client, stack, {

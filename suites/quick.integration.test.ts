@@ -1,4 +1,4 @@
-// The nightly suite for real: the Gravl stack on Docker, k6 background load, the data probe through the backend,
+// The quick suite (the Docker tier) for real: the Gravl stack on Docker, k6 background load, the data probe through the backend,
 // container faults, the runbook's restart. And the same drill against an objective that is deliberately too tight,
 // which must fail for the right reason.
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { leftoverContainers as leftovers } from './testing/leftovers.ts';
 import { parseConfig } from '../tools/config/config.ts';
-import { nightlySuite } from './nightly.suite.ts';
+import { quickSuite } from './quick.suite.ts';
 import { runSuite } from './suite.ts';
 
 
-describe('nightly suite (Docker)', () => {
+describe('quick suite (Docker)', () => {
   it('GO: every drill meets ROLLBACK.md objectives, no acknowledged write lost, nothing left behind', async () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'drillbook-nightly-'));
-    const result = await runSuite(nightlySuite, { config: parseConfig({ reports: { outDir } }), runId: 'nightly-it' });
+    const outDir = mkdtempSync(join(tmpdir(), 'drillbook-quick-'));
+    const result = await runSuite(quickSuite, { config: parseConfig({ reports: { outDir } }), runId: 'quick-it' });
     const byId = Object.fromEntries(result.journals.map((j) => [j.scenario.id, j]));
     expect(Object.keys(byId).sort()).toEqual(['backend-crash', 'database-crash', 'local-service-crash', 'local-service-freeze']);
     for (const id of ['backend-crash', 'database-crash']) {
@@ -32,13 +32,13 @@ describe('nightly suite (Docker)', () => {
     expect(result.report.decision).toBe('go');
     expect(result.exitCode).toBe(0);
     expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'junit.xml', 'backend-crash.journal.json']));
-    expect(await leftovers('nightly-it')).toEqual([]);
+    expect(await leftovers('quick-it')).toEqual([]);
   });
 
   it('NO-GO for the right reason when the RTO objective is tighter than the system can do', async () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'drillbook-nightly-tight-'));
+    const outDir = mkdtempSync(join(tmpdir(), 'drillbook-quick-tight-'));
     const config = parseConfig({ reports: { outDir }, objectives: { 'backend-crash': { rtoSeconds: 0.05 } } });
-    const result = await runSuite(nightlySuite, { config, only: ['backend-crash'], runId: 'nightly-tight' });
+    const result = await runSuite(quickSuite, { config, only: ['backend-crash'], runId: 'quick-tight' });
     const [j] = result.journals;
     expect(j!.status).toBe('completed');
     expect(j!.verdict).toBe('not-met');
@@ -49,6 +49,6 @@ describe('nightly suite (Docker)', () => {
     expect(result.report.decision).toBe('no-go');
     expect(result.report.blockingFailures.map((f) => f.id)).toEqual(['backend-crash']);
     expect(result.exitCode).toBe(1);
-    expect(await leftovers('nightly-tight')).toEqual([]);
+    expect(await leftovers('quick-tight')).toEqual([]);
   });
 });
