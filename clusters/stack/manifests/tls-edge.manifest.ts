@@ -2,6 +2,7 @@
 // the frontend image, terminating TLS for the public host name with the certificate in the Secret `staging-tls` and
 // proxying to the backend Service. No Ingress controller can be built here, so this Deployment is the edge; like an
 // nginx-based ingress it serves the certificate it loaded at start. Its Service is a NodePort published on 127.0.0.1.
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kube/kube-api.ts';
 import { COMPONENT, type StackOptions } from './stack-options.ts';
 
@@ -62,7 +63,9 @@ export function tlsEdge(o: StackOptions, e: TlsEdgeOptions): KubeObject[] {
         replicas: 1,
         selector: { matchLabels: labels },
         template: {
-          metadata: { labels },
+          // the certificate's fingerprint rolls the edge when the stack is applied with a new one (nginx reads it at
+          // start only): a kept cluster re-deployed by the next run then serves that run's certificate
+          metadata: { labels, annotations: { 'drillbook.io/tls-cert-sha256': createHash('sha256').update(e.cert).digest('hex').slice(0, 16) } },
           spec: {
             containers: [
               {
