@@ -374,6 +374,59 @@ describe('runScenario', () => {
   });
 });
 
+describe('runScenario: an interruption anywhere after detection still ends interrupted (never met)', () => {
+  // Recovery, verify and revert run under the cleanup signal; a first Ctrl-C or SIGTERM landing there used to
+  // end the run `completed` with verdict `met`, and the suite then exited 0 (GO) with the rest not run.
+  it('a first interruption during recovery: recovery finishes, verify is skipped, revert runs, status interrupted', async () => {
+    const { system, env, ports } = setup();
+    const ac = new AbortController();
+    const s = scenario({
+      recover: [
+        { name: 'scale down', timeoutMs: 60_000, run: takes(20_000, (ctx) => { ctx.env.system.log.push('scaled down'); ac.abort(new Error('SIGTERM')); }) },
+        { name: 'scale up', timeoutMs: 60_000, run: takes(10_000, (ctx) => { ctx.env.system.healthy = true; ctx.env.system.log.push('rolled back'); }) },
+      ],
+    });
+    const j = await runScenario(s, { ports, env, signal: ac.signal });
+    expect(j.status).toBe('interrupted');
+    expect(j.verdict).toBe('inconclusive');
+    expect(exitCodeFor([j])).toBe(130);
+    // the runbook is not abandoned half-way on the first signal: it runs to its end, then the fault is reverted
+    expect(j.phases.find((p) => p.name === 'recover')!.steps.map((x) => x.status)).toEqual(['passed', 'passed']);
+    expect(phaseNames(j)).toEqual(['steady-state-before', 'inject', 'detect', 'recover', 'revert']);
+    expect(system.log).toEqual(['inject fault-1', 'scaled down', 'rolled back', 'revert fault-1']);
+    expect(j.error?.name).toBe('Interrupted');
+  });
+
+  it('a first interruption during verify ends interrupted', async () => {
+    const { env, ports } = setup();
+    const ac = new AbortController();
+    const s = scenario({
+      verify: [{ name: 'healthy again', tolerance: { equals: true }, measure: async (ctx) => { ac.abort(new Error('SIGINT')); return ctx.env.system.healthy; } }],
+    });
+    const j = await runScenario(s, { ports, env, signal: ac.signal });
+    expect(j.status).toBe('interrupted');
+    expect(j.verdict).toBe('inconclusive');
+    expect(exitCodeFor([j])).toBe(130);
+    expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
+  });
+
+  it('a first interruption during revert ends interrupted and the revert still completes', async () => {
+    const { clock, system, env } = setup();
+    const ac = new AbortController();
+    const injector = new FakeFaultInjector(system, clock);
+    const inject = injector.inject.bind(injector);
+    injector.inject = async (spec, options) => {
+      const fault = await inject(spec, options);
+      return { ...fault, revert: async (o) => { ac.abort(new Error('SIGINT')); return fault.revert(o); } };
+    };
+    const j = await runScenario(scenario(), { ports: fakePorts(clock, injector), env, signal: ac.signal });
+    expect(j.status).toBe('interrupted');
+    expect(exitCodeFor([j])).toBe(130);
+    expect(system.log.at(-1)).toBe('revert fault-1');
+    expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
+  });
+});
+
 describe('preflight: bad input stops the run before anything is injected', () => {
   it('rejects an unknown fault kind with the injector’s own words', async () => {
     const { injector, env, ports } = setup();
