@@ -502,6 +502,37 @@ function scenarioHeader<Env>(scenario: Scenario<Env>): Journal['scenario'] {
   };
 }
 
+/**
+ * The journal of a scenario the suite never started (it was interrupted first): listed as `not-run`, its objectives
+ * unmeasured, so a report shows it instead of leaving it out.
+ */
+export function notRunJournal<Env>(
+  scenario: Scenario<Env>,
+  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string },
+): Journal {
+  const measurements: Measurements = { detectionMs: null, rto: null, rtoCandidates: {}, rpo: null };
+  const objectives = evaluateObjectives(scenario.objectives, measurements, undefined);
+  const status: RunStatus = 'not-run';
+  return {
+    schemaVersion: JOURNAL_SCHEMA_VERSION,
+    runId: options.runId,
+    ...(options.suite ? { suite: options.suite } : {}),
+    scenario: scenarioHeader(scenario),
+    ...(options.target ? { target: { name: options.target.name, context: options.target.context, provider: options.target.provider } } : {}),
+    startedAtWall: new Date(options.wallNowMs).toISOString(),
+    durationMs: 0,
+    status,
+    deviated: false,
+    verdict: verdictOf(status, false, objectives),
+    phases: [],
+    faults: [],
+    measurements,
+    objectives,
+    findings: [],
+    error: { name: 'NotRun', message: `not run: ${options.reason}`, ...(options.hint ? { hint: options.hint } : {}) },
+  };
+}
+
 // ---- phases and steps: timing, timeouts, signals, progress ------------------------------------------------------
 
 /** Hands each finished step to the phase record, and streams it as progress at once (a recovery can take minutes). */
