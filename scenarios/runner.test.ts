@@ -439,7 +439,7 @@ describe('preflight: bad input stops the run before anything is injected', () =>
 
   it('refuses a destructive scenario against a context that is not allow-listed', async () => {
     const { injector, env, clock } = setup();
-    const ports = fakePorts(clock, injector, { cluster: { name: 'prod', context: 'gke_prod', provider: 'existing', destructiveAllowed: false } });
+    const ports = fakePorts(clock, injector, { cluster: { name: 'prod', context: 'gke_prod', provider: 'existing', createdByDrillbook: false } });
     const err = await runScenario(scenario(), { ports, env }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsafeTargetError);
     expect((err as Error).message).toContain("context 'gke_prod'");

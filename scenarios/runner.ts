@@ -12,7 +12,7 @@
 // - `status` says whether the run worked; `verdict` whether the system met its objectives.
 import { computeDataRto, computeRpo } from './data-loss.ts';
 import { defineScenario, withinTolerance, type Probe, type Scenario, type ScenarioContext } from './define.ts';
-import { DrillbookError, InterruptedError, InvalidInputError, UnsafeTargetError, describe } from './errors.ts';
+import { DrillbookError, InterruptedError, InvalidInputError, describe } from './errors.ts';
 import {
   attemptPrefix,
   JOURNAL_SCHEMA_VERSION,
@@ -47,6 +47,7 @@ import {
   type RunningDataProbe,
   type RunningLoad,
 } from './ports.ts';
+import { allowListProblems, assertDestructiveAllowed, NO_EXTRA_TARGETS, type DestructivePolicy } from './safety.ts';
 import { condition, waitFor } from './wait.ts';
 
 export type RunEvent =
@@ -71,6 +72,11 @@ export interface RunScenarioOptions<Env> {
   recoveryWindowSeconds?: number;
   secrets?: Iterable<string>;
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Contexts, besides targets drillbook created, that destructive scenarios may touch: the config's
+   * `allowDestructive` (default: none). The safety gate (scenarios/safety.ts) decides.
+   */
+  allowDestructive?: DestructivePolicy;
 }
 
 /** Thrown inside a step when its own timeout expires. */
@@ -116,13 +122,10 @@ export function preflight<Env>(scenario: Scenario<Env>, options: RunScenarioOpti
     }
   }
   if (scenario.dataProbe && !ports.data) problems.push('dataProbe: the scenario needs a data probe but none is configured');
+  const policy = options.allowDestructive ?? NO_EXTRA_TARGETS;
+  problems.push(...allowListProblems(policy.contexts));
   if (problems.length) throw new InvalidInputError(`scenario '${scenario.id}' for this environment`, problems, { hint: 'nothing was injected' });
-  if (scenario.destructive && !ports.cluster?.destructiveAllowed) {
-    const target = ports.cluster ? `context '${ports.cluster.context}'` : 'no cluster target';
-    throw new UnsafeTargetError(`refusing to run destructive scenario '${scenario.id}' against ${target}: it is not on the allow-list`, {
-      hint: 'add the context to `allowDestructive.contexts` in drillbook.config, or run against a kind cluster drillbook created',
-    });
-  }
+  assertDestructiveAllowed(scenario, ports.cluster, policy);
   return profile ? { specs, profile } : { specs };
 }
 

@@ -1,16 +1,16 @@
 // runSuite with fakes behind the domain's ports: what a suite does when it is interrupted, before and during its
 // scenarios, and what it refuses before anything is touched.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineScenario, type ScenarioDefinition } from '../scenarios/define.ts';
 import { exitCodeForError } from '../scenarios/decision.ts';
-import { InterruptedError, ToolFailedError } from '../scenarios/errors.ts';
+import { InterruptedError, InvalidInputError, ToolFailedError, UnsafeTargetError } from '../scenarios/errors.ts';
 import type { Journal } from '../scenarios/journal.ts';
 import { FakeClock } from '../scenarios/testing/fake-clock.ts';
 import { FakeFaultInjector, FakeSystem, fakePorts, takes, type FakeEnv } from '../scenarios/testing/fake-system.ts';
-import { parseConfig } from '../tools/config/config.ts';
+import { loadConfig, parseConfig } from '../tools/config/config.ts';
 import type { ReadinessResult } from './readiness/readiness.ts';
 import { runSuite, type SuiteDefinition } from './suite.ts';
 
@@ -135,5 +135,63 @@ describe('runSuite: interrupted', () => {
     // without a signal, a failed start-up stays a harness error
     const broken: SuiteDefinition = { name: 'unit-suite', description: 'broken', requires: [], prepare: async () => { throw new ToolFailedError('kind', 'exited with code 1'); } };
     expect(exitCodeForError(await runSuite(broken, { config: w.config }).catch((e: unknown) => e))).toBe(2);
+  });
+});
+
+describe('runSuite: the safety gate, from the config file to the runner', () => {
+  function gated(allowDestructive: string) {
+    const w = world();
+    const file = join(w.outDir, 'drillbook.yaml');
+    writeFileSync(file, `reports:\n  outDir: ${w.outDir}\n${allowDestructive}`);
+    const prod = fakePorts(w.clock, w.injector, { cluster: { name: 'prod', context: 'gke_prod', provider: 'existing', createdByDrillbook: false } });
+    const suite: SuiteDefinition = {
+      name: 'unit-suite',
+      description: 'a harmless scenario on a target drillbook made, then a destructive one against an existing context',
+      requires: [],
+      prepare: async () => ({
+        items: [
+          { scenario: outage('on-own-target'), env: w.env, ports: w.ports },
+          { scenario: outage('on-prod'), env: w.env, ports: prod },
+        ],
+        secrets: [],
+        [Symbol.asyncDispose]: async () => {},
+      }),
+    };
+    return { ...w, file, suite };
+  }
+
+  it('refuses a destructive scenario against a context not in allowDestructive.contexts before any scenario runs, naming the key', async () => {
+    const g = gated('');
+    const error = await runSuite(g.suite, { config: loadConfig(g.file) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsafeTargetError);
+    expect((error as Error).message).toContain("refusing to run destructive scenario 'on-prod' against context 'gke_prod'");
+    expect((error as Error).message).toContain('allowDestructive.contexts');
+    expect(exitCodeForError(error)).toBe(2);
+    expect(g.injector.injected).toHaveLength(0); // not even the first (allowed) scenario ran
+    expect(g.system.log).toEqual([]);
+  });
+
+  it('runs it once the context is listed by its exact name', async () => {
+    const g = gated('allowDestructive:\n  contexts: [gke_prod]\n');
+    const result = await runSuite(g.suite, { config: loadConfig(g.file) });
+    expect(result.journals.map((j) => [j.scenario.id, j.status, j.verdict])).toEqual([
+      ['on-own-target', 'completed', 'met'],
+      ['on-prod', 'completed', 'met'],
+    ]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('refuses a wildcard allow-list as config input, before any suite starts', () => {
+    const g = gated('allowDestructive:\n  contexts: ["*"]\n');
+    const error = (() => {
+      try {
+        loadConfig(g.file);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).problems).toEqual([expect.stringMatching(/^allowDestructive\.contexts\[0\] \(got "\*"\): wildcards are refused/)]);
   });
 });

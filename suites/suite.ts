@@ -6,7 +6,7 @@ import { defineScenario, type Objectives, type Scenario } from '../scenarios/def
 import { redact, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
 import { InterruptedError, InvalidInputError } from '../scenarios/errors.ts';
-import { newRunId, notRunJournal, runScenario, type RunEvent } from '../scenarios/runner.ts';
+import { newRunId, notRunJournal, preflight, runScenario, type RunEvent } from '../scenarios/runner.ts';
 import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
@@ -113,6 +113,7 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
         signal,
         ...(options.cleanupSignal ? { cleanupSignal: options.cleanupSignal } : {}),
         secrets: prepared.secrets,
+        allowDestructive: options.config.allowDestructive,
         onEvent: emit,
       }),
     );
@@ -153,7 +154,9 @@ function selected(suite: SuiteDefinition, prepared: PreparedSuite, config: Confi
   if (unknown.length) {
     throw new InvalidInputError(`--only`, unknown.map((id) => `'${id}' is not in suite ${suite.name}; it has: ${prepared.items.map((i) => i.scenario.id).join(', ')}`));
   }
-  return prepared.items
+  const items = prepared.items
     .filter((item) => !only?.length || only.includes(item.scenario.id))
     .map((item) => ({ ...item, scenario: withObjectives(item.scenario, config.objectives[item.scenario.id]) }));
+  for (const item of items) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
+  return items;
 }
