@@ -410,6 +410,27 @@ describe('runScenario: an interruption anywhere after detection still ends inter
     expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
   });
 
+  it('a first interruption while verify is still polling stops verify at once (no waiting out its timeout)', async () => {
+    const { clock, env, ports } = setup();
+    const ac = new AbortController();
+    let verifyStartedAt = -1;
+    const s = scenario({
+      verifyTimeoutMs: 600_000,
+      verify: [{ name: 'never healthy', tolerance: { equals: true }, measure: async () => {
+        if (verifyStartedAt < 0) verifyStartedAt = clock.now();
+        else if (clock.now() - verifyStartedAt >= 5_000) ac.abort(new Error('SIGINT'));
+        return false;
+      } }],
+    });
+    const j = await runScenario(s, { ports, env, signal: ac.signal });
+    const verify = j.phases.find((p) => p.name === 'verify')!;
+    expect(verify.status).toBe('interrupted');
+    expect(verify.endMs - verify.startMs).toBeLessThan(60_000); // fake clock: it stopped, not waited 600 s
+    expect(j.status).toBe('interrupted');
+    expect(j.deviated).toBe(false); // cut short is not evidence of deviation
+    expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
+  });
+
   it('a first interruption during revert ends interrupted and the revert still completes', async () => {
     const { clock, system, env } = setup();
     const ac = new AbortController();

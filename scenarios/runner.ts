@@ -352,11 +352,12 @@ async function recover<Env>(run: ScenarioRun<Env>): Promise<void> {
 
 /**
  * Polls the probes back into tolerance (no waiting when recovery failed: one look), then observes. Skipped when
- * the run was interrupted: the user asked to stop, only the revert is left.
+ * the run was interrupted, and cut short by either signal: the user asked to stop, only the revert is left.
  */
 async function verify<Env>(run: ScenarioRun<Env>): Promise<void> {
   if (run.injected.length === 0 || interrupted(run)) return;
-  const { scenario, clock, cleanupSignal: signal } = run;
+  const { scenario, clock } = run;
+  const signal = AbortSignal.any([run.runSignal, run.cleanupSignal]);
   const probes = scenario.verify ?? scenario.steadyState;
   const timeoutMs = phaseOf(run, 'recover')?.status !== 'passed' ? 0 : scenario.verifyTimeoutMs ?? 60_000;
   await phase(run, 'verify', async (log) => {
