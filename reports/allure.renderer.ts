@@ -3,7 +3,7 @@
 // stable historyId per scenario/check so Allure's own history and trends line up across runs.
 import { createHash } from 'node:crypto';
 import type { Journal, StepStatus } from '../scenarios/journal.ts';
-import type { ReadinessResult } from '../suites/readiness/readiness.ts';
+import type { ReadinessResult } from '../scenarios/decision.ts';
 import { evidenceText, fmtDuration } from './format.ts';
 import type { SuiteReport } from './suite-report.ts';
 
@@ -24,7 +24,7 @@ const stepStatus = (s: StepStatus): AllureStatus => (s === 'passed' ? 'passed' :
 
 function scenarioResult(report: SuiteReport, j: Journal): object {
   const t0 = Date.parse(j.startedAtWall);
-  const status: AllureStatus = j.status !== 'completed' ? 'broken' : j.verdict === 'met' ? 'passed' : 'failed';
+  const status: AllureStatus = j.status === 'not-run' ? 'skipped' : j.status !== 'completed' ? 'broken' : j.verdict === 'met' ? 'passed' : 'failed';
   const missed = j.objectives.filter((o) => o.met !== true);
   return {
     uuid: uuid(report.runId, 'scenario', j.scenario.id),

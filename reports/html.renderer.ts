@@ -2,10 +2,10 @@
 // Sections: decision banner, go/no-go matrix, then per scenario: objectives, timeline chart, load summary,
 // phases, findings and the trend across stored runs.
 import type { Journal, ObjectiveResult } from '../scenarios/journal.ts';
-import type { ReadinessResult } from '../suites/readiness/readiness.ts';
+import type { ReadinessResult } from '../scenarios/decision.ts';
 import { escapeHtml as e, evidenceText, fmtDuration, fmtMs, fmtNumber, fmtPct } from './format.ts';
 import type { ScenarioTrend } from './history.store.ts';
-import { suiteExitCode, type SuiteReport } from './suite-report.ts';
+import type { SuiteReport } from './suite-report.ts';
 import { timelineChart, trendChart } from './timeline.chart.ts';
 
 export interface HtmlInput {
@@ -145,12 +145,13 @@ ${trendHtml}
 
 export function renderHtml(input: HtmlInput): string {
   const { report } = input;
-  const exit = suiteExitCode(report);
+  const exit = report.exitCode;
   const trendBy = new Map(input.trends.map((t) => [t.scenarioId, t]));
   const blockers = report.blockingFailures.length
     ? `<h3>Blocking</h3><ul class="blockers">${report.blockingFailures.map((b) => `<li><b>${e(b.title)}</b>: ${e(b.reason)}${b.action ? ` — ${e(b.action)}` : ''}</li>`).join('')}</ul>`
     : '';
-  const harness = report.harnessErrors.length ? `<div class="finding runbook-defect"><b>Harness errors (exit 2)</b>${report.harnessErrors.map((h) => `<div>${e(h)}</div>`).join('')}</div>` : '';
+  const interrupted = report.interrupted ? `<div class="finding warning" id="interrupted"><b>Interrupted (exit 130)</b><div>recovery and revert ran; scenarios marked not-run did not run</div></div>` : '';
+  const harness = report.harnessErrors.length ? `<div class="finding runbook-defect"><b>Harness errors${report.interrupted ? '' : ' (exit 2)'}</b>${report.harnessErrors.map((h) => `<div>${e(h)}</div>`).join('')}</div>` : '';
   const regressions = input.trends.filter((t) => t.regression && report.journals.some((j) => j.scenario.id === t.scenarioId));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -161,6 +162,7 @@ export function renderHtml(input: HtmlInput): string {
 <div class="meta">run <code>${e(report.runId)}</code> · started ${e(report.startedAtWall)} · generated ${e(input.generatedAtWall)}</div>
 <div class="banner ${report.decision}" id="decision" data-decision="${report.decision}" data-exit-code="${exit}"><span class="decision">${report.decision === 'go' ? 'GO' : 'NO-GO'}</span>
 <span>${report.blockingFailures.length} blocking failure${report.blockingFailures.length === 1 ? '' : 's'} · ${report.journals.length} scenario${report.journals.length === 1 ? '' : 's'} · ${report.readiness.length} readiness checks · exit code ${exit}</span></div>
+${interrupted}
 ${harness}
 ${regressions.length ? `<div class="regression">Regressions against earlier runs: ${regressions.map((t) => `<a href="#s-${e(t.scenarioId)}">${e(t.title)}</a>`).join(', ')}</div>` : ''}
 ${blockers}

@@ -19,7 +19,9 @@ export function renderJunit(report: SuiteReport): string {
       ['error_rate', String(j.load?.errorRate ?? '')],
     ];
     let body = `<properties>${props.map(([k, v]) => `<property name="${x(k)}" value="${x(v)}"/>`).join('')}</properties>`;
-    if (j.status !== 'completed') {
+    if (j.status === 'not-run') {
+      body += `<skipped message="${x(j.error?.message ?? 'not run')}"/>`;
+    } else if (j.status !== 'completed') {
       errors++;
       body += `<error type="${x(j.status)}" message="${x(j.error?.message ?? `run ${j.status}`)}">${x([j.error?.name, j.error?.message, j.error?.hint].filter(Boolean).join('\n'))}</error>`;
     } else if (j.verdict !== 'met') {

@@ -1,20 +1,23 @@
 // A Markdown summary fit for a PR or issue comment (GitHub caps comments at 65,536 characters: we stay small).
 import { fmtDuration, fmtMs, fmtPct } from './format.ts';
 import type { ScenarioTrend } from './history.store.ts';
-import { suiteExitCode, type SuiteReport } from './suite-report.ts';
+import type { SuiteReport } from './suite-report.ts';
 
 const cell = (s: unknown) => String(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const icon = (ok: boolean | null) => (ok === true ? '✅' : ok === false ? '❌' : '⏳');
 
 export function renderMarkdown(input: { report: SuiteReport; trends: readonly ScenarioTrend[]; htmlLink?: string }): string {
   const { report } = input;
-  const exit = suiteExitCode(report);
+  const exit = report.exitCode;
   const out: string[] = [];
   out.push(`## drillbook ${report.suite}: ${report.decision === 'go' ? '🟢 GO' : '🔴 NO-GO'}`);
   out.push('');
   out.push(`Run \`${report.runId}\` started ${report.startedAtWall} · exit code ${exit}${input.htmlLink ? ` · [full report](${input.htmlLink})` : ''}`);
+  if (report.interrupted) {
+    out.push('', '> [!CAUTION]', '> Interrupted (exit 130): recovery and revert ran; scenarios marked not-run did not run.');
+  }
   if (report.harnessErrors.length) {
-    out.push('', '> [!WARNING]', '> Harness errors (exit 2):', ...report.harnessErrors.map((h) => `> - ${cell(h)}`));
+    out.push('', '> [!WARNING]', `> Harness errors${report.interrupted ? '' : ' (exit 2)'}:`, ...report.harnessErrors.map((h) => `> - ${cell(h)}`));
   }
   if (report.blockingFailures.length) {
     out.push('', `### Blocking (${report.blockingFailures.length})`, '');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateReadiness } from '../suites/readiness/readiness.ts';
 import { readySnapshot, stagingAsSignedOff } from '../suites/readiness/testing/snapshots.ts';
-import { buildSuiteReport, decide, suiteExitCode } from './suite-report.ts';
+import { judgeSuite } from '../scenarios/decision.ts';
+import { buildSuiteReport } from './suite-report.ts';
 import { sampleJournal } from './testing/sample-journals.ts';
 
 const met = () => sampleJournal({ scenarioId: 'a' });
@@ -11,23 +12,23 @@ describe('go/no-go decision', () => {
     const r = buildSuiteReport({ suite: 'signoff', runId: 'r1', startedAtWall: '2026-03-07T02:00:00Z', journals: [met()], readiness: evaluateReadiness(readySnapshot()) });
     expect(r.decision).toBe('go');
     expect(r.blockingFailures).toEqual([]);
-    expect(suiteExitCode(r)).toBe(0);
+    expect(r.exitCode).toBe(0);
   });
 
   it('a non-blocking FAIL does not block', () => {
     const readiness = evaluateReadiness(readySnapshot()).map((x) => (x.id === 'logs-loki' ? { ...x, status: 'FAIL' as const } : x));
-    expect(decide([met()], readiness).decision).toBe('go');
+    expect(judgeSuite({ journals: [met()], readiness }).decision).toBe('go');
   });
 
   it('a blocking PENDING blocks, with its action', () => {
     const readiness = evaluateReadiness(readySnapshot()).map((x) => (x.id === 'tls' ? { ...x, status: 'PENDING' as const, action: 'deploy cert-manager' } : x));
-    const d = decide([met()], readiness);
+    const d = judgeSuite({ journals: [met()], readiness });
     expect(d.decision).toBe('no-go');
     expect(d.blockingFailures).toEqual([{ kind: 'readiness', id: 'tls', title: readiness.find((x) => x.id === 'tls')!.title, reason: 'PENDING', action: 'deploy cert-manager' }]);
   });
 
   it('an objective not met blocks, naming the objective', () => {
-    const d = decide([sampleJournal({ scenarioId: 'slow', rtoMs: 1_000_000, rtoObjectiveMs: 900_000 })], []);
+    const d = judgeSuite({ journals: [sampleJournal({ scenarioId: 'slow', rtoMs: 1_000_000, rtoObjectiveMs: 900_000 })], readiness: [] });
     expect(d.decision).toBe('no-go');
     expect(d.blockingFailures[0]).toMatchObject({ kind: 'scenario', id: 'slow', reason: 'verdict not-met' });
     expect(d.blockingFailures[0]!.action).toContain('RTO < 900 s');
@@ -37,21 +38,27 @@ describe('go/no-go decision', () => {
     const r = buildSuiteReport({ suite: 'nightly', runId: 'r', startedAtWall: 'x', journals: [sampleJournal({ abortBeforeInject: true })] });
     expect(r.decision).toBe('no-go');
     expect(r.blockingFailures[0]!.reason).toBe('status aborted');
-    expect(suiteExitCode(r)).toBe(1);
+    expect(r.exitCode).toBe(1);
   });
 
   it('exit code 2 for a harness error (failed run or crashed check), 130 for an interrupted run', () => {
     const failed = { ...met(), status: 'failed' as const, error: { name: 'ToolFailedError', message: 'kubectl: not found' } };
     const r = buildSuiteReport({ suite: 'nightly', runId: 'r', startedAtWall: 'x', journals: [failed] });
     expect(r.harnessErrors[0]).toContain('kubectl: not found');
-    expect(suiteExitCode(r)).toBe(2);
+    expect(r.exitCode).toBe(2);
     const crashed = buildSuiteReport({ suite: 's', runId: 'r', startedAtWall: 'x', journals: [], readiness: [{ id: 'x', title: 'x', status: 'FAIL', blocking: false, source: '', evidence: [], action: null, error: 'boom' }] });
-    expect(suiteExitCode(crashed)).toBe(2);
-    expect(suiteExitCode(buildSuiteReport({ suite: 's', runId: 'r', startedAtWall: 'x', journals: [{ ...met(), status: 'interrupted' }] }))).toBe(130);
+    expect(crashed.exitCode).toBe(2);
+    expect(buildSuiteReport({ suite: 's', runId: 'r', startedAtWall: 'x', journals: [{ ...met(), status: 'interrupted' }] }).exitCode).toBe(130);
+  });
+
+  it('an interrupted suite is never go, even when every journal it has met its objectives', () => {
+    const r = buildSuiteReport({ suite: 's', runId: 'r', startedAtWall: 'x', journals: [met()], interrupted: true });
+    expect(r.decision).toBe('no-go');
+    expect(r.exitCode).toBe(130);
   });
 
   it('the staging cluster of the sign-off document is no-go with 7 blocking readiness failures', () => {
-    const d = decide([], evaluateReadiness(stagingAsSignedOff()));
+    const d = judgeSuite({ journals: [], readiness: evaluateReadiness(stagingAsSignedOff()) });
     expect(d.decision).toBe('no-go');
     expect(d.blockingFailures.map((b) => b.id).sort()).toEqual(['alerting', 'backup', 'db-credentials', 'load-test', 'network-policies', 'secrets-management', 'tls']);
   });

@@ -1,20 +1,9 @@
-// A suite run as a release manager sees it: the scenario journals, the readiness results, and the decision.
+// A suite run as a release manager sees it: the scenario journals, the readiness results, and the decision. The
+// decision and the exit code are the domain's (scenarios/decision.ts); the report carries them, renderers print them.
+import { judgeSuite, type BlockingFailure, type Decision, type ExitCode, type ReadinessResult } from '../scenarios/decision.ts';
 import type { Journal } from '../scenarios/journal.ts';
-import type { ReadinessResult } from '../suites/readiness/readiness.ts';
 
-export type Decision = 'go' | 'no-go';
-
-export interface BlockingFailure {
-  /** 'readiness' for a readiness check, 'scenario' for a journal. */
-  readonly kind: 'readiness' | 'scenario';
-  /** Check id or scenario id. */
-  readonly id: string;
-  readonly title: string;
-  /** e.g. 'PENDING', 'FAIL', 'verdict not-met', 'status aborted' */
-  readonly reason: string;
-  /** What to do about it. */
-  readonly action: string | null;
-}
+export type { BlockingFailure, Decision } from '../scenarios/decision.ts';
 
 export interface SuiteReport {
   readonly schemaVersion: 1;
@@ -26,8 +15,11 @@ export interface SuiteReport {
   readonly readiness: readonly ReadinessResult[];
   readonly decision: Decision;
   readonly blockingFailures: readonly BlockingFailure[];
-  /** The harness itself failed (a check crashed, a scenario run failed): exit 2 whatever the decision. */
+  /** The harness itself failed (a check crashed, a scenario run failed): exit 2 unless interrupted. */
   readonly harnessErrors: readonly string[];
+  /** The suite was stopped by a signal: scenarios not run are listed as `not-run` journals. */
+  readonly interrupted: boolean;
+  readonly exitCode: ExitCode;
 }
 
 export interface SuiteReportInput {
@@ -36,38 +28,24 @@ export interface SuiteReportInput {
   readonly startedAtWall: string;
   readonly journals: readonly Journal[];
   readonly readiness?: readonly ReadinessResult[];
-}
-
-/** No-go if any blocking readiness check is FAIL or PENDING, or any journal is not `completed` + `met`. */
-export function decide(journals: readonly Journal[], readiness: readonly ReadinessResult[]): { decision: Decision; blockingFailures: BlockingFailure[] } {
-  const blockingFailures: BlockingFailure[] = [];
-  for (const r of readiness) {
-    if (r.blocking && r.status !== 'PASS') blockingFailures.push({ kind: 'readiness', id: r.id, title: r.title, reason: r.status, action: r.action });
-  }
-  for (const j of journals) {
-    if (j.status !== 'completed') {
-      blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: `status ${j.status}`, action: j.error?.hint ?? j.error?.message ?? null });
-    } else if (j.verdict !== 'met') {
-      const missed = j.objectives.filter((o) => o.met !== true).map((o) => `${o.statement}: ${o.reason}`);
-      blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: `verdict ${j.verdict}`, action: missed.join('; ') || null });
-    }
-  }
-  return { decision: blockingFailures.length === 0 ? 'go' : 'no-go', blockingFailures };
+  readonly interrupted?: boolean;
+  readonly readinessNotRun?: boolean;
 }
 
 export function buildSuiteReport(input: SuiteReportInput): SuiteReport {
   const readiness = input.readiness ?? [];
-  const { decision, blockingFailures } = decide(input.journals, readiness);
-  const harnessErrors = [
-    ...readiness.filter((r) => r.error !== undefined).map((r) => `readiness check ${r.id} crashed: ${r.error}`),
-    ...input.journals.filter((j) => j.status === 'failed').map((j) => `scenario ${j.scenario.id} failed to run: ${j.error?.message ?? 'no error recorded'}`),
-  ];
-  return { schemaVersion: 1, suite: input.suite, runId: input.runId, startedAtWall: input.startedAtWall, journals: input.journals, readiness, decision, blockingFailures, harnessErrors };
-}
-
-/** 0 go, 1 no-go, 2 harness error, 130 interrupted (as the journal contract's exitCodeFor). */
-export function suiteExitCode(report: Pick<SuiteReport, 'decision' | 'harnessErrors' | 'journals'>): 0 | 1 | 2 | 130 {
-  if (report.journals.some((j) => j.status === 'interrupted')) return 130;
-  if (report.harnessErrors.length > 0) return 2;
-  return report.decision === 'go' ? 0 : 1;
+  const outcome = judgeSuite({ journals: input.journals, readiness, interrupted: input.interrupted === true, readinessNotRun: input.readinessNotRun === true });
+  return {
+    schemaVersion: 1,
+    suite: input.suite,
+    runId: input.runId,
+    startedAtWall: input.startedAtWall,
+    journals: input.journals,
+    readiness,
+    decision: outcome.decision,
+    blockingFailures: outcome.blockingFailures,
+    harnessErrors: outcome.harnessErrors,
+    interrupted: outcome.interrupted,
+    exitCode: outcome.exitCode,
+  };
 }

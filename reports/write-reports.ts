@@ -14,7 +14,7 @@ import { assertRunId, HistoryStore, type ScenarioTrend } from './history.store.t
 import { renderHtml } from './html.renderer.ts';
 import { renderJunit } from './junit.renderer.ts';
 import { renderMarkdown } from './markdown.renderer.ts';
-import { suiteExitCode, type SuiteReport } from './suite-report.ts';
+import type { SuiteReport } from './suite-report.ts';
 
 export const DEFAULT_OUT_DIR = 'reports/out';
 
@@ -81,15 +81,14 @@ export async function writeReports(report: SuiteReport, options: WriteReportsOpt
   const paths = { html: join(dir, 'report.html'), markdown: join(dir, 'summary.md'), json: join(dir, 'report.json'), junit: join(dir, 'junit.xml') };
   const html = clean(renderHtml({ report: safe, trends, generatedAtWall }));
   const markdown = clean(renderMarkdown({ report: safe, trends, htmlLink: 'report.html' }));
-  const exitCode = suiteExitCode(safe);
   await Promise.all([
     writeFile(paths.html, html),
     writeFile(paths.markdown, markdown),
-    writeFile(paths.json, clean(JSON.stringify({ ...safe, exitCode, trends }, null, 2))),
+    writeFile(paths.json, clean(JSON.stringify({ ...safe, trends }, null, 2))),
     writeFile(paths.junit, clean(renderJunit(safe))),
     ...renderAllure(safe).map((f) => writeFile(join(allureDir, f.name), clean(f.content))),
     writeFile(join(outDir, 'latest.html'), html),
     writeFile(join(outDir, 'latest.md'), markdown),
   ]);
-  return { dir, ...paths, allureDir, historyDir, exitCode, trends };
+  return { dir, ...paths, allureDir, historyDir, exitCode: safe.exitCode, trends };
 }

@@ -88,8 +88,12 @@ export interface ObjectiveResult {
   readonly reason: string;
 }
 
-/** Did the run itself work? `completed` means every phase ran; anything else is not a verdict on the system. */
-export type RunStatus = 'completed' | 'aborted' | 'failed' | 'interrupted';
+/**
+ * Did the run itself work? `completed` means every phase ran; anything else is not a verdict on the system.
+ * `aborted`: the steady state did not hold, nothing was injected. `failed`: a harness error. `interrupted`: a
+ * signal arrived during the run (recovery and revert ran). `not-run`: the suite was interrupted before it started.
+ */
+export type RunStatus = 'completed' | 'aborted' | 'failed' | 'interrupted' | 'not-run';
 /** Did the system meet its objectives? */
 export type Verdict = 'met' | 'not-met' | 'inconclusive';
 
@@ -139,12 +143,8 @@ export function findStep(journal: Pick<Journal, 'scenario' | 'phases'>, phase: P
   throw new Error(`${journal.scenario.id}: no step ${JSON.stringify(name)} in phase ${phase} (its steps: ${names})`);
 }
 
-/** Exit code contract of the CLI: 0 objectives met, 1 not met, 2 harness error, 130 interrupted. */
-export function exitCodeFor(journals: readonly Pick<Journal, 'status' | 'verdict'>[]): 0 | 1 | 2 | 130 {
-  if (journals.some((j) => j.status === 'interrupted')) return 130;
-  if (journals.some((j) => j.status === 'failed')) return 2;
-  return journals.every((j) => j.verdict === 'met') ? 0 : 1;
-}
+/** The exit-code contract lives with the go/no-go decision; re-exported for readers of journals. */
+export { exitCodeFor } from './decision.ts';
 
 /**
  * Replace every registered secret value (and its base64 form) anywhere in a JSON-able value.

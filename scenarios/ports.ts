@@ -155,8 +155,12 @@ export interface ClusterTarget {
   /** kubeconfig context */
   readonly context: string;
   readonly provider: 'kind' | 'existing' | 'local' | 'docker';
-  /** True only when the context is on the allow-list (or is a kind cluster the harness created). */
-  readonly destructiveAllowed: boolean;
+  /**
+   * Identity, not permission: drillbook created this target (a kind cluster named drillbook-*, processes or
+   * containers the run started). Whether a destructive scenario may run is decided by scenarios/safety.ts from
+   * this and the config's allow-list.
+   */
+  readonly createdByDrillbook: boolean;
 }
 
 export interface Ports {

@@ -374,6 +374,80 @@ describe('runScenario', () => {
   });
 });
 
+describe('runScenario: an interruption anywhere after detection still ends interrupted (never met)', () => {
+  // Recovery, verify and revert run under the cleanup signal; a first Ctrl-C or SIGTERM landing there used to
+  // end the run `completed` with verdict `met`, and the suite then exited 0 (GO) with the rest not run.
+  it('a first interruption during recovery: recovery finishes, verify is skipped, revert runs, status interrupted', async () => {
+    const { system, env, ports } = setup();
+    const ac = new AbortController();
+    const s = scenario({
+      recover: [
+        { name: 'scale down', timeoutMs: 60_000, run: takes(20_000, (ctx) => { ctx.env.system.log.push('scaled down'); ac.abort(new Error('SIGTERM')); }) },
+        { name: 'scale up', timeoutMs: 60_000, run: takes(10_000, (ctx) => { ctx.env.system.healthy = true; ctx.env.system.log.push('rolled back'); }) },
+      ],
+    });
+    const j = await runScenario(s, { ports, env, signal: ac.signal });
+    expect(j.status).toBe('interrupted');
+    expect(j.verdict).toBe('inconclusive');
+    expect(exitCodeFor([j])).toBe(130);
+    // the runbook is not abandoned half-way on the first signal: it runs to its end, then the fault is reverted
+    expect(j.phases.find((p) => p.name === 'recover')!.steps.map((x) => x.status)).toEqual(['passed', 'passed']);
+    expect(phaseNames(j)).toEqual(['steady-state-before', 'inject', 'detect', 'recover', 'revert']);
+    expect(system.log).toEqual(['inject fault-1', 'scaled down', 'rolled back', 'revert fault-1']);
+    expect(j.error?.name).toBe('Interrupted');
+  });
+
+  it('a first interruption during verify ends interrupted', async () => {
+    const { env, ports } = setup();
+    const ac = new AbortController();
+    const s = scenario({
+      verify: [{ name: 'healthy again', tolerance: { equals: true }, measure: async (ctx) => { ac.abort(new Error('SIGINT')); return ctx.env.system.healthy; } }],
+    });
+    const j = await runScenario(s, { ports, env, signal: ac.signal });
+    expect(j.status).toBe('interrupted');
+    expect(j.verdict).toBe('inconclusive');
+    expect(exitCodeFor([j])).toBe(130);
+    expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
+  });
+
+  it('a first interruption while verify is still polling stops verify at once (no waiting out its timeout)', async () => {
+    const { clock, env, ports } = setup();
+    const ac = new AbortController();
+    let verifyStartedAt = -1;
+    const s = scenario({
+      verifyTimeoutMs: 600_000,
+      verify: [{ name: 'never healthy', tolerance: { equals: true }, measure: async () => {
+        if (verifyStartedAt < 0) verifyStartedAt = clock.now();
+        else if (clock.now() - verifyStartedAt >= 5_000) ac.abort(new Error('SIGINT'));
+        return false;
+      } }],
+    });
+    const j = await runScenario(s, { ports, env, signal: ac.signal });
+    const verify = j.phases.find((p) => p.name === 'verify')!;
+    expect(verify.status).toBe('interrupted');
+    expect(verify.endMs - verify.startMs).toBeLessThan(60_000); // fake clock: it stopped, not waited 600 s
+    expect(j.status).toBe('interrupted');
+    expect(j.deviated).toBe(false); // cut short is not evidence of deviation
+    expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
+  });
+
+  it('a first interruption during revert ends interrupted and the revert still completes', async () => {
+    const { clock, system, env } = setup();
+    const ac = new AbortController();
+    const injector = new FakeFaultInjector(system, clock);
+    const inject = injector.inject.bind(injector);
+    injector.inject = async (spec, options) => {
+      const fault = await inject(spec, options);
+      return { ...fault, revert: async (o) => { ac.abort(new Error('SIGINT')); return fault.revert(o); } };
+    };
+    const j = await runScenario(scenario(), { ports: fakePorts(clock, injector), env, signal: ac.signal });
+    expect(j.status).toBe('interrupted');
+    expect(exitCodeFor([j])).toBe(130);
+    expect(system.log.at(-1)).toBe('revert fault-1');
+    expect(j.faults[0]!.revertedAtMs).toEqual(expect.any(Number));
+  });
+});
+
 describe('preflight: bad input stops the run before anything is injected', () => {
   it('rejects an unknown fault kind with the injector’s own words', async () => {
     const { injector, env, ports } = setup();
@@ -386,7 +460,7 @@ describe('preflight: bad input stops the run before anything is injected', () =>
 
   it('refuses a destructive scenario against a context that is not allow-listed', async () => {
     const { injector, env, clock } = setup();
-    const ports = fakePorts(clock, injector, { cluster: { name: 'prod', context: 'gke_prod', provider: 'existing', destructiveAllowed: false } });
+    const ports = fakePorts(clock, injector, { cluster: { name: 'prod', context: 'gke_prod', provider: 'existing', createdByDrillbook: false } });
     const err = await runScenario(scenario(), { ports, env }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsafeTargetError);
     expect((err as Error).message).toContain("context 'gke_prod'");

@@ -22,7 +22,7 @@ export async function startSelftestItems({ signal, log }: Pick<SuiteContext, 'si
   const ports: Ports = {
     clock: systemClock,
     faults: new LocalProcessInjector([service]),
-    cluster: { name: 'loopback', context: 'local', provider: 'local', destructiveAllowed: true },
+    cluster: { name: 'loopback', context: 'local', provider: 'local', createdByDrillbook: true },
   };
   return {
     items: [

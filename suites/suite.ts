@@ -5,12 +5,13 @@ import { join, resolve } from 'node:path';
 import { defineScenario, type Objectives, type Scenario } from '../scenarios/define.ts';
 import { redact, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
-import { newRunId, runScenario, type RunEvent } from '../scenarios/runner.ts';
+import { InterruptedError, InvalidInputError } from '../scenarios/errors.ts';
+import { newRunId, notRunJournal, preflight, runScenario, type RunEvent } from '../scenarios/runner.ts';
 import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
 import { registerActiveRun } from '../tools/state/active-runs.ts';
-import type { ReadinessResult } from './readiness/readiness.ts';
+import type { ReadinessResult } from '../scenarios/decision.ts';
 
 /** What `doctor` checks before a suite runs. */
 export type Requirement = 'node' | 'docker' | 'k6' | 'kind' | 'kubectl' | 'images';
@@ -86,38 +87,41 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   const emit = (e: SuiteEvent) => options.onEvent?.(e);
   const outDir = resolve(options.config.reports.outDir, 'runs', runId); // absolute: drivers mount it into containers
   mkdirSync(outDir, { recursive: true });
-  const journals: Journal[] = [];
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
-  await using prepared = await suite.prepare({ config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }) });
-  const unknown = (options.only ?? []).filter((id) => !prepared.items.some((i) => i.scenario.id === id));
-  if (unknown.length) {
-    const { InvalidInputError } = await import('../scenarios/errors.ts');
-    throw new InvalidInputError(`--only`, unknown.map((id) => `'${id}' is not in suite ${suite.name}; it has: ${prepared.items.map((i) => i.scenario.id).join(', ')}`));
-  }
-  for (const item of prepared.items) {
-    if (options.only?.length && !options.only.includes(item.scenario.id)) continue;
-    if (signal.aborted) break;
-    emit({ type: 'scenario-start', scenario: item.scenario.id });
-    const scenario = withObjectives(item.scenario, options.config.objectives[item.scenario.id]);
-    const journal = await runScenario(scenario, {
-      ports: item.ports,
-      env: item.env,
-      runId,
-      suite: suite.name,
-      signal,
-      ...(options.cleanupSignal ? { cleanupSignal: options.cleanupSignal } : {}),
-      secrets: prepared.secrets,
-      onEvent: emit,
-    });
+  emit({ type: 'log', line: `preparing suite ${suite.name} (run ${runId})` });
+  await using prepared = await prepare(suite, { config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }) });
+  const items = selected(suite, prepared, options.config, options.only);
+  const journals: Journal[] = [];
+  const keep = (journal: Journal) => {
     journals.push(journal);
     writeFileSync(join(outDir, `${journal.scenario.id}.journal.json`), `${JSON.stringify(redact(journal, prepared.secrets), null, 2)}\n`);
     emit({ type: 'scenario-end', journal });
+  };
+  for (const item of items) {
+    if (signal.aborted) {
+      // Interrupted: the rest are listed as not run, not left out (a report that lists 1 of 4 must not look whole).
+      keep(notRunJournal(item.scenario, { runId, suite: suite.name, wallNowMs: Date.now(), target: item.ports.cluster, reason: 'the suite was interrupted before this scenario started', hint: `run it again: drillbook run ${suite.name} --only ${item.scenario.id}` }));
+      continue;
+    }
+    emit({ type: 'scenario-start', scenario: item.scenario.id });
+    keep(
+      await runScenario(item.scenario, {
+        ports: item.ports,
+        env: item.env,
+        runId,
+        suite: suite.name,
+        signal,
+        ...(options.cleanupSignal ? { cleanupSignal: options.cleanupSignal } : {}),
+        secrets: prepared.secrets,
+        allowDestructive: options.config.allowDestructive,
+        onEvent: emit,
+      }),
+    );
   }
-  let readiness: readonly ReadinessResult[] = [];
-  if (prepared.readiness && !signal.aborted) readiness = await prepared.readiness(signal);
-  const report = buildSuiteReport({ suite: suite.name, runId, startedAtWall, journals, readiness });
+  const readinessNotRun = prepared.readiness !== undefined && signal.aborted;
+  const readiness = prepared.readiness && !signal.aborted ? await prepared.readiness(signal) : [];
+  const report = buildSuiteReport({ suite: suite.name, runId, startedAtWall, journals, readiness, interrupted: signal.aborted, readinessNotRun });
   const written = await writeReports(report, { outDir: options.config.reports.outDir, secrets: prepared.secrets });
-  const wallMs = Math.round(performance.now() - started);
   return {
     suite: suite.name,
     runId,
@@ -125,8 +129,34 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
     report,
     written,
     outDir,
-    wallMs,
+    wallMs: Math.round(performance.now() - started),
     ...(suite.budgetSeconds ? { budgetSeconds: suite.budgetSeconds } : {}),
-    exitCode: journals.length === 0 && signal.aborted ? 130 : written.exitCode,
+    exitCode: report.exitCode,
   };
+}
+
+/** The suite's start-up. A signal during it is an interruption (exit 130), whatever error the aborted work threw. */
+async function prepare(suite: SuiteDefinition, ctx: SuiteContext): Promise<PreparedSuite> {
+  try {
+    return await suite.prepare(ctx);
+  } catch (error) {
+    if (!ctx.signal.aborted && !(error instanceof InterruptedError)) throw error; // a harness error
+    throw new InterruptedError(`suite ${suite.name} interrupted during start-up; no scenario ran`, { cause: error, hint: 'what start-up had created was torn down; run `drillbook gc` if anything was left' });
+  }
+}
+
+/**
+ * The items to run (all, or those --only names), each checked as the runner would (scenario, fault specs, load
+ * profile, safety gate) before the first one starts: a problem with the fourth must not surface after three ran.
+ */
+function selected(suite: SuiteDefinition, prepared: PreparedSuite, config: Config, only: readonly string[] | undefined): SuiteItem[] {
+  const unknown = (only ?? []).filter((id) => !prepared.items.some((i) => i.scenario.id === id));
+  if (unknown.length) {
+    throw new InvalidInputError(`--only`, unknown.map((id) => `'${id}' is not in suite ${suite.name}; it has: ${prepared.items.map((i) => i.scenario.id).join(', ')}`));
+  }
+  const items = prepared.items
+    .filter((item) => !only?.length || only.includes(item.scenario.id))
+    .map((item) => ({ ...item, scenario: withObjectives(item.scenario, config.objectives[item.scenario.id]) }));
+  for (const item of items) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
+  return items;
 }

@@ -207,8 +207,8 @@ export class StartedKindCluster implements ClusterTarget, AsyncDisposable {
   readonly name: string;
   readonly context: string;
   readonly provider = 'kind' as const;
-  /** The harness created it (name prefix checked at construction): destructive scenarios are allowed. */
-  readonly destructiveAllowed = true;
+  /** drillbook created it (the drillbook- name prefix is checked at construction): the safety gate allows it. */
+  readonly createdByDrillbook = true;
   readonly kubeconfigPath: string;
   readonly reused: boolean;
   /** Milliseconds from start() to all nodes Ready. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError, ToolFailedError } from '../../scenarios/errors.ts';
 import type { RunOptions, RunResult } from '../../tools/lib/exec.ts';
 import { singleNodeConfig } from '../kind/kind-config.ts';
-import { isDestructiveAllowed } from './existing.provider.ts';
+import { isHarnessKindContext } from './existing.provider.ts';
 import { KindCluster, validateKindName } from './kind.provider.ts';
 import { KubeClient } from './kube-client.ts';
 import { FakeKubeApi } from './testing/fake-kube-api.ts';
@@ -100,12 +100,12 @@ describe('kind provider', () => {
   });
 });
 
-describe('existing provider allow-list', () => {
-  it('allows only listed contexts and harness kind clusters that exist', () => {
-    expect(isDestructiveAllowed('prod-eu', [], [])).toBe(false);
-    expect(isDestructiveAllowed('staging', ['staging'], [])).toBe(true);
-    expect(isDestructiveAllowed('kind-drillbook-e2e', [], ['drillbook-e2e'])).toBe(true);
-    expect(isDestructiveAllowed('kind-drillbook-gone', [], ['drillbook-e2e'])).toBe(false);
-    expect(isDestructiveAllowed('kind-someone-else', [], ['someone-else'])).toBe(false);
+describe('existing provider identity', () => {
+  // identity only: whether a destructive scenario may run is the safety gate's call (scenarios/safety.ts)
+  it('counts as created by drillbook only a harness-named kind cluster that kind still lists', () => {
+    expect(isHarnessKindContext('prod-eu', [])).toBe(false);
+    expect(isHarnessKindContext('kind-drillbook-e2e', ['drillbook-e2e'])).toBe(true);
+    expect(isHarnessKindContext('kind-drillbook-gone', ['drillbook-e2e'])).toBe(false);
+    expect(isHarnessKindContext('kind-someone-else', ['someone-else'])).toBe(false);
   });
 });

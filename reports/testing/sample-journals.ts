@@ -4,7 +4,7 @@
 import type { Evidence, Finding, Journal, ObjectiveResult, PhaseRecord, RunStatus, StepRecord, Verdict } from '../../scenarios/journal.ts';
 import type { AckedWrite, LoadResult, LoadSample } from '../../scenarios/ports.ts';
 import { buildSuiteReport, type SuiteReport } from '../suite-report.ts';
-import type { ReadinessResult } from '../../suites/readiness/readiness.ts';
+import type { ReadinessResult } from '../../scenarios/decision.ts';
 
 export interface SampleJournalOptions {
   scenarioId?: string;

@@ -116,7 +116,7 @@ function setup() {
       return found();
     },
   };
-  const ports = { clock: systemClock, faults: new FakeAlertFaults(a), cluster: { name: 'fake', context: 'fake', provider: 'kind' as const, destructiveAllowed: true } };
+  const ports = { clock: systemClock, faults: new FakeAlertFaults(a), cluster: { name: 'fake', context: 'fake', provider: 'kind' as const, createdByDrillbook: true } };
   return { a, env, ports };
 }
 

@@ -278,7 +278,7 @@ function setup() {
   };
   const load = new FakeLoad((profile) => ({ profile: profile.name, requests: 1000, errorRate: 0, rps: 50, p50Ms: 5, p95Ms: 10, p99Ms: 20, thresholds: [], passed: true, series: [] }));
   const data = new FakeDataProbe(() => ({ writesAttempted: 100, writes: [{ seq: 1, ackAtMs: 1, survived: true }], outages: [], recoveredAtMs: clock.now() }));
-  const ports = { clock, faults: new FakeKubeFaults(c), load, data, cluster: { name: 'fake', context: 'fake', provider: 'kind' as const, destructiveAllowed: true } };
+  const ports = { clock, faults: new FakeKubeFaults(c), load, data, cluster: { name: 'fake', context: 'fake', provider: 'kind' as const, createdByDrillbook: true } };
   return { env, ports };
 }
 

@@ -107,7 +107,7 @@ export function fakePorts(clock: FakeClock, faults: FaultInjector, extra: Partia
   return {
     clock,
     faults,
-    cluster: { name: 'fake', context: 'fake', provider: 'local', destructiveAllowed: true },
+    cluster: { name: 'fake', context: 'fake', provider: 'local', createdByDrillbook: true },
     ...extra,
   };
 }

@@ -64,7 +64,7 @@ export async function startGravlDocker(options: {
     faults: new ContainerFaultInjector(containers),
     load: k6Generator,
     data: new SteadyWriteProbe(new HttpProbeTransport(stack.backendUrl), { intervalMs: 50 }),
-    cluster: { name: 'docker', context: 'docker', provider: 'docker', destructiveAllowed: true },
+    cluster: { name: 'docker', context: 'docker', provider: 'docker', createdByDrillbook: true },
   };
   return { env, ports, k6: k6Generator, stack, secrets: [stack.db.password], [Symbol.asyncDispose]: () => stack.stop() };
 }

@@ -84,7 +84,7 @@ export async function startPitrEnvironment(options: { runId: string; outDir: str
       clock: systemClock,
       faults,
       data: new SteadyWriteProbe(transport, { intervalMs: 25 }),
-      cluster: { name: 'docker', context: 'docker', provider: 'docker', destructiveAllowed: true },
+      cluster: { name: 'docker', context: 'docker', provider: 'docker', createdByDrillbook: true },
     };
     return { env, ports, secrets: [primary.password], [Symbol.asyncDispose]: dispose };
   } catch (error) {

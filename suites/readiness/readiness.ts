@@ -5,22 +5,10 @@
 import type { Evidence } from '../../scenarios/journal.ts';
 import type { ClusterSnapshot } from './snapshot.ts';
 
-export type ReadinessStatus = 'PASS' | 'FAIL' | 'PENDING';
+import type { ReadinessResult, ReadinessStatus } from '../../scenarios/decision.ts';
 
-export interface ReadinessResult {
-  readonly id: string;
-  readonly title: string;
-  readonly status: ReadinessStatus;
-  readonly blocking: boolean;
-  /** Where the criterion comes from, e.g. 'PRODUCTION_SIGN_OFF.md §4.3'. */
-  readonly source: string;
-  /** What was looked at. Never a secret value. */
-  readonly evidence: readonly Evidence[];
-  /** What to do to make it PASS; null when it passes. */
-  readonly action: string | null;
-  /** Set when the check itself threw (a harness error, not a verdict). */
-  readonly error?: string;
-}
+// The result type is the domain's (the go/no-go decision reads it); re-exported for the checks' users.
+export type { ReadinessResult, ReadinessStatus } from '../../scenarios/decision.ts';
 
 export interface ReadinessCheck {
   readonly id: string;

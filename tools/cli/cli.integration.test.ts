@@ -112,6 +112,36 @@ describe('drillbook CLI', () => {
     expect(readdirSync(join(sb.state, 'faults'))).toEqual([]); // nothing left for gc
   });
 
+  it('SIGTERM during the first scenario’s recovery: it ends interrupted, the second is listed not-run, exit 130, NO-GO', async () => {
+    const sb = sandbox();
+    const p = start(sb, ['--json', 'run', 'selftest', '--run-id', 'sigterm-1']);
+    // the first scenario's recovery has begun (the runbook's restart runs under the cleanup signal)
+    await p.waitForLine((l) => l.includes('"phase-start"') && l.includes('"recover"'));
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(130);
+    expect(p.output().stderr).toContain('SIGTERM: stopping; recovery and revert are running');
+    const byId = Object.fromEntries(journalsIn(sb.out).map((j) => [j.scenario.id, j]));
+    expect(byId['local-service-crash']).toMatchObject({ status: 'interrupted', verdict: 'inconclusive' });
+    expect(byId['local-service-crash']!.phases.find((ph) => ph.name === 'recover')!.status).toBe('passed');
+    expect(byId['local-service-crash']!.faults[0]!.revertedAtMs).toBeGreaterThan(0);
+    expect(byId['local-service-freeze']).toMatchObject({ status: 'not-run', phases: [], faults: [] });
+    const last = JSON.parse(p.output().stdout.trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ type: 'result', decision: 'no-go', interrupted: true, notRun: ['local-service-freeze'], exitCode: 130 });
+    expect(readFileSync(join(sb.out, 'runs', 'sigterm-1', 'summary.md'), 'utf8')).toMatch(/NO-GO[\s\S]*Interrupted \(exit 130\)/);
+    expect(readdirSync(join(sb.state, 'faults'))).toEqual([]); // nothing left for gc
+  });
+
+  it('SIGINT during start-up exits 130 (not 2), and nothing is reported as run', async () => {
+    const sb = sandbox();
+    const p = start(sb, ['--json', 'run', 'selftest', '--run-id', 'startup-1']);
+    await p.waitForLine((l) => l.includes('preparing suite selftest'));
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(130);
+    const runDir = join(sb.out, 'runs', 'startup-1');
+    const journals = existsSync(runDir) ? journalsIn(sb.out) : [];
+    for (const j of journals) expect(['interrupted', 'not-run']).toContain(j.status);
+  });
+
   it('kill -9 mid-fault leaves a frozen orphan; gc finds it by the ledger and removes it', async () => {
     const sb = sandbox();
     const p = start(sb, ['--json', 'run', 'selftest', '--only', 'local-service-freeze']);

@@ -1,8 +1,9 @@
-// drillbook CLI. Exit codes: 0 objectives met / go, 1 not met / no-go, 2 harness error or bad input,
-// 130 interrupted (faults reverted).
+// drillbook CLI. Exit codes (scenarios/decision.ts decides them): 0 objectives met / go, 1 not met / no-go,
+// 2 harness error or bad input, 130 interrupted by SIGINT or SIGTERM (faults reverted), also during start-up.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { catalog } from '../../scenarios/catalog/index.ts';
+import { exitCodeForError } from '../../scenarios/decision.ts';
 import { DrillbookError, InvalidInputError } from '../../scenarios/errors.ts';
 import type { Journal } from '../../scenarios/journal.ts';
 import { findSuite, suites } from '../../suites/index.ts';
@@ -22,6 +23,9 @@ const program = new Command('drillbook')
   .exitOverride();
 
 const opts = () => program.opts<{ config?: string; json?: boolean }>();
+/** First SIGINT/SIGTERM: stop the method, recover and revert. Second: cut recovery short (revert still runs). */
+const interrupt = new AbortController();
+const cleanup = new AbortController();
 const write = (s: string) => process.stdout.write(`${s}\n`);
 
 program
@@ -38,8 +42,6 @@ program
     const suite = findSuite(name);
     if (!suite) throw new InvalidInputError(`suite '${name}'`, [`unknown suite; available: ${suites.map((s) => s.name).join(', ')}`]);
     const printer = opts().json ? jsonPrinter(process.stdout) : humanPrinter(process.stdout, process.stdout.isTTY === true);
-    const interrupt = new AbortController();
-    const cleanup = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
       if (!interrupt.signal.aborted) {
         process.stderr.write(`\n${sig}: stopping; recovery and revert are running (send it again to cut recovery short)\n`);
@@ -61,7 +63,7 @@ program
     });
     const { written, report } = result;
     if (opts().json) {
-      write(JSON.stringify({ type: 'result', suite: result.suite, runId: result.runId, decision: report.decision, outDir: result.outDir, html: written.html, wallMs: result.wallMs, exitCode: result.exitCode }));
+      write(JSON.stringify({ type: 'result', suite: result.suite, runId: result.runId, decision: report.decision, interrupted: report.interrupted, notRun: result.journals.filter((j) => j.status === 'not-run').map((j) => j.scenario.id), outDir: result.outDir, html: written.html, wallMs: result.wallMs, exitCode: result.exitCode }));
     } else {
       printer.line('');
       printer.line(textSummary(result.journals));
@@ -147,8 +149,8 @@ program
     const first = journals[0]!;
     const report = buildSuiteReport({ suite: first.suite ?? 'adhoc', runId: first.runId, startedAtWall: first.startedAtWall, journals });
     const written = await writeReports(report, { outDir: cmd.out ?? loadConfig(opts().config).reports.outDir, keepHistory: false });
-    write(opts().json ? JSON.stringify({ decision: report.decision, html: written.html, markdown: written.markdown, junit: written.junit, exitCode: written.exitCode }) : readFileSync(written.markdown, 'utf8'));
-    process.exitCode = written.exitCode;
+    write(opts().json ? JSON.stringify({ decision: report.decision, html: written.html, markdown: written.markdown, junit: written.junit, exitCode: report.exitCode }) : readFileSync(written.markdown, 'utf8'));
+    process.exitCode = report.exitCode;
   });
 
 try {
@@ -158,9 +160,9 @@ try {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof DrillbookError) {
     process.stderr.write(`drillbook: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
-    process.exitCode = 2;
+    process.exitCode = exitCodeForError(error, interrupt.signal.aborted);
   } else {
     process.stderr.write(`drillbook: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 2;
+    process.exitCode = exitCodeForError(error, interrupt.signal.aborted);
   }
 }

@@ -51,6 +51,7 @@ export function jsonPrinter(out: NodeJS.WritableStream): Printer {
 }
 
 function summaryLine(j: Journal, c: Colors): string {
+  if (j.status === 'not-run') return c.yellow(`- ${j.scenario.id}: NOT RUN (${j.error?.message ?? 'not run'})`);
   const verdict = j.verdict === 'met' ? c.green('MET') : j.verdict === 'not-met' ? c.red('NOT MET') : c.yellow('INCONCLUSIVE');
   const m = j.measurements;
   const rpo = m.rpo ? `${ms(m.rpo.valueMs)} (${m.rpo.lostWrites} lost)` : '—';

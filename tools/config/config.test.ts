@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../scenarios/errors.ts';
-import { destructiveAllowed, loadConfig, parseConfig } from './config.ts';
+import { loadConfig, parseConfig } from './config.ts';
 
 function problemsOf(fn: () => unknown): readonly string[] {
   try {
@@ -19,7 +19,7 @@ describe('config', () => {
   it('fills in the runbooks’ defaults', () => {
     const c = parseConfig({});
     expect(c.load.thresholds).toEqual({ p95Ms: 200, p99Ms: 500, errorRate: 0.001 });
-    expect(c.cluster).toMatchObject({ provider: 'kind', name: 'drillbook-gravl', topology: 'one-node' });
+    expect(c.cluster).toEqual({ provider: 'kind', name: 'drillbook-gravl' });
     expect(c.allowDestructive.contexts).toEqual([]);
   });
 
@@ -54,8 +54,8 @@ describe('config', () => {
   it('reads YAML files and reports syntax errors with the line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'drillbook-config-'));
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, 'cluster:\n  topology: two-regions\nallowDestructive:\n  contexts: [kind-staging]\n');
-    expect(loadConfig(good).cluster.topology).toBe('two-regions');
+    writeFileSync(good, 'cluster:\n  name: drillbook-staging\nallowDestructive:\n  contexts: [kind-staging]\n');
+    expect(loadConfig(good).allowDestructive.contexts).toEqual(['kind-staging']);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'cluster:\n  name: [unclosed\n');
     expect(problemsOf(() => loadConfig(bad))[0]).toMatch(/not valid YAML at line \d/);
@@ -63,17 +63,19 @@ describe('config', () => {
   });
 });
 
-describe('destructive guard', () => {
-  const config = parseConfig({ allowDestructive: { contexts: ['kind-staging-drill'] } });
-  it('allows the kind cluster drillbook created', () => {
-    expect(destructiveAllowed(config, { provider: 'kind', context: 'kind-drillbook-gravl', createdByDrillbook: true })).toBe(true);
+describe('allowDestructive and fields no code reads', () => {
+  it('refuses a wildcard context: it would let destructive scenarios touch any cluster', () => {
+    expect(problemsOf(() => parseConfig({ allowDestructive: { contexts: ['staging', '*'] } }))).toEqual([
+      expect.stringMatching(/^allowDestructive\.contexts\[1\] \(got "\*"\): wildcards are refused/),
+    ]);
+    expect(problemsOf(() => parseConfig({ allowDestructive: { contexts: ['gke_prod_*'] } }))[0]).toContain('list each context by its exact name');
   });
-  it('refuses a kind cluster drillbook did not create, unless allow-listed', () => {
-    expect(destructiveAllowed(config, { provider: 'kind', context: 'kind-drillbook-gravl', createdByDrillbook: false })).toBe(false);
-    expect(destructiveAllowed(config, { provider: 'kind', context: 'kind-other', createdByDrillbook: true })).toBe(false);
-  });
-  it('refuses any existing context that is not on the allow-list', () => {
-    expect(destructiveAllowed(config, { provider: 'existing', context: 'gke_prod_europe' })).toBe(false);
-    expect(destructiveAllowed(config, { provider: 'existing', context: 'kind-staging-drill' })).toBe(true);
+
+  it('refuses cluster.topology and cluster.keep, saying why, instead of ignoring them', () => {
+    const problems = problemsOf(() => parseConfig({ cluster: { topology: 'two-regions', keep: true } }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^cluster\.topology \(got "two-regions"\): not read by drillbook: each suite makes the cluster it needs/),
+      expect.stringMatching(/^cluster\.keep \(got true\): not read by drillbook: .*delete it after the run/),
+    ]);
   });
 });

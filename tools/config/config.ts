@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '../../scenarios/errors.ts';
+import { allowListProblems } from '../../scenarios/safety.ts';
 
 export const DEFAULT_CONFIG_FILE = 'drillbook.yaml';
 export const KIND_NAME_PREFIX = 'drillbook-';
@@ -22,23 +23,30 @@ const profile = z.strictObject({
 });
 const objectives = z.strictObject({ rtoSeconds: seconds.optional(), rpoSeconds: seconds.optional(), detectionSeconds: seconds.optional() });
 
+/** A field the config once had and no code reads: refused with why, instead of silently ignored. */
+function notRead(why: string) {
+  return z.never({ error: `not read by drillbook: ${why}` }).optional();
+}
+
 export const configSchema = z.strictObject({
   cluster: z
     .strictObject({
       provider: z.enum(['kind', 'existing']).default('kind'),
       /** kind cluster name; must start with 'drillbook-' so the harness can tell its own clusters apart */
       name: z.string().regex(/^drillbook-[a-z0-9-]+$/, "must start with 'drillbook-' and use a-z, 0-9, '-'").default('drillbook-gravl'),
-      topology: z.enum(['one-node', 'two-regions']).default('one-node'),
+      topology: notRead('each suite makes the cluster it needs (kube-drills: one node; region-drills: two regions); remove cluster.topology'),
       /** kubeconfig context, for provider 'existing' */
       context: z.string().min(1).optional(),
       kubeconfig: z.string().min(1).optional(),
-      /** keep the kind cluster after a run (reused next time) */
-      keep: z.boolean().default(true),
+      keep: notRead('kube-drills and region-drills create a fresh kind cluster and delete it after the run; remove cluster.keep'),
     })
-    .default({ provider: 'kind', name: 'drillbook-gravl', topology: 'one-node', keep: true }),
+    .default({ provider: 'kind', name: 'drillbook-gravl' }),
   allowDestructive: z
     .strictObject({
-      /** Contexts of existing clusters that destructive scenarios may touch. Kind clusters drillbook created are always allowed. */
+      /**
+       * Exact kubeconfig contexts destructive scenarios may touch (kind clusters drillbook created are always
+       * allowed). The safety gate (scenarios/safety.ts) refuses wildcards.
+       */
       contexts: z.array(z.string().min(1)).default([]),
     })
     .default({ contexts: [] }),
@@ -67,6 +75,7 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
     if (c.cluster.provider === 'existing' && !c.cluster.context) {
       problems.push("cluster.context: required when cluster.provider is 'existing' (the kubeconfig context to use)");
     }
+    problems.push(...allowListProblems(c.allowDestructive.contexts, 'allowDestructive.contexts'));
     if (problems.length) throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
     return c;
   }
@@ -116,15 +125,4 @@ export function loadConfig(file?: string): Config {
     throw new InvalidInputError(`config file ${path}`, [`not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`]);
   }
   return parseConfig(raw, `config file ${path}`);
-}
-
-/**
- * The guard for destructive scenarios: kind clusters drillbook created are allowed; any other context only when
- * it is on the explicit allow-list.
- */
-export function destructiveAllowed(config: Config, target: { provider: 'kind' | 'existing' | 'local' | 'docker'; context: string; createdByDrillbook?: boolean }): boolean {
-  // processes and containers the run itself started (the fault injectors also refuse anything unlabelled)
-  if (target.provider === 'local' || target.provider === 'docker') return true;
-  if (target.provider === 'kind' && target.createdByDrillbook === true && target.context === `kind-${config.cluster.name}`) return true;
-  return config.allowDestructive.contexts.includes(target.context);
 }

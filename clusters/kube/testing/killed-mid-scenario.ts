@@ -44,6 +44,6 @@ await runScenario(scenario, {
   ports: {
     clock: systemClock,
     faults: new KubeFaultInjector(api, { kubeconfig, context }, [namespace]),
-    cluster: { name: context, context, provider: 'kind', destructiveAllowed: true },
+    cluster: { name: context, context, provider: 'kind', createdByDrillbook: true },
   },
 });
