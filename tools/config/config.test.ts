@@ -19,7 +19,7 @@ describe('config', () => {
   it('fills in the runbooks’ defaults', () => {
     const c = parseConfig({});
     expect(c.load.thresholds).toEqual({ p95Ms: 200, p99Ms: 500, errorRate: 0.001 });
-    expect(c.cluster).toEqual({ provider: 'kind', name: 'drillbook-gravl' });
+    expect(c.cluster).toEqual({ provider: 'kind', name: 'drillbook-gravl', keep: true });
     expect(c.allowDestructive.contexts).toEqual([]);
   });
 
@@ -71,11 +71,13 @@ describe('allowDestructive and fields no code reads', () => {
     expect(problemsOf(() => parseConfig({ allowDestructive: { contexts: ['gke_prod_*'] } }))[0]).toContain('list each context by its exact name');
   });
 
-  it('refuses cluster.topology and cluster.keep, saying why, instead of ignoring them', () => {
-    const problems = problemsOf(() => parseConfig({ cluster: { topology: 'two-regions', keep: true } }));
+  it('refuses cluster.topology, saying why, instead of ignoring it; cluster.keep is a boolean nightly reads', () => {
+    const problems = problemsOf(() => parseConfig({ cluster: { topology: 'two-regions', keep: 'yes' } }));
     expect(problems).toEqual([
       expect.stringMatching(/^cluster\.topology \(got "two-regions"\): not read by drillbook: each suite makes the cluster it needs/),
-      expect.stringMatching(/^cluster\.keep \(got true\): not read by drillbook: .*delete it after the run/),
+      expect.stringMatching(/^cluster\.keep/),
     ]);
+    expect(parseConfig({ cluster: { keep: false } }).cluster.keep).toBe(false);
+    expect(parseConfig({}).cluster.keep).toBe(true);
   });
 });

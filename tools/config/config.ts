@@ -38,9 +38,13 @@ export const configSchema = z.strictObject({
       /** kubeconfig context, for provider 'existing' */
       context: z.string().min(1).optional(),
       kubeconfig: z.string().min(1).optional(),
-      keep: notRead('kube-drills and region-drills create a fresh kind cluster and delete it after the run; remove cluster.keep'),
+      /**
+       * nightly keeps its kind cluster (cluster.name) after the run and reuses it the next time (the stack's
+       * definition re-applied); kube-drills and region-drills always make a fresh cluster and delete it.
+       */
+      keep: z.boolean().default(true),
     })
-    .default({ provider: 'kind', name: 'drillbook-gravl' }),
+    .default({ provider: 'kind', name: 'drillbook-gravl', keep: true }),
   allowDestructive: z
     .strictObject({
       /**
