@@ -12,37 +12,16 @@ import type { KubeApi } from '../../clusters/kube/kube-api.ts';
 import type { Evidence } from '../../scenarios/journal.ts';
 import type { FaultInjector, FaultSpec, InjectedFault, Labels } from '../../scenarios/ports.ts';
 import { run } from '../lib/exec.ts';
-import { FaultLedger, ledgerEntry, type PinnedAddress, type UndoAction } from '../state/ledger.ts';
-import { performUndo } from '../state/undo.ts';
+import { FaultLedger, ledgerEntry, type UndoAction } from '../state/ledger.ts';
+import { parseAddresses, performUndo } from '../state/undo.ts';
+
+export { parseAddresses };
 
 const SELECTOR = /^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+)*$/;
 const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 
 /** Runs docker; tests replace it. Returns stdout. */
 export type Docker = (args: readonly string[], options: { signal?: AbortSignal }) => Promise<string>;
-
-/**
- * The addresses of containers from `docker inspect -f '{{.Name}} {{json .NetworkSettings.Networks}}'` (one line each),
- * without docker's own short-id alias (it adds one for the new endpoint itself).
- */
-export function parseAddresses(inspected: string): PinnedAddress[] {
-  const out: PinnedAddress[] = [];
-  for (const line of inspected.split('\n').map((l) => l.trim()).filter(Boolean)) {
-    const space = line.indexOf(' ');
-    const container = line.slice(0, space).replace(/^\//, '');
-    const networks = JSON.parse(line.slice(space + 1)) as Record<string, { IPAddress?: string; GlobalIPv6Address?: string; Aliases?: string[] | null }>;
-    for (const [network, n] of Object.entries(networks)) {
-      out.push({
-        container,
-        network,
-        ...(n.IPAddress ? { ipv4: n.IPAddress } : {}),
-        ...(n.GlobalIPv6Address ? { ipv6: n.GlobalIPv6Address } : {}),
-        aliases: (n.Aliases ?? []).filter((a) => !/^[0-9a-f]{12}$/.test(a)),
-      });
-    }
-  }
-  return out;
-}
 
 const realDocker: Docker = async (args, options) => (await run('docker', [...args], { signal: options.signal, timeoutMs: 120_000 })).stdout;
 
