@@ -21,6 +21,15 @@ export function setKubeApiFactory(factory: (target: KubeTargetRef) => KubeApi): 
  */
 export async function performUndo(action: UndoAction, signal?: AbortSignal): Promise<string> {
   switch (action.kind) {
+    case 'self-healing':
+      return `nothing to undo: ${action.why}`;
+    case 'sql-reinsert':
+      return reinsertRows(action, signal);
+    case 'http-post': {
+      const res = await fetch(action.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: action.body, signal: signal ?? null });
+      if (!res.ok) throw new ToolFailedError('http', `POST ${action.url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      return `POST ${action.url} ${action.body}: ${res.status}`;
+    }
     case 'kill-pids':
       for (const pid of action.pids) {
         try {
@@ -105,6 +114,27 @@ export function parseAddresses(inspected: string): PinnedAddress[] {
     }
   }
   return out;
+}
+
+const SQL_IDENT = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Re-inserts saved rows that are missing (ON CONFLICT DO NOTHING) through psql inside the instance's container
+ * (local socket, trust auth: no password in the ledger). The rows travel on stdin, dollar-quoted.
+ */
+async function reinsertRows(action: Extract<UndoAction, { kind: 'sql-reinsert' }>, signal?: AbortSignal): Promise<string> {
+  if (!SQL_IDENT.test(action.table) || !SQL_IDENT.test(action.database)) throw new ToolFailedError('psql', `refusing to re-insert into ${action.database}.${action.table}: not plain identifiers`);
+  const json = JSON.stringify(action.rows);
+  let tag = 'rows';
+  while (json.includes(`$${tag}$`)) tag += '_';
+  const sql = [
+    `WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::${action.table}, $${tag}$${json}$${tag}$::jsonb)),`,
+    `  added AS (INSERT INTO ${action.table} SELECT * FROM incoming ON CONFLICT DO NOTHING RETURNING 1)`,
+    'SELECT count(*) FROM added;',
+    '',
+  ].join('\n');
+  const { stdout } = await run('docker', ['exec', '-i', '-u', 'postgres', action.container, 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', action.database, '-f', '-'], { signal, input: sql, timeoutMs: 120_000 });
+  return `re-inserted ${stdout.trim()} of ${action.rows.length} saved rows into ${action.table} on container ${action.container}`;
 }
 
 /** Docker's refusal of `--ip`/`--ip6` on a network whose subnet of that family it chose itself. */

@@ -5,19 +5,19 @@
 //               addresses they had (a region comes back with its machines' addresses; docker alone would hand
 //               out the lowest free ones, swapping nodes stopped together).
 // Only nodes of this cluster: their names must start with `<cluster>-` and their containers must carry kind's
-// cluster label; the control plane is never stopped. The fault goes into the ledger (undo: docker-start) before
-// any container is stopped, so `drillbook gc` starts them again after a kill -9.
-import { randomUUID } from 'node:crypto';
+// cluster label; the control plane is never stopped. The fault goes through the fault transaction: in the ledger
+// (undo: docker-start at the old addresses) before any container is stopped, so `drillbook gc` starts them again
+// after a kill -9.
 import type { KubeApi } from '../../clusters/kube/kube-api.ts';
-import type { Evidence } from '../../scenarios/journal.ts';
-import type { FaultInjector, FaultSpec, InjectedFault, Labels } from '../../scenarios/ports.ts';
+import type { FaultSpec } from '../../scenarios/ports.ts';
 import { run } from '../lib/exec.ts';
-import { FaultLedger, ledgerEntry, type UndoAction } from '../state/ledger.ts';
-import { parseAddresses, performUndo } from '../state/undo.ts';
+import type { FaultLedger } from '../state/ledger.ts';
+import { parseAddresses } from '../state/undo.ts';
+import { FaultAdapter, injected, LABEL_SELECTOR, SpecReader, type Parsed, type PlanContext } from './fault-adapter.ts';
+import { FaultTransactions, type FaultPlan, type UndoPerformer } from './fault-transaction.ts';
 
 export { parseAddresses };
 
-const SELECTOR = /^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]+)*$/;
 const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 
 /** Runs docker; tests replace it. Returns stdout. */
@@ -25,35 +25,37 @@ export type Docker = (args: readonly string[], options: { signal?: AbortSignal }
 
 const realDocker: Docker = async (args, options) => (await run('docker', [...args], { signal: options.signal, timeoutMs: 120_000 })).stdout;
 
-export class NodeStopFaultInjector implements FaultInjector {
+export interface NodeStopSpec {
+  readonly kind: 'node-stop';
+  /** A node label selector, key=value[,key=value]. */
+  readonly selector: string;
+  /** docker stop --time: 0 (default) is a power cut. */
+  readonly graceSeconds: number;
+}
+
+export class NodeStopFaultInjector extends FaultAdapter<NodeStopSpec> {
   readonly name = 'kind-node';
+  readonly kinds = ['node-stop'] as const;
   readonly #api: KubeApi;
   readonly #cluster: string;
-  readonly #ledger: FaultLedger;
   readonly #docker: Docker;
 
-  /** `cluster`: the kind cluster's name; only its node containers may be stopped. */
-  constructor(api: KubeApi, cluster: string, options: { ledger?: FaultLedger; docker?: Docker } = {}) {
+  /** `cluster`: the kind cluster's name; only its node containers may be stopped. `perform`: the undo performer (tests). */
+  constructor(api: KubeApi, cluster: string, options: { ledger?: FaultLedger; docker?: Docker; perform?: UndoPerformer } = {}) {
+    super(new FaultTransactions({ ledger: options.ledger, perform: options.perform }));
     this.#api = api;
     this.#cluster = cluster;
-    this.#ledger = options.ledger ?? new FaultLedger();
     this.#docker = options.docker ?? realDocker;
   }
 
-  validate(spec: FaultSpec): string[] {
-    if (spec.kind !== 'node-stop') return [`unknown fault kind '${spec.kind}'; the kind-node injector supports: node-stop`];
-    const p: string[] = [];
-    if (typeof spec.selector !== 'string' || !SELECTOR.test(spec.selector)) p.push(`selector: '${String(spec.selector)}' must be key=value[,key=value] (a node label selector; empty would stop every node)`);
-    if (spec.graceSeconds !== undefined && !(typeof spec.graceSeconds === 'number' && Number.isInteger(spec.graceSeconds) && spec.graceSeconds >= 0 && spec.graceSeconds <= 60)) {
-      p.push(`graceSeconds: ${String(spec.graceSeconds)} must be an integer between 0 and 60`);
-    }
-    return p;
+  protected parseKind(spec: FaultSpec): Parsed<NodeStopSpec> {
+    const r = new SpecReader(spec);
+    const selector = r.matching('selector', LABEL_SELECTOR, `selector: '${String(spec.selector)}' must be key=value[,key=value] (a node label selector; empty would stop every node)`);
+    const graceSeconds = r.integer('graceSeconds', 0, 60, 0, `graceSeconds: ${String(spec.graceSeconds)} must be an integer between 0 and 60`);
+    return r.done({ kind: 'node-stop', selector, graceSeconds });
   }
 
-  async inject(spec: FaultSpec, options: { labels: Labels; signal?: AbortSignal }): Promise<InjectedFault> {
-    const signal = options.signal;
-    const selector = spec.selector as string;
-    const grace = (spec.graceSeconds as number | undefined) ?? 0;
+  protected async plan({ selector, graceSeconds: grace }: NodeStopSpec, { signal }: PlanContext): Promise<FaultPlan> {
     const { items } = await this.#api.list({ apiVersion: 'v1', kind: 'Node' }, { labelSelector: selector }, { signal });
     const names = items.map((n) => n.metadata.name).sort();
     if (names.length === 0) throw new Error(`node-stop: no node of ${this.#cluster} matches ${selector}`);
@@ -71,29 +73,13 @@ export class NodeStopFaultInjector implements FaultInjector {
     const addresses = parseAddresses(await this.#docker(['inspect', '-f', '{{.Name}} {{json .NetworkSettings.Networks}}', ...names], { signal }));
     const unaddressed = names.filter((n) => !addresses.some((a) => a.container === n && a.ipv4));
     if (unaddressed.length) throw new Error(`node-stop: docker reports no IPv4 address for ${unaddressed.join(', ')}: its address could not be given back after the stop`);
-
-    const id = `node-stop-${randomUUID().slice(0, 8)}`;
-    const undo: UndoAction[] = [{ kind: 'docker-start', containers: names, addresses }];
-    this.#ledger.record(ledgerEntry(id, 'node-stop', options.labels, undo));
-    const started = performance.now();
-    try {
-      await this.#docker(['stop', '--time', String(grace), ...names], { signal });
-    } catch (error) {
-      for (const action of undo) await performUndo(action).catch(() => undefined);
-      this.#ledger.remove(id);
-      throw error;
-    }
-    const evidence: Evidence[] = [{ kind: 'command', label: 'injected', value: `docker stop --time ${grace} ${names.join(' ')} (nodes matching ${selector}; ${Math.round(performance.now() - started)} ms)` }];
-    const ledger = this.#ledger;
+    const docker = this.#docker;
     return {
-      id,
-      spec,
-      evidence,
-      async revert(opts = {}) {
-        const done: Evidence[] = [];
-        for (const action of undo) done.push({ kind: 'command', label: 'revert', value: await performUndo(action, opts.signal) });
-        ledger.remove(id);
-        return done;
+      undo: [{ kind: 'docker-start', containers: names, addresses }],
+      act: async () => {
+        const started = performance.now();
+        await docker(['stop', '--time', String(grace), ...names], { signal });
+        return [injected(`docker stop --time ${grace} ${names.join(' ')} (nodes matching ${selector}; ${Math.round(performance.now() - started)} ms)`)];
       },
     };
   }
