@@ -292,15 +292,15 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
     faults: new FaultDispatcher([
       new NodeStopFaultInjector(client.api, cluster.name),
       new WriteFenceFaultInjector({
-      regions: [primaryRegion, standbyRegion],
-      target: { kubeconfig: cluster.kubeconfigPath, context: cluster.context },
-      fence: async (region, sig) => {
-        const message = await runJob(fenceWritesJob(stack, `db-fence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig);
-        return `default_transaction_read_only = on in ${region} (ALTER SYSTEM + reload); WAL position ${reportValue(message, 'lsn')}`;
-      },
-      unfenceJob: (region) => unfenceJob(stack, `db-unfence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)),
-      isStandby: async (region, sig) => (await env.instanceStatus(region, sig)).inRecovery,
-      runJob: async (job, sig) => runJob(job, sig),
+        regions: [primaryRegion, standbyRegion],
+        target: { kubeconfig: cluster.kubeconfigPath, context: cluster.context },
+        fence: async (region, sig) => {
+          const message = await runJob(fenceWritesJob(stack, `db-fence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig);
+          return `default_transaction_read_only = on in ${region} (ALTER SYSTEM + reload); WAL position ${reportValue(message, 'lsn')}`;
+        },
+        unfenceJob: (region) => unfenceJob(stack, `db-unfence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)),
+        isStandby: async (region, sig) => (await env.instanceStatus(region, sig)).inRecovery,
+        runJob: async (job, sig) => runJob(job, sig),
       }),
     ]),
     load: k6Generator,
