@@ -53,7 +53,7 @@ describe('FaultDispatcher', () => {
     await faults.inject({ kind: 'pod-kill', engine: 'chaos-mesh' }, { labels: {} });
     await faults.inject({ kind: 'write-fence' }, { labels: {} });
     expect([kube.seen, chaos.seen, fence.seen]).toEqual([['pod-kill'], ['pod-kill'], ['write-fence']]);
-    expect(() => faults.inject({ kind: 'nope' }, { labels: {} })).toThrow(/unknown fault kind 'nope'/);
+    await expect(faults.inject({ kind: 'nope' }, { labels: {} })).rejects.toThrow(/unknown fault kind 'nope'/);
   });
 
   it('refuses an injector that declares no kinds', () => {

@@ -63,7 +63,7 @@ export class FaultDispatcher implements FaultInjector {
     return injector.validate(spec);
   }
 
-  inject(spec: FaultSpec, options: CallOptions & { labels: Labels }): Promise<InjectedFault> {
+  async inject(spec: FaultSpec, options: CallOptions & { labels: Labels }): Promise<InjectedFault> {
     const injector = this.#route(spec);
     if (!injector) throw new DrillbookError(this.validate(spec)[0]!);
     return injector.inject(spec, options);
