@@ -32,6 +32,11 @@ export interface CallOptions {
 export interface FaultSpec {
   /** e.g. 'pod-kill', 'secret-delete', 'node-stop', 'chaos-mesh', 'process-kill' */
   readonly kind: string;
+  /**
+   * Which engine breaks it, when the harness has more than one for a kind (e.g. 'chaos-mesh' for a pod-kill done by
+   * Chaos Mesh); absent: the harness-native injector. Adapters type the rest of the fields (tools/faults/).
+   */
+  readonly engine?: string;
   readonly [field: string]: unknown;
 }
 

@@ -12,7 +12,8 @@ import { fullRollback, migrationFailed } from '../scenarios/catalog/migration-ro
 import { lokiStorageEmptyDir, lokiStorageLocalPath } from '../scenarios/catalog/loki-storage.scenario.ts';
 import { tlsCertificateExpired } from '../scenarios/catalog/tls-edge.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
-import { AlertConfigFaultInjector } from './environments/kind-alerting.ts';
+import { AlertConfigFaultInjector } from '../tools/faults/alert-config.fault.ts';
+import { FaultDispatcher } from '../tools/faults/fault-dispatcher.ts';
 import { alertReceivers } from '../scenarios/catalog/alert-receivers.scenario.ts';
 import type { SuiteDefinition } from './suite.ts';
 import { InvalidInputError } from '../scenarios/errors.ts';
@@ -44,7 +45,8 @@ export const kubeDrillsSuite: SuiteDefinition = {
       namespace: ctx.config.stack.namespace,
     });
     // alert-receivers' fault is in the monitoring namespace: this injector takes that kind, the kube one the rest
-    const ports = { ...kube.ports, faults: new AlertConfigFaultInjector(kube.ports.faults, kube.client.api, kube.stack, { kubeconfig: kube.cluster.kubeconfigPath, context: kube.cluster.context }) };
+    const alertConfig = new AlertConfigFaultInjector(kube.client.api, kube.stack, { kubeconfig: kube.cluster.kubeconfigPath, context: kube.cluster.context });
+    const ports = { ...kube.ports, faults: new FaultDispatcher([kube.ports.faults, alertConfig]) };
     return {
       // Loki: option B before option A; a revert leaves the runbook's fix in place, and A's (an emptyDir) has no
       // claim template for B's fault to break

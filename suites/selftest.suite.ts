@@ -4,7 +4,7 @@ import { localServiceCrash, localServiceFreeze, type LocalServiceEnv } from '../
 import { systemClock } from '../scenarios/clock.ts';
 import type { Ports } from '../scenarios/ports.ts';
 import { LocalService } from '../tools/local/local-service.ts';
-import { LocalProcessInjector } from '../tools/local/local-process.fault.ts';
+import { LocalProcessInjector } from '../tools/faults/local-process.fault.ts';
 import type { SuiteContext, SuiteDefinition, SuiteItem } from './suite.ts';
 
 /** The loopback service and the two self-test scenarios against it. */

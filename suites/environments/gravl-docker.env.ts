@@ -6,7 +6,7 @@ import { GravlDockerStack, type StartedGravlDockerStack } from '../../clusters/s
 import type { GravlComponent, GravlEnv } from '../../scenarios/catalog/gravl.env.ts';
 import { systemClock } from '../../scenarios/clock.ts';
 import type { Ports } from '../../scenarios/ports.ts';
-import { ContainerFaultInjector } from '../../tools/docker/container.fault.ts';
+import { ContainerFaultInjector } from '../../tools/faults/container.fault.ts';
 import { ensureK6 } from '../../tools/k6/k6.installer.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
 import { freePort } from '../../tools/lib/free-port.ts';

@@ -42,13 +42,13 @@ import type { StackStage } from '../../clusters/stack/manifests/stack.manifest.t
 import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
 import type { GravlRegionEnv } from '../../scenarios/catalog/gravl-region.env.ts';
 import { systemClock } from '../../scenarios/clock.ts';
-import { LABELS, MANAGED_BY, type CallOptions, type FaultInjector, type FaultSpec, type InjectedFault, type Labels, type Ports } from '../../scenarios/ports.ts';
-import { FaultLedger, ledgerEntry, type KubeTargetRef, type UndoAction } from '../../tools/state/ledger.ts';
-import { performUndo } from '../../tools/state/undo.ts';
+import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
+import { FaultDispatcher } from '../../tools/faults/fault-dispatcher.ts';
+import { WRITE_FENCE, WriteFenceFaultInjector } from '../../tools/faults/write-fence.fault.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
 import { ensureK6 } from '../../tools/k6/k6.installer.ts';
-import { NodeStopFaultInjector } from '../../tools/kube/node.fault.ts';
+import { NodeStopFaultInjector } from '../../tools/faults/node-stop.fault.ts';
 import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
 import { run } from '../../tools/lib/exec.ts';
@@ -56,72 +56,6 @@ import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
 import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 
 export const DEFAULT_REGIONS_CLUSTER = 'drillbook-regions';
-export const WRITE_FENCE = 'write-fence';
-
-interface WriteFenceDeps {
-  readonly regions: readonly string[];
-  readonly target: KubeTargetRef;
-  /** Fences the instance of a region; returns what was done. */
-  fence(region: string, signal: AbortSignal): Promise<string>;
-  /** The Job that lifts the fence: the undo, as data (gc can apply it without this process). */
-  unfenceJob(region: string): KubeObject;
-  isStandby(region: string, signal: AbortSignal): Promise<boolean>;
-  runJob(job: KubeObject, signal: AbortSignal): Promise<string>;
-}
-
-/**
- * `write-fence`: the instance of a region takes no more writes (default_transaction_read_only on), the first move of
- * a planned switchover. Undo (in the ledger before the fence): apply a Job that resets the setting. The live revert
- * skips it when the instance has since become a standby (re-seeded: the fence went with its data directory).
- * Every other kind goes to `inner`.
- */
-export class WriteFenceFaultInjector implements FaultInjector {
-  readonly name: string;
-  readonly #inner: FaultInjector;
-  readonly #deps: WriteFenceDeps;
-  readonly #ledger: FaultLedger;
-  constructor(inner: FaultInjector, deps: WriteFenceDeps, ledger = new FaultLedger()) {
-    this.#inner = inner;
-    this.name = `${inner.name}+${WRITE_FENCE}`;
-    this.#deps = deps;
-    this.#ledger = ledger;
-  }
-  validate(spec: FaultSpec): string[] {
-    if (spec.kind !== WRITE_FENCE) return this.#inner.validate(spec);
-    return this.#deps.regions.includes(spec.region as string) ? [] : [`region: '${String(spec.region)}' must be one of ${this.#deps.regions.join(', ')}`];
-  }
-  async inject(spec: FaultSpec, options: CallOptions & { labels: Labels }): Promise<InjectedFault> {
-    if (spec.kind !== WRITE_FENCE) return this.#inner.inject(spec, options);
-    const region = spec.region as string;
-    const deps = this.#deps;
-    const id = `${WRITE_FENCE}-${randomBytes(4).toString('hex')}`;
-    const job = deps.unfenceJob(region);
-    const undo: UndoAction[] = [{ kind: 'kube-apply', cluster: deps.target, fieldManager: 'drillbook-fault-revert', manifests: [job], onlyIfAbsent: true }];
-    this.#ledger.record(ledgerEntry(id, WRITE_FENCE, options.labels, undo));
-    let done: string;
-    try {
-      done = await deps.fence(region, options.signal ?? new AbortController().signal);
-    } catch (error) {
-      await performUndo(undo[0]!).catch(() => undefined);
-      this.#ledger.remove(id);
-      throw error;
-    }
-    const ledger = this.#ledger;
-    return {
-      id,
-      spec,
-      evidence: [{ kind: 'command', label: 'injected', value: done }],
-      async revert(opts = {}) {
-        const signal = opts.signal ?? new AbortController().signal;
-        let value: string;
-        if (await deps.isStandby(region, signal)) value = `the instance in ${region} is a standby now (re-seeded): its fence went with its old data directory`;
-        else value = `fence lifted in ${region}: ${await deps.runJob(job, signal)}`;
-        ledger.remove(id);
-        return [{ kind: 'command', label: 'revert', value }];
-      },
-    };
-  }
-}
 
 /** Field managers of the runbook's changes (never the stack's own). */
 export const FAILOVER_FIELD_MANAGERS = { dns: 'drillbook-runbook-dns', restart: 'drillbook-runbook-restart' } as const;
@@ -355,17 +289,20 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
   const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
   const ports: Ports = {
     clock: systemClock,
-    faults: new WriteFenceFaultInjector(new NodeStopFaultInjector(client.api, cluster.name), {
-      regions: [primaryRegion, standbyRegion],
-      target: { kubeconfig: cluster.kubeconfigPath, context: cluster.context },
-      fence: async (region, sig) => {
-        const message = await runJob(fenceWritesJob(stack, `db-fence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig);
-        return `default_transaction_read_only = on in ${region} (ALTER SYSTEM + reload); WAL position ${reportValue(message, 'lsn')}`;
-      },
-      unfenceJob: (region) => unfenceJob(stack, `db-unfence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)),
-      isStandby: async (region, sig) => (await env.instanceStatus(region, sig)).inRecovery,
-      runJob: async (job, sig) => runJob(job, sig),
-    }),
+    faults: new FaultDispatcher([
+      new NodeStopFaultInjector(client.api, cluster.name),
+      new WriteFenceFaultInjector({
+        regions: [primaryRegion, standbyRegion],
+        target: { kubeconfig: cluster.kubeconfigPath, context: cluster.context },
+        fence: async (region, sig) => {
+          const message = await runJob(fenceWritesJob(stack, `db-fence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)), sig);
+          return `default_transaction_read_only = on in ${region} (ALTER SYSTEM + reload); WAL position ${reportValue(message, 'lsn')}`;
+        },
+        unfenceJob: (region) => unfenceJob(stack, `db-unfence-${suffix()}`, runLabels, hostOf(region), adminRegion(region)),
+        isStandby: async (region, sig) => (await env.instanceStatus(region, sig)).inRecovery,
+        runJob: async (job, sig) => runJob(job, sig),
+      }),
+    ]),
     load: k6Generator,
     data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
     cluster,

@@ -21,7 +21,7 @@ import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { ensureK6 } from '../../tools/k6/k6.installer.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
-import { KubeFaultInjector } from '../../tools/kube/kube.fault.ts';
+import { KubeFaultInjector } from '../../tools/faults/kube.fault.ts';
 import { loggingEnv } from './kind-logging.ts';
 import { tlsEnv } from './kind-tls.ts';
 import { TLS_EDGE, tlsEdge } from '../../clusters/stack/manifests/tls-edge.manifest.ts';

@@ -12,7 +12,9 @@ import { alertmanagerConfigWithWebhook, configText, deployedAlertmanagerConfig }
 import { stackOptions } from '../../clusters/stack/manifests/stack-options.ts';
 import { LABELS, MANAGED_BY, type FaultInjector, type FaultSpec, type InjectedFault } from '../../scenarios/ports.ts';
 import { FaultLedger } from '../../tools/state/ledger.ts';
-import { ALERTING_FIELD_MANAGER, AlertConfigFaultInjector, kindAlertingEnv } from './kind-alerting.ts';
+import { ALERTING_FIELD_MANAGER, kindAlertingEnv } from './kind-alerting.ts';
+import { AlertConfigFaultInjector } from '../../tools/faults/alert-config.fault.ts';
+import { FaultDispatcher } from '../../tools/faults/fault-dispatcher.ts';
 
 const stack = stackOptions({
   images: { postgres: 'drillbook/postgres:16-a', backend: 'drillbook/gravl-backend:v2-b', alertmanager: 'drillbook/alertmanager:0.25-c' },
@@ -75,6 +77,7 @@ class FakeAlertManager {
 
 class InnerFaults implements FaultInjector {
   readonly name = 'kube';
+  readonly kinds = ['pod-kill'];
   readonly seen: string[] = [];
   validate(spec: FaultSpec) {
     return spec.kind === 'pod-kill' ? [] : [`unknown fault kind '${spec.kind}'`];
@@ -89,6 +92,7 @@ let api: FakeKubeApi;
 let am: FakeAlertManager;
 let ledger: FaultLedger;
 let injector: AlertConfigFaultInjector;
+let faults: FaultDispatcher;
 let inner: InnerFaults;
 
 beforeEach(async () => {
@@ -105,16 +109,17 @@ beforeEach(async () => {
   };
   ledger = new FaultLedger(mkdtempSync(join(tmpdir(), 'alert-ledger-')));
   inner = new InnerFaults();
-  injector = new AlertConfigFaultInjector(inner, api, stack, { kubeconfig: '/dev/null', context: 'kind-test' }, { ledger, loadTimeoutMs: 8_000 });
+  injector = new AlertConfigFaultInjector(api, stack, { kubeconfig: '/dev/null', context: 'kind-test' }, { ledger, loadTimeoutMs: 8_000 });
+  faults = new FaultDispatcher([inner, injector]);
 });
 
 const env = () => kindAlertingEnv(new KubeClient(api), stack, labels);
 
 describe('AlertConfigFaultInjector', () => {
-  it('hands every other kind to the kube injector', async () => {
-    expect(injector.validate({ kind: 'pod-kill', namespace: 'gravl-production', selector: 'a=b' })).toEqual([]);
-    expect(injector.validate({ kind: 'nope' })).toEqual(["unknown fault kind 'nope'"]);
-    await injector.inject({ kind: 'pod-kill' }, { labels });
+  it('beside the kube injector, each kind goes to its own (the dispatcher routes)', async () => {
+    expect(faults.validate({ kind: 'pod-kill', namespace: 'gravl-production', selector: 'a=b' })).toEqual([]);
+    expect(faults.validate({ kind: 'nope' })[0]).toMatch(/^unknown fault kind 'nope'/);
+    await faults.inject({ kind: 'pod-kill' }, { labels });
     expect(inner.seen).toEqual(['pod-kill']);
   });
 

@@ -12,7 +12,7 @@ import { DirectoryTarget } from '../../tools/postgres/directory.target.ts';
 import { archiveCurrentWal, baseBackup, restorePointInTime } from '../../tools/postgres/pitr.procedure.ts';
 import { PostgresContainer, type StartedPostgres } from '../../tools/postgres/postgres.container.ts';
 import { postgresImage } from '../../tools/postgres/postgres.image.ts';
-import { SqlAccidentInjector } from '../../tools/postgres/sql-accident.fault.ts';
+import { SqlAccidentInjector } from '../../tools/faults/sql-accident.fault.ts';
 import { SqlProbeTransport, SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 import { unwrap } from '../../tools/postgres/step-recorder.ts';
 

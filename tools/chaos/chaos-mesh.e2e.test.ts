@@ -17,7 +17,7 @@ import { ensureChaosMeshBinaries } from '../images/prerequisites.ts';
 import { ensureKindToolchain } from '../kube/toolchain.ts';
 import { makeDrillCerts } from '../lib/tls-certs.ts';
 import { FaultLedger } from '../state/ledger.ts';
-import { ChaosMeshFaultInjector } from './chaos-mesh.fault.ts';
+import { ChaosMeshFaultInjector } from '../faults/chaos-mesh.fault.ts';
 
 describe('Chaos Mesh on a kind cluster', () => {
   it('installs the controller built here and kills a pod through a PodChaos, reverted by deleting it', async () => {

@@ -17,6 +17,8 @@ export const POD_FAULT_KINDS = ['pod-kill', 'container-kill'] as const;
 export const NETWORK_FAULT_KINDS = ['network-partition', 'network-delay', 'network-loss'] as const;
 export const CHAOS_FAULT_KINDS = [...POD_FAULT_KINDS, ...NETWORK_FAULT_KINDS] as const;
 export type ChaosFaultKind = (typeof CHAOS_FAULT_KINDS)[number];
+/** The `engine` a spec names to have Chaos Mesh break it (tools/faults/fault-dispatcher.ts routes on it). */
+export const CHAOS_MESH_ENGINE = 'chaos-mesh';
 export type SelectorMode = (typeof SELECTOR_MODES)[number];
 export type ChaosKind = 'PodChaos' | 'NetworkChaos';
 
@@ -76,7 +78,7 @@ const FIELDS: Readonly<Record<ChaosFaultKind, readonly string[]>> = {
   'network-delay': ['target', 'direction', 'latencyMs', 'jitterMs', 'durationSeconds'],
   'network-loss': ['target', 'direction', 'lossPercent', 'durationSeconds'],
 };
-const COMMON = ['kind', 'namespace', 'selector', 'mode', 'value'];
+const COMMON = ['kind', 'engine', 'namespace', 'selector', 'mode', 'value'];
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -114,6 +116,7 @@ export function chaosSpecProblems(spec: FaultSpec): string[] {
   const kind = spec.kind;
   const p: string[] = [];
   const known = [...COMMON, ...FIELDS[kind]];
+  if (spec.engine !== undefined && spec.engine !== CHAOS_MESH_ENGINE) p.push(`engine: '${String(spec.engine)}' is not Chaos Mesh's ('${CHAOS_MESH_ENGINE}')`);
   for (const field of Object.keys(spec)) if (!known.includes(field)) p.push(`${field}: not a field of ${kind}; it takes ${known.filter((f) => f !== 'kind').join(', ')}`);
   if (typeof spec.namespace !== 'string' || spec.namespace === '') p.push('namespace: required (the namespace whose pods the fault hits)');
   else if (!DNS_LABEL.test(spec.namespace) || spec.namespace.length > 63) p.push(`namespace: '${spec.namespace}' is not a namespace name (DNS label)`);

@@ -10,7 +10,7 @@ import { LABELS, MANAGED_BY, type FaultSpec } from '../../scenarios/ports.ts';
 import { FaultLedger, type LedgerEntry } from '../state/ledger.ts';
 import { CHAOS_API_VERSION, NETWORK_CHAOS_SCHEMA, POD_CHAOS_SCHEMA, validateAgainstSchema, validateChaosManifest, type Schema } from './chaos-mesh.schema.ts';
 import { buildChaosManifest, chaosSpecProblems, toYaml, type ChaosManifest } from './chaos-mesh.manifests.ts';
-import { CHAOS_FIELD_MANAGER, ChaosMeshFaultInjector, ChaosMeshNotInstalledError } from './chaos-mesh.fault.ts';
+import { CHAOS_FIELD_MANAGER, ChaosMeshFaultInjector, ChaosMeshNotInstalledError } from '../faults/chaos-mesh.fault.ts';
 
 const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: 'run-1', [LABELS.scenario]: 'backend-partition' };
 const cluster = { kubeconfig: '/nonexistent/kubeconfig', context: 'kind-drillbook-test' };

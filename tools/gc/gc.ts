@@ -7,7 +7,7 @@ import { activeRuns } from '../state/active-runs.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../lib/cache.ts';
-import { FaultLedger } from '../state/ledger.ts';
+import { FaultLedger, type UndoAction } from '../state/ledger.ts';
 import { performUndo } from '../state/undo.ts';
 
 export interface GcAction {
@@ -31,23 +31,24 @@ const KUBE_KINDS = 'pods,jobs,deployments,statefulsets,services,configmaps,secre
 export async function gc(config: Config, options: GcOptions = {}): Promise<GcAction[]> {
   const actions: GcAction[] = [];
   const ledger = options.ledger ?? new FaultLedger();
-  const step = async (what: string, fn: () => Promise<unknown>) => {
-    if (options.dryRun) return actions.push({ what, done: false });
+  const step: GcStep = async (what, fn) => {
+    if (options.dryRun) {
+      actions.push({ what, done: false });
+      return false;
+    }
     try {
       await fn();
       actions.push({ what, done: true });
+      return true;
     } catch (error) {
       actions.push({ what, done: false, error: (error as Error).message.split('\n')[0]! });
+      return false;
     }
   };
 
   // 1. Faults a dead run left injected: undo them from the ledger's data (a live run reverts its own).
   const live = activeRuns();
-  for (const entry of ledger.list()) {
-    if (live.has(entry.runId)) continue;
-    for (const action of entry.undo) await step(`fault ${entry.id} (${entry.faultKind}, run ${entry.runId}): ${action.kind}`, () => performUndo(action, options.signal));
-    await step(`forget ledger entry ${entry.id}`, async () => ledger.remove(entry.id));
-  }
+  await replayLedger(ledger, live, step, { signal: options.signal, dryRun: options.dryRun });
 
   // 2. Docker objects labelled as ours, from runs that are over (a run in progress, in any checkout, is left alone).
   const filter = `label=${LABELS.managedBy}=${MANAGED_BY}`;
@@ -88,6 +89,33 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
     );
   }
   return actions;
+}
+
+/** Runs one gc action, records it, and says whether it worked (a dry run does nothing and says false). */
+export type GcStep = (what: string, fn: () => Promise<unknown>) => Promise<boolean>;
+
+/**
+ * Undoes the faults of runs that are over from the ledger's data. An entry goes only when every undo action of it
+ * worked; otherwise it is rewritten with the actions that failed, for the next gc (the same rule as the fault
+ * transaction's rollback: never drop what could not be undone).
+ */
+export async function replayLedger(
+  ledger: FaultLedger,
+  live: ReadonlySet<string>,
+  step: GcStep,
+  options: { signal?: AbortSignal; dryRun?: boolean; perform?: (action: UndoAction, signal?: AbortSignal) => Promise<string> } = {},
+): Promise<void> {
+  const perform = options.perform ?? performUndo;
+  for (const entry of ledger.list()) {
+    if (live.has(entry.runId)) continue;
+    const failed: UndoAction[] = [];
+    for (const action of entry.undo) {
+      if (!(await step(`fault ${entry.id} (${entry.faultKind}, run ${entry.runId}): ${action.kind}`, () => perform(action, options.signal)))) failed.push(action);
+    }
+    if (options.dryRun) continue;
+    if (failed.length === 0) await step(`forget ledger entry ${entry.id}`, async () => ledger.remove(entry.id));
+    else await step(`keep ledger entry ${entry.id} with ${failed.length} undo action(s) that failed, for the next gc`, async () => ledger.record({ ...entry, undo: failed }));
+  }
 }
 
 /** drillbook's kind clusters whose control plane is running, with their private kubeconfigs (<cache>/kind-clusters/<name>/kubeconfig). */

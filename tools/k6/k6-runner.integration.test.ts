@@ -13,7 +13,7 @@ import { runScenario } from '../../scenarios/runner.ts';
 import { condition, waitFor } from '../../scenarios/wait.ts';
 import { K6LoadGenerator } from './k6.driver.ts';
 import { ensureK6 } from './k6.installer.ts';
-import { backendFaultInjector } from './testing/backend-fault.fault.ts';
+import { backendFaultInjector } from '../faults/backend-fault.fault.ts';
 import { startStubBackend, type StartedStubBackend } from './testing/stub-backend.ts';
 
 const thresholds: Thresholds = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 };

@@ -1,5 +1,7 @@
 // The fault ledger: every injected fault is written here BEFORE it takes effect and removed after its revert.
 // If the harness dies (kill -9), `drillbook gc` reads what is left and undoes it from the data alone.
+// Format: one JSON file per fault; entries written before issue 13 (an empty `undo`, no `self-healing`) still read:
+// gc has nothing to replay for them and forgets them, as it did then.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
@@ -7,7 +9,13 @@ import { LABELS } from '../../scenarios/ports.ts';
 
 /** What gc must do to undo a fault without the process that injected it. */
 export type UndoAction =
+  /** Nothing can or need be undone (a controller recreates killed pods): the fault is still in the ledger while in place. */
+  | { readonly kind: 'self-healing'; readonly why: string }
   | { readonly kind: 'kill-pids'; readonly pids: readonly number[] }
+  /** Rows a destructive statement removed, put back (where missing) through `docker exec psql` on the instance's container. */
+  | { readonly kind: 'sql-reinsert'; readonly container: string; readonly database: string; readonly table: string; readonly rows: readonly Record<string, unknown>[] }
+  /** An HTTP POST that lifts a fault a service holds in memory (the reference backend's fault switch). */
+  | { readonly kind: 'http-post'; readonly url: string; readonly body: string }
   /** `addresses`: what each container had on its networks before it was stopped; the start gives them back. */
   | { readonly kind: 'docker-start'; readonly containers: readonly string[]; readonly addresses?: readonly PinnedAddress[] }
   | { readonly kind: 'docker-unpause'; readonly containers: readonly string[] }

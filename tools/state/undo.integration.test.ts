@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { ensureImage } from '../images/images.ts';
-import { parseAddresses } from '../kube/node.fault.ts';
 import { run, tryRun } from '../lib/exec.ts';
-import { performUndo } from './undo.ts';
+import { parseAddresses, performUndo } from './undo.ts';
 
 const suffix = Math.random().toString(36).slice(2, 8);
 const network = `drillbook-undo-test-${suffix}`;
@@ -61,5 +60,54 @@ describe('docker-start undo with pinned addresses (real docker)', () => {
     const [now] = parseAddresses(await inspect(a));
     expect(now!.ipv4).toMatch(new RegExp(`^${subnet.replaceAll('.', '\\.')}\\.`));
     expect(now!.ipv4).not.toBe(pinned!.ipv4);
+  });
+});
+
+// The network kind really makes: `--ipv6 --subnet fc00:f853:ccd:e793::/64` and nothing else, so only the IPv6 subnet
+// is user-configured and the IPv4 pool is Docker's own. Docker refuses `--ip` on such a network ("user specified IP
+// address is supported only when connecting to networks with user configured subnets"); region-loss's revert died
+// on exactly that (issue 13).
+describe('docker-start undo on a kind-shaped network (IPv6 subnet configured, IPv4 from Docker\'s pool)', () => {
+  const kindNet = `drillbook-undo-kind-${suffix}`;
+  // a ULA /64 of our own (kind's is fc00:f853:ccd:e793::/64; another prefix keeps a real kind network apart)
+  const v6 = `fc00:f853:ccd:${(0xe800 + Math.floor(Math.random() * 0x7ff)).toString(16)}`;
+  const nodes = ['x', 'y', 'z', 'intruder'].map((n) => `drillbook-undo-kind-${n}-${suffix}`);
+  const [x, y, z, squatter] = nodes as [string, string, string, string];
+  let image: string;
+  beforeAll(async () => {
+    image = await ensureImage('base');
+    await run('docker', ['network', 'create', '--label', `${LABELS.managedBy}=${MANAGED_BY}`, '--ipv6', '--subnet', `${v6}::/64`, kindNet]);
+    for (const name of [x, y, z]) await run('docker', ['run', '-d', '--name', name, '--label', `${LABELS.managedBy}=${MANAGED_BY}`, '--network', kindNet, '--network-alias', name, image, 'sleep', '600']);
+  });
+  afterAll(async () => {
+    await tryRun('docker', ['rm', '-f', ...nodes]);
+    await tryRun('docker', ['network', 'rm', kindNet]);
+  });
+
+  it('gives nodes stopped together their own IPv4 and IPv6 addresses back, whatever the order', async () => {
+    const before = parseAddresses(await inspect(x, y));
+    expect(before.every((p) => p.ipv4 && p.ipv6?.startsWith(`${v6}::`))).toBe(true);
+    await run('docker', ['stop', '--time', '0', x, y]);
+    // y first: Docker alone would hand it x's (lower) IPv4 address
+    const said = await performUndo({ kind: 'docker-start', containers: [y, x], addresses: before });
+    expect(said).not.toMatch(/new address/);
+    const after = parseAddresses(await inspect(x, y));
+    expect(after.map((p) => [p.container, p.ipv4, p.ipv6])).toEqual(before.map((p) => [p.container, p.ipv4, p.ipv6]));
+    const resolved = await run('docker', ['exec', z, 'getent', 'ahostsv4', x]);
+    expect(resolved.stdout).toContain(before[0]!.ipv4);
+  });
+
+  it('starts a node whose IPv4 address another container took meanwhile, and says which address it got', async () => {
+    const [pinned] = parseAddresses(await inspect(x));
+    await run('docker', ['stop', '--time', '0', x]);
+    // on this network nobody can ask for an IPv4 address: the squatter simply gets the lowest free one, x's
+    await run('docker', ['run', '-d', '--name', squatter, '--label', `${LABELS.managedBy}=${MANAGED_BY}`, '--network', kindNet, '--ip6', `${v6}::99`, image, 'sleep', '600']);
+    const [taken] = parseAddresses(await inspect(squatter));
+    expect(taken!.ipv4).toBe(pinned!.ipv4);
+    const said = await performUndo({ kind: 'docker-start', containers: [x], addresses: [pinned!] });
+    const [now] = parseAddresses(await inspect(x));
+    expect(now!.ipv4).not.toBe(pinned!.ipv4);
+    expect(now!.ipv6).toBe(pinned!.ipv6);
+    expect(said).toContain(`${x} with a new IPv4 address ${now!.ipv4} (${kindNet} ${pinned!.ipv4} was taken)`);
   });
 });

@@ -21,6 +21,15 @@ export function setKubeApiFactory(factory: (target: KubeTargetRef) => KubeApi): 
  */
 export async function performUndo(action: UndoAction, signal?: AbortSignal): Promise<string> {
   switch (action.kind) {
+    case 'self-healing':
+      return `nothing to undo: ${action.why}`;
+    case 'sql-reinsert':
+      return reinsertRows(action, signal);
+    case 'http-post': {
+      const res = await fetch(action.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: action.body, signal: signal ?? null });
+      if (!res.ok) throw new ToolFailedError('http', `POST ${action.url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      return `POST ${action.url} ${action.body}: ${res.status}`;
+    }
     case 'kill-pids':
       for (const pid of action.pids) {
         try {
@@ -84,38 +93,122 @@ export async function performUndo(action: UndoAction, signal?: AbortSignal): Pro
   }
 }
 
-/** (Re)connects a stopped container to a network, at its pinned address unless `pin` is false. */
-async function connect(a: PinnedAddress, pin: boolean, signal?: AbortSignal): Promise<void> {
-  await tryRun('docker', ['network', 'disconnect', '--force', a.network, a.container], { signal }); // not connected: fine
-  const ips = pin ? [...(a.ipv4 ? ['--ip', a.ipv4] : []), ...(a.ipv6 ? ['--ip6', a.ipv6] : [])] : [];
-  await run('docker', ['network', 'connect', ...ips, ...a.aliases.flatMap((alias) => ['--alias', alias]), a.network, a.container], { signal });
+/**
+ * The addresses of containers from `docker inspect -f '{{.Name}} {{json .NetworkSettings.Networks}}'` (one line each),
+ * without docker's own short-id alias (it adds one for the new endpoint itself).
+ */
+export function parseAddresses(inspected: string): PinnedAddress[] {
+  const out: PinnedAddress[] = [];
+  for (const line of inspected.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const space = line.indexOf(' ');
+    const container = line.slice(0, space).replace(/^\//, '');
+    const networks = JSON.parse(line.slice(space + 1)) as Record<string, { IPAddress?: string; GlobalIPv6Address?: string; Aliases?: string[] | null }>;
+    for (const [network, n] of Object.entries(networks)) {
+      out.push({
+        container,
+        network,
+        ...(n.IPAddress ? { ipv4: n.IPAddress } : {}),
+        ...(n.GlobalIPv6Address ? { ipv6: n.GlobalIPv6Address } : {}),
+        aliases: (n.Aliases ?? []).filter((a) => !/^[0-9a-f]{12}$/.test(a)),
+      });
+    }
+  }
+  return out;
 }
+
+const SQL_IDENT = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Re-inserts saved rows that are missing (ON CONFLICT DO NOTHING) through psql inside the instance's container
+ * (local socket, trust auth: no password in the ledger). The rows travel on stdin, dollar-quoted.
+ */
+async function reinsertRows(action: Extract<UndoAction, { kind: 'sql-reinsert' }>, signal?: AbortSignal): Promise<string> {
+  if (!SQL_IDENT.test(action.table) || !SQL_IDENT.test(action.database)) throw new ToolFailedError('psql', `refusing to re-insert into ${action.database}.${action.table}: not plain identifiers`);
+  const json = JSON.stringify(action.rows);
+  let tag = 'rows';
+  while (json.includes(`$${tag}$`)) tag += '_';
+  const sql = [
+    `WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::${action.table}, $${tag}$${json}$${tag}$::jsonb)),`,
+    `  added AS (INSERT INTO ${action.table} SELECT * FROM incoming ON CONFLICT DO NOTHING RETURNING 1)`,
+    'SELECT count(*) FROM added;',
+    '',
+  ].join('\n');
+  const { stdout } = await run('docker', ['exec', '-i', '-u', 'postgres', action.container, 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', action.database, '-f', '-'], { signal, input: sql, timeoutMs: 120_000 });
+  return `re-inserted ${stdout.trim()} of ${action.rows.length} saved rows into ${action.table} on container ${action.container}`;
+}
+
+/** Docker's refusal of `--ip`/`--ip6` on a network whose subnet of that family it chose itself. */
+const NO_USER_SUBNET = /user specified IP address is supported only when connecting to networks with user configured subnets/i;
+
+/** Which address families Docker lets us pin on each network (learnt from its refusals, once per network). */
+type Pinnable = Map<string, { ipv4: boolean; ipv6: boolean }>;
+
+/**
+ * (Re)connects a stopped container to a network, at its pinned addresses unless `pin` is false. Docker pins an
+ * address only in a family whose subnet was configured by the user: kind's network has its IPv6 subnet configured
+ * and takes IPv4 from Docker's pool, so there only the IPv6 address is pinned (the IPv4 one comes from the order of
+ * the starts, see startAtAddresses).
+ */
+async function connect(a: PinnedAddress, pin: boolean, pinnable: Pinnable, signal?: AbortSignal): Promise<void> {
+  await tryRun('docker', ['network', 'disconnect', '--force', a.network, a.container], { signal }); // not connected: fine
+  const aliases = a.aliases.flatMap((alias) => ['--alias', alias]);
+  const known = pinnable.get(a.network) ?? { ipv4: true, ipv6: true };
+  const attempts = pin
+    ? [known, { ipv4: false, ipv6: known.ipv6 }, { ipv4: false, ipv6: false }].filter((f, i, all) => all.findIndex((g) => g.ipv4 === f.ipv4 && g.ipv6 === f.ipv6) === i)
+    : [{ ipv4: false, ipv6: false }];
+  for (const [i, families] of attempts.entries()) {
+    const ips = [...(families.ipv4 && a.ipv4 ? ['--ip', a.ipv4] : []), ...(families.ipv6 && a.ipv6 ? ['--ip6', a.ipv6] : [])];
+    const connected = await tryRun('docker', ['network', 'connect', ...ips, ...aliases, a.network, a.container], { signal });
+    if (!(connected instanceof ToolFailedError)) {
+      if (pin) pinnable.set(a.network, families);
+      return;
+    }
+    if (!NO_USER_SUBNET.test(connected.message) || i === attempts.length - 1) throw connected;
+  }
+}
+
+const ipv4Order = (ip: string | undefined) => (ip ?? '255.255.255.255').split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 
 /**
  * Starts stopped containers at the addresses they had: each one's endpoint re-created with its old IPs, then
- * started. A running container is left as it is (idempotent, like `docker start`). An address another container
- * took meanwhile cannot be had: that container starts with a new one, and the result says so.
+ * started. Where Docker will not pin a family (a network without a user-configured subnet of it, as kind's IPv4),
+ * it hands out the lowest free address at the start: the containers start in the order of their old IPv4
+ * addresses, so nodes stopped together get their own back. A running container is left as it is (idempotent, like
+ * `docker start`). An address another container took meanwhile cannot be had: that container starts with a new
+ * one, and the result says which.
  */
 async function startAtAddresses(containers: readonly string[], addresses: readonly PinnedAddress[], signal?: AbortSignal): Promise<string> {
   const notes: string[] = [];
-  for (const container of containers) {
+  const pinnable: Pinnable = new Map();
+  const lowestAddress = (c: string) => Math.min(...addresses.filter((a) => a.container === c).map((a) => ipv4Order(a.ipv4)), ipv4Order(undefined));
+  const ordered = containers.map((container, i) => ({ container, i })).sort((p, q) => lowestAddress(p.container) - lowestAddress(q.container) || p.i - q.i);
+  const byInput = new Map<string, string>();
+  for (const { container } of ordered) {
     const state = await tryRun('docker', ['inspect', '-f', '{{.State.Running}}', container], { signal });
     if (!(state instanceof ToolFailedError) && state.stdout.trim() === 'true') {
-      notes.push(`${container} was running`);
+      byInput.set(container, `${container} was running`);
       continue;
     }
     const pins = addresses.filter((a) => a.container === container);
     const where = pins.map((a) => `${a.network} ${[a.ipv4, a.ipv6].filter(Boolean).join(' ')}`).join(', ');
-    for (const a of pins) await connect(a, true, signal);
+    for (const a of pins) await connect(a, true, pinnable, signal);
     const started = await tryRun('docker', ['start', container], { signal });
-    if (!(started instanceof ToolFailedError)) {
-      notes.push(pins.length ? `${container} at ${where}` : container);
+    if (started instanceof ToolFailedError) {
+      if (!/address already in use/i.test(started.message) || pins.length === 0) throw started;
+      for (const a of pins) await connect(a, false, pinnable, signal);
+      await run('docker', ['start', container], { signal });
+      byInput.set(container, `${container} with a new address (${where} was taken)`);
       continue;
     }
-    if (!/address already in use/i.test(started.message) || pins.length === 0) throw started;
-    for (const a of pins) await connect(a, false, signal);
-    await run('docker', ['start', container], { signal });
-    notes.push(`${container} with a new address (${where} was taken)`);
+    // the families Docker did not pin: did the order of the starts give the old address back?
+    const unpinned = pins.filter((a) => a.ipv4 && pinnable.get(a.network)?.ipv4 === false);
+    const now = unpinned.length ? parseAddresses((await run('docker', ['inspect', '-f', '{{.Name}} {{json .NetworkSettings.Networks}}', container], { signal })).stdout) : [];
+    const moved = unpinned.flatMap((a) => {
+      const got = now.find((n) => n.network === a.network)?.ipv4;
+      return got === a.ipv4 ? [] : [`with a new IPv4 address ${got ?? 'none'} (${a.network} ${a.ipv4} was taken)`];
+    });
+    byInput.set(container, moved.length ? `${container} ${moved.join(', ')}` : pins.length ? `${container} at ${where}` : container);
   }
+  for (const container of containers) notes.push(byInput.get(container)!);
   return `started containers ${notes.join('; ')}`;
 }

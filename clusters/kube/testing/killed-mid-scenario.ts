@@ -6,7 +6,7 @@
 import { defineScenario } from '../../../scenarios/define.ts';
 import { systemClock } from '../../../scenarios/clock.ts';
 import { runScenario } from '../../../scenarios/runner.ts';
-import { KubeFaultInjector } from '../../../tools/kube/kube.fault.ts';
+import { KubeFaultInjector } from '../../../tools/faults/kube.fault.ts';
 import { registerActiveRun } from '../../../tools/state/active-runs.ts';
 import { ClientNodeKubeApi, loadKubeConfig } from '../client-node.kube-api.ts';
 

@@ -59,14 +59,16 @@ describe('KubeFaultInjector.validate', () => {
 });
 
 describe('KubeFaultInjector.inject', () => {
-  it('pod-kill deletes every matching pod with grace period 0 and leaves nothing in the ledger', async () => {
+  // issue 13: it used to leave nothing in the ledger at all; every fault is in it while in place, with nothing to undo
+  it('pod-kill deletes every matching pod with grace period 0; the ledger holds it, with nothing to undo, until the revert', async () => {
     api.set(pod('backend-1'));
     api.set(pod('backend-2'));
     api.set(pod('postgres-0', { ...ours, component: 'database' }));
     const fault = await injector.inject({ kind: 'pod-kill', namespace: 'gravl', selector: 'component=backend' }, { labels: runLabels });
     expect(api.deleted.map((d) => [d.name, d.gracePeriodSeconds])).toEqual([['backend-1', 0], ['backend-2', 0]]);
-    expect(ledger.list()).toEqual([]);
+    expect(ledger.list().map((e) => e.undo)).toEqual([[{ kind: 'self-healing', why: 'their controller recreates killed pods' }]]);
     expect((await fault.revert())[0]!.value).toMatch(/nothing to undo/);
+    expect(ledger.list()).toEqual([]);
   });
 
   it('container-kill SIGKILLs the running containers of the matching pods on their nodes, only with node access', async () => {

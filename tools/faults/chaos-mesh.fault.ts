@@ -5,18 +5,22 @@
 // builds (clusters/stack/manifests/chaos-mesh.manifest.ts, see chaos-mesh.e2e.test.ts).
 //   pod-kill, container-kill                       PodChaos
 //   network-partition, network-delay, network-loss NetworkChaos (no harness-native equivalent)
-// As the kube injector: only namespaces the run deployed, and every fault goes into the ledger (undo: delete the
-// chaos object) before it is applied, so `drillbook gc` can lift it after a kill -9. Talks to the KubeApi port only.
-import { randomUUID } from 'node:crypto';
-import { DrillbookError, InvalidInputError } from '../../scenarios/errors.ts';
+// Specs name the engine (`engine: 'chaos-mesh'`): pod-kill and container-kill are kinds the harness-native kube
+// injector breaks too, and the dispatcher routes a spec to exactly one of them.
+// As the kube injector: only namespaces the run deployed, and through the fault transaction: the undo (delete the
+// chaos object) is in the ledger before it is applied, so `drillbook gc` can lift it after a kill -9. Talks to the
+// KubeApi port only.
+import { DrillbookError } from '../../scenarios/errors.ts';
 import type { Evidence } from '../../scenarios/journal.ts';
-import type { CallOptions, FaultInjector, FaultSpec, InjectedFault, Labels } from '../../scenarios/ports.ts';
+import type { FaultSpec } from '../../scenarios/ports.ts';
 import { objectAbsent, type KubeCondition } from '../../clusters/kube/conditions.ts';
 import { KubeClient } from '../../clusters/kube/kube-client.ts';
 import { describeRef, refOf, type KubeApi, type KubeObject, type ObjectRef } from '../../clusters/kube/kube-api.ts';
-import { FaultLedger, ledgerEntry, type KubeTargetRef, type UndoAction } from '../state/ledger.ts';
-import { CHAOS_API_VERSION, CHAOS_MESH_VERSION } from './chaos-mesh.schema.ts';
-import { buildChaosManifest, CHAOS_FAULT_KINDS, chaosKindOf, chaosSpecProblems, isChaosFaultKind, toYaml, type ChaosKind } from './chaos-mesh.manifests.ts';
+import type { FaultLedger, KubeTargetRef } from '../state/ledger.ts';
+import { FaultAdapter, type Parsed, type PlanContext } from './fault-adapter.ts';
+import type { FaultPlan, FaultTransactions } from './fault-transaction.ts';
+import { CHAOS_API_VERSION, CHAOS_MESH_VERSION } from '../chaos/chaos-mesh.schema.ts';
+import { buildChaosManifest, CHAOS_FAULT_KINDS, CHAOS_MESH_ENGINE, chaosKindOf, chaosSpecProblems, toYaml, type ChaosFaultSpec, type ChaosKind } from '../chaos/chaos-mesh.manifests.ts';
 
 /** Field manager of the chaos objects (wholly drillbook's: nothing else writes their spec). */
 export const CHAOS_FIELD_MANAGER = 'drillbook-chaos-mesh';
@@ -64,13 +68,15 @@ export interface ChaosMeshTimeouts {
   recoverMs?: number;
 }
 
-export class ChaosMeshFaultInjector implements FaultInjector {
+export class ChaosMeshFaultInjector extends FaultAdapter<ChaosFaultSpec> {
   readonly name = 'chaos-mesh';
+  /** Chaos Mesh breaks some of the same kinds as the harness-native injectors: specs pick it with `engine: 'chaos-mesh'`. */
+  override readonly engine = CHAOS_MESH_ENGINE;
+  readonly kinds = CHAOS_FAULT_KINDS;
   readonly #api: KubeApi;
   readonly #client: KubeClient;
   readonly #cluster: KubeTargetRef;
   readonly #namespaces: ReadonlySet<string>;
-  readonly #ledger: FaultLedger;
   #injectMs = 60_000;
   #recoverMs = 60_000;
 
@@ -78,12 +84,12 @@ export class ChaosMeshFaultInjector implements FaultInjector {
    * `cluster` is where gc sends the undo after a crash (the same cluster `api` talks to); `namespaces` are the
    * only ones this injector may touch (those the run deployed).
    */
-  constructor(api: KubeApi, cluster: KubeTargetRef, namespaces: readonly string[], ledger = new FaultLedger()) {
+  constructor(api: KubeApi, cluster: KubeTargetRef, namespaces: readonly string[], ledger?: FaultLedger | FaultTransactions) {
+    super(ledger);
     this.#api = api;
     this.#client = new KubeClient(api);
     this.#cluster = cluster;
     this.#namespaces = new Set(namespaces);
-    this.#ledger = ledger;
   }
 
   withTimeouts(timeouts: ChaosMeshTimeouts): this {
@@ -92,78 +98,61 @@ export class ChaosMeshFaultInjector implements FaultInjector {
     return this;
   }
 
-  validate(spec: FaultSpec): string[] {
-    if (!isChaosFaultKind(spec.kind)) return [`unknown fault kind '${spec.kind}'; the chaos-mesh injector supports: ${CHAOS_FAULT_KINDS.join(', ')}`];
+  protected parseKind(spec: FaultSpec): Parsed<ChaosFaultSpec> {
     const p = chaosSpecProblems(spec);
     const ns = spec.namespace;
     if (typeof ns === 'string' && ns !== '' && !this.#namespaces.has(ns)) {
       p.unshift(`namespace: '${ns}' is not one this run deployed; allowed: ${[...this.#namespaces].join(', ') || 'none'}`);
     }
-    return p;
+    return p.length ? { problems: p } : { spec: spec as ChaosFaultSpec, problems: [] };
   }
 
-  async inject(spec: FaultSpec, options: CallOptions & { labels: Labels }): Promise<InjectedFault> {
-    const problems = this.validate(spec);
-    if (problems.length > 0) throw new InvalidInputError(`fault '${spec.kind}'`, problems);
-    const signal = options.signal;
-    const chaosKind = chaosKindOf(spec.kind as Parameters<typeof chaosKindOf>[0]);
+  protected async plan(spec: ChaosFaultSpec, { id, labels, signal }: PlanContext): Promise<FaultPlan> {
+    const chaosKind = chaosKindOf(spec.kind);
     await this.#requireChaosMesh(chaosKind, signal);
-
-    const id = `${spec.kind}-${randomUUID().slice(0, 8)}`;
-    const manifest = buildChaosManifest(spec, { name: `drillbook-${id}`, labels: options.labels });
+    const manifest = buildChaosManifest(spec, { name: `drillbook-${id}`, labels });
     const ref = refOf(manifest);
-    const undo: UndoAction[] = [{ kind: 'kube-delete', cluster: this.#cluster, refs: [ref] }];
-    this.#ledger.record(ledgerEntry(id, spec.kind, options.labels, undo));
-
-    let injected: string;
-    try {
-      try {
-        await this.#api.apply(manifest, CHAOS_FIELD_MANAGER, { signal });
-      } catch (cause) {
-        throw new DrillbookError(`applying ${describeRef(ref)} failed: ${(cause as Error).message}`, {
-          cause,
-          hint: "Chaos Mesh's admission webhook may have refused it (the message says why), or the kubeconfig user may not create chaos-mesh.org objects",
-        });
-      }
-      injected = (
-        await this.#client.waitFor(chaosInjected(ref), {
-          timeoutMs: this.#injectMs,
-          signal,
-          hint: `Selected=False: no pod matched the selector; no status at all: chaos-controller-manager is not running (kubectl -n chaos-mesh get pods); otherwise see kubectl describe ${chaosKind.toLowerCase()} -n ${ref.namespace} ${ref.name}`,
-        })
-      ).detail;
-    } catch (error) {
-      // not injected after all: take back whatever landed; keep the ledger entry if even that failed, for gc
-      const undone = await this.#api.delete(ref, { propagation: 'Background' }).then(() => true, () => false);
-      if (undone) this.#ledger.remove(id);
-      throw error;
-    }
-
-    const evidence: Evidence[] = [
-      { kind: 'command', label: 'injected', value: `applied ${describeRef(ref)}: ${summary(manifest)}` },
-      { kind: 'manifest', label: `${chaosKind} ${ref.name}`, value: toYaml(manifest) },
-      { kind: 'text', label: 'chaos-mesh status', value: injected },
-    ];
     const api = this.#api;
-    const ledger = this.#ledger;
     const client = this.#client;
+    const injectMs = this.#injectMs;
     const recoverMs = this.#recoverMs;
     return {
-      id,
-      spec,
-      evidence,
-      async revert(opts = {}) {
+      undo: [{ kind: 'kube-delete', cluster: this.#cluster, refs: [ref] }],
+      act: async () => {
+        try {
+          await api.apply(manifest, CHAOS_FIELD_MANAGER, { signal });
+        } catch (cause) {
+          throw new DrillbookError(`applying ${describeRef(ref)} failed: ${(cause as Error).message}`, {
+            cause,
+            hint: "Chaos Mesh's admission webhook may have refused it (the message says why), or the kubeconfig user may not create chaos-mesh.org objects",
+          });
+        }
+        const injected = (
+          await client.waitFor(chaosInjected(ref), {
+            timeoutMs: injectMs,
+            signal,
+            hint: `Selected=False: no pod matched the selector; no status at all: chaos-controller-manager is not running (kubectl -n chaos-mesh get pods); otherwise see kubectl describe ${chaosKind.toLowerCase()} -n ${ref.namespace} ${ref.name}`,
+          })
+        ).detail;
+        return [
+          { kind: 'command', label: 'injected', value: `applied ${describeRef(ref)}: ${summary(manifest)}` },
+          { kind: 'manifest', label: `${chaosKind} ${ref.name}`, value: toYaml(manifest) },
+          { kind: 'text', label: 'chaos-mesh status', value: injected },
+        ];
+      },
+      // not injected after all: take back whatever landed, through this injector's API
+      rollback: async (sig) => api.delete(ref, { signal: sig, propagation: 'Background' }),
+      async revert(sig) {
         // The same delete as the ledger's undo (gc runs that one after a crash), through this injector's API with
         // its own bounded wait. Background: no foregroundDeletion finalizer; Chaos Mesh's own finalizer holds the
         // object while it lifts the fault, so gone means recovered.
-        await api.delete(ref, { signal: opts.signal, propagation: 'Background' });
+        await api.delete(ref, { signal: sig, propagation: 'Background' });
         const done: Evidence[] = [{ kind: 'command', label: 'revert', value: `deleted ${describeRef(ref)}` }];
         await client.waitFor(objectAbsent(ref.apiVersion, ref.kind, ref.namespace!, ref.name), {
           timeoutMs: recoverMs,
-          signal: opts.signal,
+          signal: sig,
           hint: `Chaos Mesh has not finished recovering (finalizer still on ${describeRef(ref)}): check chaos-controller-manager and chaos-daemon logs in the chaos-mesh namespace; the ledger entry stays for \`drillbook gc\``,
         });
-        ledger.remove(id);
         done.push({ kind: 'text', label: 'recovered', value: `${describeRef(ref)} is gone: Chaos Mesh has lifted the fault` });
         return done;
       },

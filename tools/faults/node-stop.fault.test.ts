@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeKubeApi } from '../../clusters/kube/testing/fake-kube-api.ts';
 import { LABELS } from '../../scenarios/ports.ts';
 import { FaultLedger } from '../state/ledger.ts';
-import { NodeStopFaultInjector, type Docker } from './node.fault.ts';
+import { NodeStopFaultInjector, type Docker } from './node-stop.fault.ts';
 
 const REGION = 'topology.kubernetes.io/region';
 const labels = { [LABELS.runId]: 'unit', [LABELS.scenario]: 'region-loss' };
