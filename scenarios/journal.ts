@@ -146,21 +146,5 @@ export function exitCodeFor(journals: readonly Pick<Journal, 'status' | 'verdict
   return journals.every((j) => j.verdict === 'met') ? 0 : 1;
 }
 
-/**
- * Replace every registered secret value (and its base64 form) anywhere in a JSON-able value.
- * Reports and journals pass through this before they touch the disk.
- */
-export function redact<T>(value: T, secrets: Iterable<string>): T {
-  const needles = new Set<string>();
-  for (const s of secrets) {
-    if (s.length < 4) continue; // too short to redact without shredding ordinary text
-    needles.add(s);
-    needles.add(Buffer.from(s, 'utf8').toString('base64'));
-    // How the value appears inside JSON text when it holds quotes, backslashes or control characters.
-    needles.add(JSON.stringify(s).slice(1, -1));
-  }
-  if (needles.size === 0) return value;
-  const sorted = [...needles].sort((a, b) => b.length - a.length);
-  const scrub = (text: string): string => sorted.reduce((acc, n) => acc.split(n).join('[REDACTED]'), text);
-  return JSON.parse(scrub(JSON.stringify(value))) as T;
-}
+// Redaction lives in redaction.ts; re-exported here because journals and reports reach for it through the journal.
+export { redact, Redactor, REDACTED } from './redaction.ts';
