@@ -5,6 +5,12 @@ import type { DataProbeReport, FaultSpec, LoadResult } from './ports.ts';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
 
+/** A run id names folders (runs/<runId>, history/<runId>): letters, digits, '.', '_' and '-', 1-128 of them. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && RUN_ID.test(value);
+}
+
 export type EvidenceKind = 'text' | 'json' | 'command' | 'metric' | 'manifest' | 'log';
 
 export interface Evidence {

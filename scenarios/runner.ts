@@ -131,7 +131,8 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
   const rel = () => Math.round(clock.now() - origin);
   const emit = (e: RunEvent) => {
     try {
-      options.onEvent?.(e);
+      // Redacted here, where the event is made, so every sink (terminal, NDJSON, suite logs) gets clean text.
+      if (options.onEvent) options.onEvent(redact(e, secrets));
     } catch {
       /* a progress display must never break a run */
     }
