@@ -21,12 +21,16 @@ const CLUSTER = 'drillbook-drills';
 /** The config's default cluster name is signoff's long-lived cluster: kube-drills then uses its own. */
 const DEFAULT_CONFIG_CLUSTER = 'drillbook-gravl';
 
+// Loki: option B before option A (see prepare)
+const DRILLS = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers];
+
 export const kubeDrillsSuite: SuiteDefinition = {
   name: 'kube-drills',
   description:
     'ROLLBACK.md on a kind cluster: backend and database crashes (SIGKILL), bad-release rollback, missing secret, failed DB migration restored from the pre-deploy backup, full rollback (k6 load + data probe), an expired certificate at the TLS edge; BLOCKING_ISSUES: Loki StorageClass mismatch (options A and B), missing backup CronJob, alert receivers without endpoint (webhook + test alert)',
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  scenarios: DRILLS.map((s) => s.id),
   async prepare(ctx) {
     if (ctx.config.cluster.provider !== 'kind') {
       throw new InvalidInputError('cluster.provider', [
@@ -48,7 +52,7 @@ export const kubeDrillsSuite: SuiteDefinition = {
     return {
       // Loki: option B before option A; a revert leaves the runbook's fix in place, and A's (an emptyDir) has no
       // claim template for B's fault to break
-      items: [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers].map((scenario) => ({ scenario, env: kube.env, ports })),
+      items: DRILLS.map((scenario) => ({ scenario, env: kube.env, ports })),
       secrets: kube.secrets,
       [Symbol.asyncDispose]: () => kube[Symbol.asyncDispose](),
     };

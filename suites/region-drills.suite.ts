@@ -19,6 +19,7 @@ export const regionDrillsSuite: SuiteDefinition = {
     'DISASTER_RECOVERY_COMPLETION.md multi-region failover on a two-region kind cluster: region A (PostgreSQL primary) lost whole, the replica in region B promoted, DNS repointed, backend restarted; then the fail-back to region A (k6 load + data probe: detection, RTO, RPO)',
   budgetSeconds: 1500,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  scenarios: [regionLoss.id, regionFailback.id],
   async prepare(ctx) {
     if (ctx.config.cluster.provider !== 'kind') {
       throw new InvalidInputError('cluster.provider', [

@@ -1,9 +1,11 @@
 // A suite composes scenarios with the environment they run in (the composition root: the one place that picks
 // drivers for the ports) and writes one journal per scenario.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defineScenario, type Objectives, type Scenario } from '../scenarios/define.ts';
-import { redact, type Journal } from '../scenarios/journal.ts';
+import { DrillbookError, InvalidInputError } from '../scenarios/errors.ts';
+import { Redactor, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
 import { newRunId, runScenario, type RunEvent } from '../scenarios/runner.ts';
 import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
@@ -37,6 +39,8 @@ export interface SuiteContext {
   readonly outDir: string;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
+  /** Register a secret value as soon as it exists (before it can be logged): redacted from every output. */
+  readonly secret: (value: string) => void;
 }
 
 export interface SuiteDefinition {
@@ -45,6 +49,8 @@ export interface SuiteDefinition {
   /** Wall-time budget; exceeding it is reported (nightly must stay fast). */
   readonly budgetSeconds?: number;
   readonly requires: readonly Requirement[];
+  /** The ids of the scenarios prepare() returns, known without preparing: `--only` is checked against them first. */
+  readonly scenarios: readonly string[];
   prepare(ctx: SuiteContext): Promise<PreparedSuite>;
 }
 
@@ -78,22 +84,62 @@ export function withObjectives<Env>(scenario: Scenario<Env>, overrides: Objectiv
   return defineScenario<Env>({ ...def, objectives: { ...scenario.objectives, ...overrides } });
 }
 
+/** What can be checked about a suite run without touching anything: throws InvalidInputError, creates nothing. */
+export function checkSuiteRun(suite: Pick<SuiteDefinition, 'name' | 'scenarios'>, only: readonly string[] | undefined): void {
+  const unknown = (only ?? []).filter((id) => !suite.scenarios.includes(id));
+  if (unknown.length) {
+    throw new InvalidInputError(
+      '--only',
+      unknown.map((id) => `'${cut(id)}' is not in suite ${suite.name}; it has: ${suite.scenarios.join(', ')}`),
+      { hint: 'nothing was started' },
+    );
+  }
+}
+
+const cut = (s: string, max = 80) => (s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s);
+
 export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions): Promise<SuiteRun> {
+  checkSuiteRun(suite, options.only);
   const started = performance.now();
   const startedAtWall = new Date().toISOString();
   const runId = options.runId ?? newRunId(Date.now());
   const signal = options.signal ?? new AbortController().signal;
-  const emit = (e: SuiteEvent) => options.onEvent?.(e);
+  // One redactor for the run: log lines, suite events and errors leave through it (runner events are redacted
+  // by the runner, journals by the runner and again by the report writer).
+  const redactor = new Redactor();
+  const emit = (e: SuiteEvent) => options.onEvent?.(redactor.value(e));
   const outDir = resolve(options.config.reports.outDir, 'runs', runId); // absolute: drivers mount it into containers
-  mkdirSync(outDir, { recursive: true });
+  try {
+    await mkdir(outDir, { recursive: true }); // async: a path that blocks cannot block signal handling
+    return await runPrepared(suite, options, { started, startedAtWall, runId, signal, redactor, emit, outDir });
+  } catch (error) {
+    // An error message is output too (stderr, CI logs): it leaves without the run's secrets.
+    if (error instanceof Error && redactor.size) {
+      error.message = redactor.text(error.message);
+      if (error instanceof DrillbookError && error.hint) Object.assign(error, { hint: redactor.text(error.hint) });
+      if (error.stack) error.stack = redactor.text(error.stack);
+    }
+    throw error;
+  }
+}
+
+interface RunState {
+  started: number;
+  startedAtWall: string;
+  runId: string;
+  signal: AbortSignal;
+  redactor: Redactor;
+  emit: (e: SuiteEvent) => void;
+  outDir: string;
+}
+
+async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { started, startedAtWall, runId, signal, redactor, emit, outDir }: RunState): Promise<SuiteRun> {
   const journals: Journal[] = [];
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
-  await using prepared = await suite.prepare({ config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }) });
-  const unknown = (options.only ?? []).filter((id) => !prepared.items.some((i) => i.scenario.id === id));
-  if (unknown.length) {
-    const { InvalidInputError } = await import('../scenarios/errors.ts');
-    throw new InvalidInputError(`--only`, unknown.map((id) => `'${id}' is not in suite ${suite.name}; it has: ${prepared.items.map((i) => i.scenario.id).join(', ')}`));
-  }
+  await using prepared = await suite.prepare({ config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }), secret: (v) => redactor.add(v) });
+  redactor.addAll(prepared.secrets);
+  const strays = prepared.items.filter((i) => !suite.scenarios.includes(i.scenario.id)).map((i) => i.scenario.id);
+  if (strays.length) throw new DrillbookError(`suite ${suite.name} prepared scenarios it does not declare in 'scenarios': ${strays.join(', ')}`);
   for (const item of prepared.items) {
     if (options.only?.length && !options.only.includes(item.scenario.id)) continue;
     if (signal.aborted) break;
@@ -109,13 +155,16 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
       secrets: prepared.secrets,
       onEvent: emit,
     });
-    journals.push(journal);
-    writeFileSync(join(outDir, `${journal.scenario.id}.journal.json`), `${JSON.stringify(redact(journal, prepared.secrets), null, 2)}\n`);
-    emit({ type: 'scenario-end', journal });
+    redactor.addAll(prepared.secrets); // a suite may learn secrets while it runs (signoff's cluster snapshot)
+    const safe = redactor.value(journal);
+    journals.push(safe);
+    writeFileSync(join(outDir, `${safe.scenario.id}.journal.json`), `${JSON.stringify(safe, null, 2)}\n`);
+    emit({ type: 'scenario-end', journal: safe });
   }
   let readiness: readonly ReadinessResult[] = [];
   if (prepared.readiness && !signal.aborted) readiness = await prepared.readiness(signal);
   const report = buildSuiteReport({ suite: suite.name, runId, startedAtWall, journals, readiness });
+  redactor.addAll(prepared.secrets);
   const written = await writeReports(report, { outDir: options.config.reports.outDir, secrets: prepared.secrets });
   const wallMs = Math.round(performance.now() - started);
   return {
