@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 22)) {
-  await import('./main.ts');
+  const { main } = await import('./main.ts');
+  await main(process.argv);
 } else {
   const cache = process.env.DRILLBOOK_CACHE ?? join(homedir(), '.cache', 'drillbook');
   const pointer = join(cache, 'node-bin-path');

@@ -67,23 +67,28 @@ export interface ConfigChecks {
 /** Parses and validates a config object. Throws InvalidInputError listing every problem. */
 export function parseConfig(raw: unknown, source = 'config', checks: ConfigChecks = {}): Config {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (!result.success) throw new InvalidInputError(source, issueLines(result.error.issues, allowedKeys), { hint: 'fix the config file; nothing was run' });
-  const c = result.data;
-  const problems: string[] = [];
-  if (c.cluster.provider === 'existing' && !c.cluster.context) {
+  // The schema's problems and the checks beyond it, all at once (the checks read the raw input when the schema
+  // failed, so one run of the command shows everything to fix).
+  const problems = result.success ? [] : issueLines(result.error.issues, allowedKeys);
+  const get = (...path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined), raw);
+  const c = result.success ? result.data : undefined;
+  if (c && c.cluster.provider === 'existing' && !c.cluster.context) {
     problems.push("cluster.context: required when cluster.provider is 'existing' (the kubeconfig context to use)");
   }
-  if (c.cluster.kubeconfig !== undefined && !isFile(c.cluster.kubeconfig)) {
-    problems.push(`cluster.kubeconfig (got ${showValue(c.cluster.kubeconfig)}): no such file; give the path of an existing kubeconfig, or leave it out to use the default`);
+  const kubeconfig = get('cluster', 'kubeconfig');
+  if (typeof kubeconfig === 'string' && kubeconfig !== '' && !isFile(kubeconfig)) {
+    problems.push(`cluster.kubeconfig (got ${showValue(kubeconfig)}): no such file; give the path of an existing kubeconfig, or leave it out to use the default`);
   }
-  const outDir = outDirProblem(c.reports.outDir);
-  if (outDir) problems.push(`reports.outDir (got ${showValue(c.reports.outDir)}): ${outDir}`);
-  if (checks.scenarioIds) {
-    for (const id of Object.keys(c.objectives)) {
+  const outDirValue = c ? c.reports.outDir : get('reports', 'outDir');
+  const outDir = typeof outDirValue === 'string' && outDirValue !== '' ? outDirProblem(outDirValue) : null;
+  if (outDir) problems.push(`reports.outDir (got ${showValue(outDirValue)}): ${outDir}`);
+  const objectives = get('objectives');
+  if (checks.scenarioIds && objectives && typeof objectives === 'object') {
+    for (const id of Object.keys(objectives)) {
       if (!checks.scenarioIds.includes(id)) problems.push(`objectives.${showValue(id).slice(1, -1)}: no scenario has this id; known: ${checks.scenarioIds.join(', ')}`);
     }
   }
-  if (problems.length) throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
+  if (problems.length || !c) throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
   return c;
 }
 
