@@ -140,7 +140,8 @@ export async function runScenario<Env>(scenario: Scenario<Env>, options: RunScen
   const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: runId, [LABELS.scenario]: scenario.id };
   const runSignal = options.signal ?? new AbortController().signal;
   const cleanupSignal = options.cleanupSignal ?? new AbortController().signal;
-  const secrets = new Set<string>(options.secrets ?? []);
+  // A Set passed in is shared, not copied: what a step registers (ctx.secret) reaches the caller's redactor too.
+  const secrets: Set<string> = options.secrets instanceof Set ? options.secrets : new Set<string>(options.secrets ?? []);
   const findings: Finding[] = [];
   const injected: InjectedFault[] = [];
   const faultRecords: FaultRecord[] = [];

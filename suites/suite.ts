@@ -123,6 +123,20 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   }
 }
 
+/** A Set of secrets that also registers each value with the run's redactor (the runner shares a Set it is given). */
+class RegisteringSet extends Set<string> {
+  readonly #redactor: Redactor;
+  constructor(redactor: Redactor, initial: Iterable<string>) {
+    super();
+    this.#redactor = redactor;
+    for (const s of initial) this.add(s);
+  }
+  override add(value: string): this {
+    this.#redactor?.add(value);
+    return super.add(value);
+  }
+}
+
 interface RunState {
   started: number;
   startedAtWall: string;
@@ -152,7 +166,7 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
       suite: suite.name,
       signal,
       ...(options.cleanupSignal ? { cleanupSignal: options.cleanupSignal } : {}),
-      secrets: prepared.secrets,
+      secrets: new RegisteringSet(redactor, prepared.secrets), // a step's ctx.secret reaches the suite's log lines too
       onEvent: emit,
     });
     redactor.addAll(prepared.secrets); // a suite may learn secrets while it runs (signoff's cluster snapshot)
