@@ -52,7 +52,8 @@ program
     // Everything that can be checked is checked here, before anything is created, started or written.
     const cfg = config();
     if (cmd.runId !== undefined && !RUN_ID.test(cmd.runId)) {
-      throw new InvalidInputError(`--run-id ${showValue(cmd.runId)}`, ['use 1-128 letters, digits, dots, underscores or dashes, starting with a letter or digit']);
+      const shown = showValue(cmd.runId);
+      throw new InvalidInputError(`--run-id ${/^".*"$/.test(shown) ? `'${shown.slice(1, -1)}'` : shown}`, ['use 1-128 letters, digits, dots, underscores or dashes, starting with a letter or digit']);
     }
     const suite = findSuite(name);
     if (!suite) throw new InvalidInputError(`suite ${showValue(name)}`, [`unknown suite; available: ${suites.map((s) => s.name).join(', ')}`]);
