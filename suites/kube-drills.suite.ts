@@ -15,7 +15,6 @@ import { startGravlKind } from './environments/gravl-kind.env.ts';
 import { AlertConfigFaultInjector } from './environments/kind-alerting.ts';
 import { alertReceivers } from '../scenarios/catalog/alert-receivers.scenario.ts';
 import type { SuiteDefinition } from './suite.ts';
-import { InvalidInputError } from '../scenarios/errors.ts';
 
 const CLUSTER = 'drillbook-drills';
 /** The config's default cluster name is signoff's long-lived cluster: kube-drills then uses its own. */
@@ -31,12 +30,12 @@ export const kubeDrillsSuite: SuiteDefinition = {
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   scenarios: DRILLS.map((s) => s.id),
+  check(config) {
+    return config.cluster.provider === 'kind'
+      ? []
+      : [`cluster.provider '${config.cluster.provider}': kube-drills deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`];
+  },
   async prepare(ctx) {
-    if (ctx.config.cluster.provider !== 'kind') {
-      throw new InvalidInputError('cluster.provider', [
-        `'${ctx.config.cluster.provider}': kube-drills deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`,
-      ]);
-    }
     const kube = await startGravlKind({
       runId: ctx.runId,
       suite: 'kube-drills',

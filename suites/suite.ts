@@ -51,6 +51,8 @@ export interface SuiteDefinition {
   readonly requires: readonly Requirement[];
   /** The ids of the scenarios prepare() returns, known without preparing: `--only` is checked against them first. */
   readonly scenarios: readonly string[];
+  /** What this suite cannot run with, checked before anything is created (the provider it needs, say); one line each. */
+  check?(config: Config): readonly string[];
   prepare(ctx: SuiteContext): Promise<PreparedSuite>;
 }
 
@@ -85,7 +87,9 @@ export function withObjectives<Env>(scenario: Scenario<Env>, overrides: Objectiv
 }
 
 /** What can be checked about a suite run without touching anything: throws InvalidInputError, creates nothing. */
-export function checkSuiteRun(suite: Pick<SuiteDefinition, 'name' | 'scenarios'>, only: readonly string[] | undefined): void {
+export function checkSuiteRun(suite: Pick<SuiteDefinition, 'name' | 'scenarios' | 'check'>, only: readonly string[] | undefined, config?: Config): void {
+  const problems = config && suite.check ? suite.check(config) : [];
+  if (problems.length) throw new InvalidInputError(`the config for suite ${suite.name}`, problems, { hint: 'nothing was started' });
   const unknown = (only ?? []).filter((id) => !suite.scenarios.includes(id));
   if (unknown.length) {
     throw new InvalidInputError(
@@ -99,7 +103,7 @@ export function checkSuiteRun(suite: Pick<SuiteDefinition, 'name' | 'scenarios'>
 const cut = (s: string, max = 80) => (s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s);
 
 export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions): Promise<SuiteRun> {
-  checkSuiteRun(suite, options.only);
+  checkSuiteRun(suite, options.only, options.config);
   const started = performance.now();
   const startedAtWall = new Date().toISOString();
   const runId = options.runId ?? newRunId(Date.now());

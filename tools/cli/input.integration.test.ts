@@ -94,6 +94,10 @@ describe('bad input is refused before anything happens', () => {
     expect(stderr).not.toContain("'local-service-crash' is not");
   });
 
+  it('a suite that cannot run on the configured cluster is refused before it creates one (kube-drills on an existing cluster)', async () => {
+    await refused(configWith('cluster:\n  provider: existing\n  context: prod-eu\n'), ['run', 'kube-drills'], "cluster.provider 'existing': kube-drills deploys the stack on a kind cluster it creates");
+  });
+
   it('objectives for a scenario id that does not exist (a typo)', async () => {
     await refused(configWith('objectives:\n  backend-crsh:\n    rtoSeconds: 60\n'), ['run', 'selftest'], /objectives\.backend-crsh: no scenario has this id; known: .*backend-crash/);
   });

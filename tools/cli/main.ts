@@ -57,7 +57,7 @@ program
     }
     const suite = findSuite(name);
     if (!suite) throw new InvalidInputError(`suite ${showValue(name)}`, [`unknown suite; available: ${suites.map((s) => s.name).join(', ')}`]);
-    checkSuiteRun(suite, cmd.only);
+    checkSuiteRun(suite, cmd.only, cfg);
     const printer = opts().json ? jsonPrinter(stdout) : humanPrinter(stdout, process.stdout.isTTY === true);
     const interrupt = new AbortController();
     const cleanup = new AbortController();
