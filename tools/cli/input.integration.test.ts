@@ -2,6 +2,7 @@
 // refused with the field, the value (cut short) and what is allowed, before anything is created, started or
 // written; registered secrets never reach stdout, stderr, a file of the run or the history; a closed stdout is
 // an interruption, not a crash.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,6 +57,20 @@ describe('secrets never reach an output (the leaky fake suite through the real C
       }
     });
   }
+
+  it('tty: the human progress on a real terminal (a pty through script(1)) is clean too', async () => {
+    const sb = sandbox();
+    const command = [process.execPath, CLI_WITH_FAKES, '--config', sb.config, 'run', 'leaky', '--run-id', 'leaky-tty'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: sb.dir, env: { ...process.env, DRILLBOOK_STATE: sb.state }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, out).toBe(1);
+    expect(out).toContain('\u001b['); // colours: it was a terminal
+    expect(out).toContain('preparing with password [REDACTED]');
+    for (const secret of [LEAKY_SECRET, STEP_SECRET]) expect(recoverable(out, secret), `the terminal shows ${secret}`).toBe(false);
+  });
 });
 
 describe('a closed stdout', () => {
