@@ -192,6 +192,18 @@ describe('bad input is refused before anything happens', () => {
   });
 });
 
+describe('a real internal error', () => {
+  it('says it is a bug and how to get the stack trace; --debug prints it', async () => {
+    const sb = sandbox();
+    const p = startCli(sb, ['run', 'crashing'], { entry: CLI_WITH_FAKES });
+    expect(await p.exited).toBe(2);
+    expect(p.output().stderr).toBe('drillbook: unexpected error: cannot read the url of undefined\n  → this is a bug in drillbook; run again with --debug for the stack trace\n');
+    const d = startCli(sb, ['--debug', 'run', 'crashing'], { entry: CLI_WITH_FAKES });
+    expect(await d.exited).toBe(2);
+    expect(d.output().stderr).toMatch(/TypeError: cannot read the url of undefined\n\s+at .*leaky\.suite\.ts:\d+/);
+  });
+});
+
 describe('drillbook report on bad journals: names the file and the field, writes nothing', () => {
   function journals(sb: Sandbox) {
     const dir = join(sb.dir, 'journals');

@@ -60,3 +60,15 @@ export const leakySuite: SuiteDefinition = {
     return { items: [{ scenario: leaky, env, ports: fakePorts(clock, new FakeFaultInjector(system, clock)) }], secrets: [LEAKY_SECRET], [Symbol.asyncDispose]: async () => {} };
   },
 };
+
+/** A suite with a bug: its prepare() throws a TypeError (an internal error, not bad input). */
+export const crashingSuite: SuiteDefinition = {
+  name: 'crashing',
+  description: 'test only: a suite whose prepare has a bug',
+  requires: ['node'],
+  scenarios: [],
+  async prepare() {
+    const env = undefined as unknown as { url: string };
+    throw new TypeError(`cannot read the url of ${String(env)}`);
+  },
+};
