@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from '../suites/readiness/readiness.ts';
 import { editSnapshot } from '../suites/readiness/testing/snapshots.ts';
+import { recoverable } from '../scenarios/testing/leak-detector.ts';
 import { escapeHtml } from './format.ts';
 import { buildSuiteReport } from './suite-report.ts';
 import { sampleJournal, sampleNightlyHistory } from './testing/sample-journals.ts';
@@ -45,6 +46,11 @@ describe('canary secret', () => {
         { kind: 'manifest', label: 'restored secret', value: { apiVersion: 'v1', kind: 'Secret', data: { POSTGRES_PASSWORD: b64(CANARY_PLAIN) }, stringData: { DSN: `postgres://gravl:${CANARY_TRICKY}@postgres:5432/gravl` } } },
         { kind: 'command', label: 'command', value: ['psql', `--password=${CANARY_TRICKY}`] },
         { kind: 'log', label: 'backend log', value: `FATAL: password authentication failed for user gravl (password ${CANARY_PLAIN})` },
+        // Forms the redaction was not written against one by one: layered encodings a tool really prints.
+        { kind: 'text', label: 'url-encoded dsn', value: `postgres://gravl:${encodeURIComponent(CANARY_TRICKY)}@postgres:5432/gravl?sslmode=disable` },
+        { kind: 'manifest', label: 'kubeconfig', value: Buffer.from(`users:\n- name: gravl\n  user:\n    token: ${CANARY_PLAIN}\n`).toString('base64').replace(/(.{60})/g, '$1\n') },
+        { kind: 'json', label: 'nested log', value: JSON.stringify({ msg: JSON.stringify({ secretRef: { data: b64(`x${CANARY_TRICKY}`) } }) }) },
+        { kind: 'text', label: 'basic auth', value: `Authorization: Basic ${Buffer.from(`gravl:${CANARY_PLAIN}`).toString('base64url')}` },
       ],
       findings: [{ severity: 'runbook-defect', title: 'runbook prints the password', detail: `step 3 echoes ${CANARY_TRICKY} to the terminal` }],
     });
@@ -84,6 +90,9 @@ describe('canary secret', () => {
       const leaks: string[] = [];
       for (const [file, text] of contents) for (const f of forms(secret)) if (text.includes(f)) leaks.push(`${file}: ${JSON.stringify(f)}`);
       expect(leaks).toEqual([]);
+      // and an independent decoder (percent, JSON/HTML escapes, base64 at any alignment, hex; layered) finds nothing
+      const decoded = [...contents].filter(([, text]) => recoverable(text, secret)).map(([file]) => file);
+      expect(decoded).toEqual([]);
     });
   }
 

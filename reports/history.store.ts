@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../scenarios/errors.ts';
-import type { Journal, RunStatus, Verdict } from '../scenarios/journal.ts';
+import { isRunId, type Journal, type RunStatus, type Verdict } from '../scenarios/journal.ts';
 import type { Decision, SuiteReport } from './suite-report.ts';
 
 export interface ScenarioSummary {
@@ -44,10 +44,9 @@ export interface ScenarioTrend {
   readonly regression: string | null;
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function assertRunId(runId: string): void {
-  if (!RUN_ID.test(runId)) throw new InvalidInputError(`run id ${JSON.stringify(runId)}`, ['use letters, digits, ".", "_" and "-" only (it names a folder)']);
+export function assertRunId(runId: unknown): asserts runId is string {
+  // typeof first: RUN_ID.test(undefined) tests the string "undefined", which passes
+  if (!isRunId(runId)) throw new InvalidInputError(`run id ${JSON.stringify(runId)}`, ['use letters, digits, ".", "_" and "-" only (it names a folder)']);
 }
 
 export function summarize(report: SuiteReport): RunSummary {
@@ -131,7 +130,7 @@ export class HistoryStore {
       throw error;
     }
     const summaries = await Promise.all(
-      entries.filter((e) => RUN_ID.test(e)).map(async (e) => {
+      entries.filter((e) => isRunId(e)).map(async (e) => {
         try {
           return JSON.parse(await readFile(join(this.root, e, 'summary.json'), 'utf8')) as RunSummary;
         } catch {

@@ -3,16 +3,25 @@ import { fmtDuration, fmtMs, fmtPct } from './format.ts';
 import type { ScenarioTrend } from './history.store.ts';
 import type { SuiteReport } from './suite-report.ts';
 
-const cell = (s: unknown) => String(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+// Journal strings are data, not Markdown: HTML is escaped (GitHub renders raw HTML in a comment), table pipes and
+// line breaks cannot break the table, and backticks cannot open code spans.
+const cell = (s: unknown) =>
+  String(s)
+    // a tag or comment opener (<script, </a, <!--, <?) and an entity (&lt; &#60;) are escaped; `RTO < 900 s` stays readable
+    .replace(/&(?=#?\w+;)/g, '&amp;')
+    .replace(/<(?=[A-Za-z/!?])/g, '&lt;')
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, '&#96;')
+    .replace(/\r?\n/g, ' ');
 const icon = (ok: boolean | null) => (ok === true ? '✅' : ok === false ? '❌' : '⏳');
 
 export function renderMarkdown(input: { report: SuiteReport; trends: readonly ScenarioTrend[]; htmlLink?: string }): string {
   const { report } = input;
   const exit = report.exitCode;
   const out: string[] = [];
-  out.push(`## drillbook ${report.suite}: ${report.decision === 'go' ? '🟢 GO' : '🔴 NO-GO'}`);
+  out.push(`## drillbook ${cell(report.suite)}: ${report.decision === 'go' ? '🟢 GO' : '🔴 NO-GO'}`);
   out.push('');
-  out.push(`Run \`${report.runId}\` started ${report.startedAtWall} · exit code ${exit}${input.htmlLink ? ` · [full report](${input.htmlLink})` : ''}`);
+  out.push(`Run \`${cell(report.runId)}\` started ${cell(report.startedAtWall)} · exit code ${exit}${input.htmlLink ? ` · [full report](${input.htmlLink})` : ''}`);
   if (report.interrupted) {
     out.push('', '> [!CAUTION]', '> Interrupted (exit 130): recovery and revert ran; scenarios marked not-run did not run.');
   }

@@ -111,3 +111,16 @@ describe('Allure results', () => {
     expect(creds.labels).toContainEqual({ name: 'severity', value: 'blocker' });
   });
 });
+
+describe('markdown summary escaping', () => {
+  it('journal strings land as text, not HTML: <script> from a journal is escaped, tables stay tables', async () => {
+    const { renderMarkdown } = await import('./markdown.renderer.ts');
+    const { buildSuiteReport } = await import('./suite-report.ts');
+    const { sampleJournal } = await import('./testing/sample-journals.ts');
+    const j = sampleJournal({ scenarioId: 'xss', title: '<script>alert(1)</script> | `code`', findings: [{ severity: 'warning', title: '<img src=x onerror=alert(1)>', detail: 'a & b\nnext <b>line</b>' }] });
+    const md = renderMarkdown({ report: buildSuiteReport({ suite: 'nightly', runId: 'r1', startedAtWall: '2026-03-07T02:00:00.000Z', journals: [j] }), trends: [] });
+    expect(md).not.toMatch(/<script|<img|<b>/);
+    expect(md).toContain('&lt;script>alert(1)&lt;/script> \\| &#96;code&#96;');
+    expect(md).toContain('a & b next &lt;b>line&lt;/b>');
+  });
+});

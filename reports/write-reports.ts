@@ -2,14 +2,13 @@
 //   <outDir>/runs/<runId>/report.html | summary.md | report.json | junit.xml | allure-results/
 //   <outDir>/history/<runId>/                (kept across runs; the HTML trends read it)
 //   <outDir>/latest.html, latest.md          (copies of the newest run, for CI artifact links)
-// Secrets: the report is passed through redact() (scenarios/journal.ts) with the run's registered secret values
-// BEFORE anything is stored or rendered; every rendered text is scrubbed once more (also the HTML/XML-escaped
-// forms) as a second line of defence.
+// Secrets: the report is passed through the run's Redactor (scenarios/redaction.ts) BEFORE anything is stored or
+// rendered; every rendered text is scrubbed once more (the redactor also knows the HTML/XML-escaped forms) as a
+// second line of defence.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { redact } from '../scenarios/journal.ts';
+import { Redactor } from '../scenarios/journal.ts';
 import { renderAllure } from './allure.renderer.ts';
-import { escapeHtml } from './format.ts';
 import { assertRunId, HistoryStore, type ScenarioTrend } from './history.store.ts';
 import { renderHtml } from './html.renderer.ts';
 import { renderJunit } from './junit.renderer.ts';
@@ -45,28 +44,11 @@ export interface WrittenReports {
   readonly trends: readonly ScenarioTrend[];
 }
 
-/** Removes every registered secret, its base64 form, and their JSON-, HTML- and XML-escaped forms. */
-export function scrubText(text: string, secrets: readonly string[]): string {
-  const forms = new Set<string>();
-  for (const s of secrets) {
-    if (s.length < 4) continue;
-    for (const v of [s, Buffer.from(s, 'utf8').toString('base64')]) {
-      forms.add(v);
-      forms.add(JSON.stringify(v).slice(1, -1));
-      forms.add(escapeHtml(v));
-      forms.add(escapeHtml(JSON.stringify(v).slice(1, -1)));
-    }
-  }
-  let out = text;
-  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('[REDACTED]');
-  return out;
-}
-
 export async function writeReports(report: SuiteReport, options: WriteReportsOptions = {}): Promise<WrittenReports> {
   assertRunId(report.runId);
   const outDir = options.outDir ?? DEFAULT_OUT_DIR;
-  const secrets = [...(options.secrets ?? [])];
-  const safe = redact(report, secrets);
+  const redactor = new Redactor(options.secrets ?? []);
+  const safe = redactor.value(report);
   const history = new HistoryStore(join(outDir, 'history'));
   const historyDir = options.keepHistory === false ? null : await history.save(safe);
   const trendSuite = options.trendSuite === undefined ? safe.suite : options.trendSuite;
@@ -77,7 +59,7 @@ export async function writeReports(report: SuiteReport, options: WriteReportsOpt
   const allureDir = join(dir, 'allure-results');
   await rm(allureDir, { recursive: true, force: true });
   await mkdir(allureDir, { recursive: true });
-  const clean = (text: string) => scrubText(text, secrets);
+  const clean = (text: string) => redactor.text(text);
   const paths = { html: join(dir, 'report.html'), markdown: join(dir, 'summary.md'), json: join(dir, 'report.json'), junit: join(dir, 'junit.xml') };
   const html = clean(renderHtml({ report: safe, trends, generatedAtWall }));
   const markdown = clean(renderMarkdown({ report: safe, trends, htmlLink: 'report.html' }));

@@ -5,6 +5,12 @@ import type { DataProbeReport, FaultSpec, LoadResult } from './ports.ts';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
 
+/** A run id names folders (runs/<runId>, history/<runId>): letters, digits, '.', '_' and '-', 1-128 of them. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && RUN_ID.test(value);
+}
+
 export type EvidenceKind = 'text' | 'json' | 'command' | 'metric' | 'manifest' | 'log';
 
 export interface Evidence {
@@ -146,21 +152,5 @@ export function findStep(journal: Pick<Journal, 'scenario' | 'phases'>, phase: P
 /** The exit-code contract lives with the go/no-go decision; re-exported for readers of journals. */
 export { exitCodeFor } from './decision.ts';
 
-/**
- * Replace every registered secret value (and its base64 form) anywhere in a JSON-able value.
- * Reports and journals pass through this before they touch the disk.
- */
-export function redact<T>(value: T, secrets: Iterable<string>): T {
-  const needles = new Set<string>();
-  for (const s of secrets) {
-    if (s.length < 4) continue; // too short to redact without shredding ordinary text
-    needles.add(s);
-    needles.add(Buffer.from(s, 'utf8').toString('base64'));
-    // How the value appears inside JSON text when it holds quotes, backslashes or control characters.
-    needles.add(JSON.stringify(s).slice(1, -1));
-  }
-  if (needles.size === 0) return value;
-  const sorted = [...needles].sort((a, b) => b.length - a.length);
-  const scrub = (text: string): string => sorted.reduce((acc, n) => acc.split(n).join('[REDACTED]'), text);
-  return JSON.parse(scrub(JSON.stringify(value))) as T;
-}
+// Redaction lives in redaction.ts; re-exported here because journals and reports reach for it through the journal.
+export { redact, Redactor, REDACTED } from './redaction.ts';

@@ -189,7 +189,8 @@ function noteHarnessError<Env>(run: ScenarioRun<Env>, error: unknown): void {
 
 function emit<Env>(run: ScenarioRun<Env>, event: RunEvent): void {
   try {
-    run.options.onEvent?.(event);
+    // Redacted here, where the event is made, so every sink (terminal, NDJSON, suite logs) gets clean text.
+    run.options.onEvent?.(redact(event, run.secrets));
   } catch {
     /* a progress display must never break a run */
   }
@@ -234,7 +235,8 @@ function startRun<Env>(scenario: Scenario<Env>, options: RunScenarioOptions<Env>
     startedAtWall: new Date(clock.wallNow()).toISOString(),
     runSignal: options.signal ?? new AbortController().signal,
     cleanupSignal: options.cleanupSignal ?? new AbortController().signal,
-    secrets: new Set(options.secrets ?? []),
+    // A Set passed in is shared, not copied: what a step registers (ctx.secret) reaches the caller's redactor too.
+    secrets: options.secrets instanceof Set ? (options.secrets as Set<string>) : new Set<string>(options.secrets ?? []),
     phases: [],
     injected: [],
     faults: [],

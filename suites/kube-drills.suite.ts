@@ -16,11 +16,13 @@ import { AlertConfigFaultInjector } from '../tools/faults/alert-config.fault.ts'
 import { FaultDispatcher } from '../tools/faults/fault-dispatcher.ts';
 import { alertReceivers } from '../scenarios/catalog/alert-receivers.scenario.ts';
 import type { SuiteDefinition } from './suite.ts';
-import { InvalidInputError } from '../scenarios/errors.ts';
 
 const CLUSTER = 'drillbook-drills';
 /** The config's default cluster name is signoff's long-lived cluster: kube-drills then uses its own. */
 const DEFAULT_CONFIG_CLUSTER = 'drillbook-gravl';
+
+// Loki: option B before option A (see prepare)
+const DRILLS = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers];
 
 export const kubeDrillsSuite: SuiteDefinition = {
   name: 'kube-drills',
@@ -28,12 +30,13 @@ export const kubeDrillsSuite: SuiteDefinition = {
     'ROLLBACK.md on a kind cluster: backend and database crashes (SIGKILL), bad-release rollback, missing secret, failed DB migration restored from the pre-deploy backup, full rollback (k6 load + data probe), an expired certificate at the TLS edge; BLOCKING_ISSUES: Loki StorageClass mismatch (options A and B), missing backup CronJob, alert receivers without endpoint (webhook + test alert)',
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  scenarios: DRILLS.map((s) => s.id),
+  check(config) {
+    return config.cluster.provider === 'kind'
+      ? []
+      : [`cluster.provider '${config.cluster.provider}': kube-drills deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`];
+  },
   async prepare(ctx) {
-    if (ctx.config.cluster.provider !== 'kind') {
-      throw new InvalidInputError('cluster.provider', [
-        `'${ctx.config.cluster.provider}': kube-drills deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`,
-      ]);
-    }
     const kube = await startGravlKind({
       runId: ctx.runId,
       suite: 'kube-drills',
@@ -50,7 +53,7 @@ export const kubeDrillsSuite: SuiteDefinition = {
     return {
       // Loki: option B before option A; a revert leaves the runbook's fix in place, and A's (an emptyDir) has no
       // claim template for B's fault to break
-      items: [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers].map((scenario) => ({ scenario, env: kube.env, ports })),
+      items: DRILLS.map((scenario) => ({ scenario, env: kube.env, ports })),
       secrets: kube.secrets,
       [Symbol.asyncDispose]: () => kube[Symbol.asyncDispose](),
     };

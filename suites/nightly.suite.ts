@@ -9,7 +9,6 @@ import { backupJobMissing } from '../scenarios/catalog/backup-job-missing.scenar
 import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
 import { badReleaseRollback, secretMissing } from '../scenarios/catalog/kube-rollback.scenario.ts';
 import { tlsCertificateExpired } from '../scenarios/catalog/tls-edge.scenario.ts';
-import { InvalidInputError } from '../scenarios/errors.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
 import type { SuiteDefinition } from './suite.ts';
 
@@ -21,10 +20,13 @@ export const nightlySuite: SuiteDefinition = {
     'CI on kind (cluster kept between runs): backend and database SIGKILLed, bad release rolled back, app secret deleted, expired TLS certificate, missing backup CronJob, under k6 load with the data probe',
   budgetSeconds: 300,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  scenarios: NIGHTLY_SCENARIOS.map((s) => s.id),
+  check(config) {
+    return config.cluster.provider === 'kind'
+      ? []
+      : [`cluster.provider '${config.cluster.provider}': nightly deploys the stack on a kind cluster it owns (cluster.name, kept when cluster.keep is true); the Docker tier is 'quick'`];
+  },
   async prepare(ctx) {
-    if (ctx.config.cluster.provider !== 'kind') {
-      throw new InvalidInputError('cluster.provider', [`'${ctx.config.cluster.provider}': nightly deploys the stack on a kind cluster it owns (cluster.name, kept when cluster.keep is true)`]);
-    }
     const kube = await startGravlKind({
       runId: ctx.runId,
       suite: 'nightly',

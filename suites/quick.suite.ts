@@ -3,6 +3,7 @@
 // through the backend: a backend crash and a database crash, each detected, restarted by the runbook, RTO and RPO
 // measured against ROLLBACK.md's objectives. Its wall time is a budget to keep.
 import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
+import { localServiceCrash, localServiceFreeze } from '../scenarios/catalog/local-service-crash.scenario.ts';
 import { startGravlDocker } from './environments/gravl-docker.env.ts';
 import { startSelftestItems } from './selftest.suite.ts';
 import type { SuiteDefinition } from './suite.ts';
@@ -12,6 +13,7 @@ export const quickSuite: SuiteDefinition = {
   description: 'Fast tier without kind: self-test, then backend and database crash drills on the Gravl stack (Docker) under k6 load with the data probe',
   budgetSeconds: 600,
   requires: ['node', 'docker', 'k6', 'images'],
+  scenarios: [localServiceCrash.id, localServiceFreeze.id, backendCrash.id, databaseCrash.id],
   async prepare(ctx) {
     // Whatever started is disposed if a later start fails; on success the suite owns it all.
     await using started = new AsyncDisposableStack();

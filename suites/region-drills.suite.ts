@@ -6,7 +6,6 @@
 // of region B, writes fenced on region B until region A caught up, region A promoted, the name repointed, the backend
 // restarted, region B re-seeded as a standby.
 import { regionFailback, regionLoss } from '../scenarios/catalog/region-loss.scenario.ts';
-import { InvalidInputError } from '../scenarios/errors.ts';
 import { DEFAULT_REGIONS_CLUSTER, startGravlKindRegions } from './environments/gravl-kind-regions.env.ts';
 import type { SuiteDefinition } from './suite.ts';
 
@@ -19,16 +18,18 @@ export const regionDrillsSuite: SuiteDefinition = {
     'DISASTER_RECOVERY_COMPLETION.md multi-region failover on a two-region kind cluster: region A (PostgreSQL primary) lost whole, the replica in region B promoted, DNS repointed, backend restarted; then the fail-back to region A (k6 load + data probe: detection, RTO, RPO)',
   budgetSeconds: 1500,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  scenarios: [regionLoss.id, regionFailback.id],
+  check(config) {
+    const problems: string[] = [];
+    if (config.cluster.provider !== 'kind') {
+      problems.push(`cluster.provider '${config.cluster.provider}': region-drills stops the nodes of a two-region kind cluster it creates (${DEFAULT_REGIONS_CLUSTER}) and deletes afterwards`);
+    }
+    const name = config.cluster.name === DEFAULT_CONFIG_CLUSTER ? DEFAULT_REGIONS_CLUSTER : config.cluster.name;
+    if (name === 'drillbook-drills' || name === 'drillbook-e2e') problems.push(`cluster.name '${name}' is another suite's cluster; region-drills creates and deletes its own`);
+    return problems;
+  },
   async prepare(ctx) {
-    if (ctx.config.cluster.provider !== 'kind') {
-      throw new InvalidInputError('cluster.provider', [
-        `'${ctx.config.cluster.provider}': region-drills stops the nodes of a two-region kind cluster it creates (${DEFAULT_REGIONS_CLUSTER}) and deletes afterwards`,
-      ]);
-    }
     const name = ctx.config.cluster.name === DEFAULT_CONFIG_CLUSTER ? DEFAULT_REGIONS_CLUSTER : ctx.config.cluster.name;
-    if (name === 'drillbook-drills' || name === 'drillbook-e2e') {
-      throw new InvalidInputError('cluster.name', [`'${name}' is another suite's cluster; region-drills creates and deletes its own`]);
-    }
     const regions = await startGravlKindRegions({
       runId: ctx.runId,
       suite: 'region-drills',

@@ -12,6 +12,7 @@ export const rollbackDrillSuite: SuiteDefinition = {
   description: 'Every rollback/restore procedure as code, timed: crash restarts under load, PITR after an accidental DELETE',
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'images'],
+  scenarios: [backendCrash.id, databaseCrash.id, pitrAccidentalDelete.id],
   async prepare(ctx) {
     await using started = new AsyncDisposableStack();
     const pitr = started.use(await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log }));

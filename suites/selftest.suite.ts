@@ -38,6 +38,7 @@ export const selftestSuite: SuiteDefinition = {
   description: 'Harness self-test on loopback: a crashed and a hung service, detected, restarted by the runbook, RTO measured',
   budgetSeconds: 60,
   requires: ['node'],
+  scenarios: [localServiceCrash.id, localServiceFreeze.id],
   async prepare(ctx) {
     const selftest = await startSelftestItems(ctx);
     return { items: selftest.items, secrets: [], [Symbol.asyncDispose]: () => selftest[Symbol.asyncDispose]() };

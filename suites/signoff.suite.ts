@@ -32,6 +32,7 @@ export const signoffSuite: SuiteDefinition = {
   description: 'Every drill, the sign-off load test and the readiness checks of the sign-off matrix: the go/no-go decision',
   budgetSeconds: 3600,
   requires: ['node', 'docker', 'k6', 'images'],
+  scenarios: [backendCrash.id, databaseCrash.id, pitrAccidentalDelete.id],
   async prepare(ctx) {
     await using started = new AsyncDisposableStack();
     const pitr = started.use(await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log }));

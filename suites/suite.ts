@@ -1,11 +1,12 @@
 // A suite composes scenarios with the environment they run in (the composition root: the one place that picks
 // drivers for the ports) and writes one journal per scenario.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defineScenario, type Objectives, type Scenario } from '../scenarios/define.ts';
-import { redact, type Journal } from '../scenarios/journal.ts';
+import { DrillbookError, InterruptedError, InvalidInputError } from '../scenarios/errors.ts';
+import { Redactor, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
-import { InterruptedError, InvalidInputError } from '../scenarios/errors.ts';
 import { newRunId, notRunJournal, preflight, runScenario, type RunEvent } from '../scenarios/runner.ts';
 import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
@@ -38,6 +39,8 @@ export interface SuiteContext {
   readonly outDir: string;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
+  /** Register a secret value as soon as it exists (before it can be logged): redacted from every output. */
+  readonly secret: (value: string) => void;
 }
 
 export interface SuiteDefinition {
@@ -46,6 +49,10 @@ export interface SuiteDefinition {
   /** Wall-time budget; exceeding it is reported (nightly must stay fast). */
   readonly budgetSeconds?: number;
   readonly requires: readonly Requirement[];
+  /** The ids of the scenarios prepare() returns, known without preparing: `--only` is checked against them first. */
+  readonly scenarios: readonly string[];
+  /** What this suite cannot run with, checked before anything is created (the provider it needs, say); one line each. */
+  check?(config: Config): readonly string[];
   prepare(ctx: SuiteContext): Promise<PreparedSuite>;
 }
 
@@ -79,23 +86,110 @@ export function withObjectives<Env>(scenario: Scenario<Env>, overrides: Objectiv
   return defineScenario<Env>({ ...def, objectives: { ...scenario.objectives, ...overrides } });
 }
 
+/** What can be checked about a suite run without touching anything: throws InvalidInputError, creates nothing. */
+export function checkSuiteRun(suite: Pick<SuiteDefinition, 'name' | 'scenarios' | 'check'>, only: readonly string[] | undefined, config?: Config): void {
+  const problems = config && suite.check ? suite.check(config) : [];
+  if (problems.length) throw new InvalidInputError(`the config for suite ${suite.name}`, problems, { hint: 'nothing was started' });
+  const unknown = (only ?? []).filter((id) => !suite.scenarios.includes(id));
+  if (unknown.length) {
+    throw new InvalidInputError(
+      '--only',
+      unknown.map((id) => `'${cut(id)}' is not in suite ${suite.name}; it has: ${suite.scenarios.join(', ')}`),
+      { hint: 'nothing was started' },
+    );
+  }
+}
+
+const cut = (s: string, max = 80) => (s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s);
+
 export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions): Promise<SuiteRun> {
+  checkSuiteRun(suite, options.only, options.config);
   const started = performance.now();
   const startedAtWall = new Date().toISOString();
   const runId = options.runId ?? newRunId(Date.now());
   const signal = options.signal ?? new AbortController().signal;
-  const emit = (e: SuiteEvent) => options.onEvent?.(e);
+  // One redactor for the run: log lines, suite events and errors leave through it (runner events are redacted
+  // by the runner, journals by the runner and again by the report writer).
+  const redactor = new Redactor();
+  const emit = (e: SuiteEvent) => options.onEvent?.(redactor.value(e));
   const outDir = resolve(options.config.reports.outDir, 'runs', runId); // absolute: drivers mount it into containers
-  mkdirSync(outDir, { recursive: true });
+  try {
+    await mkdir(outDir, { recursive: true }); // async: a path that blocks cannot block signal handling
+    return await runPrepared(suite, options, { started, startedAtWall, runId, signal, redactor, emit, outDir });
+  } catch (error) {
+    // An error message is output too (stderr, CI logs): it leaves without the run's secrets.
+    if (error instanceof Error && redactor.size) {
+      error.message = redactor.text(error.message);
+      if (error instanceof DrillbookError && error.hint) Object.assign(error, { hint: redactor.text(error.hint) });
+      if (error.stack) error.stack = redactor.text(error.stack);
+    }
+    throw error;
+  }
+}
+
+/** A Set of secrets that also registers each value with the run's redactor (the runner shares a Set it is given). */
+class RegisteringSet extends Set<string> {
+  readonly #redactor: Redactor;
+  constructor(redactor: Redactor, initial: Iterable<string>) {
+    super();
+    this.#redactor = redactor;
+    for (const s of initial) this.add(s);
+  }
+  override add(value: string): this {
+    this.#redactor?.add(value);
+    return super.add(value);
+  }
+}
+
+interface RunState {
+  started: number;
+  startedAtWall: string;
+  runId: string;
+  signal: AbortSignal;
+  redactor: Redactor;
+  emit: (e: SuiteEvent) => void;
+  outDir: string;
+}
+
+/** A Set of secrets that also registers each value with the run's redactor (the runner shares a Set it is given). */
+class RegisteringSet extends Set<string> {
+  readonly #redactor: Redactor;
+  constructor(redactor: Redactor, initial: Iterable<string>) {
+    super();
+    this.#redactor = redactor;
+    for (const s of initial) this.add(s);
+  }
+  override add(value: string): this {
+    this.#redactor?.add(value);
+    return super.add(value);
+  }
+}
+
+interface RunState {
+  started: number;
+  startedAtWall: string;
+  runId: string;
+  signal: AbortSignal;
+  redactor: Redactor;
+  emit: (e: SuiteEvent) => void;
+  outDir: string;
+}
+
+async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { started, startedAtWall, runId, signal, redactor, emit, outDir }: RunState): Promise<SuiteRun> {
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
   emit({ type: 'log', line: `preparing suite ${suite.name} (run ${runId})` });
-  await using prepared = await prepare(suite, { config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }) });
-  const items = selected(suite, prepared, options.config, options.only);
+  await using prepared = await prepare(suite, { config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }), secret: (v) => redactor.add(v) });
+  redactor.addAll(prepared.secrets);
+  const strays = prepared.items.filter((i) => !suite.scenarios.includes(i.scenario.id)).map((i) => i.scenario.id);
+  if (strays.length) throw new DrillbookError(`suite ${suite.name} prepared scenarios it does not declare in 'scenarios': ${strays.join(', ')}`);
+  const items = selected(prepared, options.config, options.only);
   const journals: Journal[] = [];
   const keep = (journal: Journal) => {
-    journals.push(journal);
-    writeFileSync(join(outDir, `${journal.scenario.id}.journal.json`), `${JSON.stringify(redact(journal, prepared.secrets), null, 2)}\n`);
-    emit({ type: 'scenario-end', journal });
+    redactor.addAll(prepared.secrets); // a suite may learn secrets while it runs (signoff's cluster snapshot)
+    const safe = redactor.value(journal);
+    journals.push(safe);
+    writeFileSync(join(outDir, `${safe.scenario.id}.journal.json`), `${JSON.stringify(safe, null, 2)}\n`);
+    emit({ type: 'scenario-end', journal: safe });
   };
   for (const item of items) {
     if (signal.aborted) {
@@ -112,7 +206,7 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
         suite: suite.name,
         signal,
         ...(options.cleanupSignal ? { cleanupSignal: options.cleanupSignal } : {}),
-        secrets: prepared.secrets,
+        secrets: new RegisteringSet(redactor, prepared.secrets), // a step's ctx.secret reaches the suite's log lines too
         allowDestructive: options.config.allowDestructive,
         onEvent: emit,
       }),
@@ -120,8 +214,9 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   }
   const readinessNotRun = prepared.readiness !== undefined && signal.aborted;
   const readiness = prepared.readiness && !signal.aborted ? await prepared.readiness(signal) : [];
+  redactor.addAll(prepared.secrets);
   const report = buildSuiteReport({ suite: suite.name, runId, startedAtWall, journals, readiness, interrupted: signal.aborted, readinessNotRun });
-  const written = await writeReports(report, { outDir: options.config.reports.outDir, secrets: prepared.secrets });
+  const written = await writeReports(report, { outDir: options.config.reports.outDir, secrets: [...prepared.secrets] });
   return {
     suite: suite.name,
     runId,
@@ -149,11 +244,8 @@ async function prepare(suite: SuiteDefinition, ctx: SuiteContext): Promise<Prepa
  * The items to run (all, or those --only names), each checked as the runner would (scenario, fault specs, load
  * profile, safety gate) before the first one starts: a problem with the fourth must not surface after three ran.
  */
-function selected(suite: SuiteDefinition, prepared: PreparedSuite, config: Config, only: readonly string[] | undefined): SuiteItem[] {
-  const unknown = (only ?? []).filter((id) => !prepared.items.some((i) => i.scenario.id === id));
-  if (unknown.length) {
-    throw new InvalidInputError(`--only`, unknown.map((id) => `'${id}' is not in suite ${suite.name}; it has: ${prepared.items.map((i) => i.scenario.id).join(', ')}`));
-  }
+function selected(prepared: PreparedSuite, config: Config, only: readonly string[] | undefined): SuiteItem[] {
+  // --only was checked against the suite's declared scenarios before anything was created (checkSuiteRun)
   const items = prepared.items
     .filter((item) => !only?.length || only.includes(item.scenario.id))
     .map((item) => ({ ...item, scenario: withObjectives(item.scenario, config.objectives[item.scenario.id]) }));

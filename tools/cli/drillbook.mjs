@@ -4,5 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { nodeIsRecentEnough, relaunch } from '../node.mjs';
 
-if (nodeIsRecentEnough()) await import('./main.ts');
-else relaunch(fileURLToPath(import.meta.url), process.argv.slice(2));
+if (nodeIsRecentEnough()) {
+  const { main } = await import('./main.ts');
+  await main(process.argv);
+} else relaunch(fileURLToPath(import.meta.url), process.argv.slice(2));

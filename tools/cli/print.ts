@@ -4,6 +4,7 @@ import pc from 'picocolors';
 type Colors = ReturnType<typeof pc.createColors>;
 import type { Journal, StepStatus } from '../../scenarios/journal.ts';
 import type { SuiteEvent } from '../../suites/suite.ts';
+import type { Out } from './stdout.ts';
 
 export interface Printer {
   event(e: SuiteEvent): void;
@@ -12,7 +13,7 @@ export interface Printer {
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`);
 
-export function humanPrinter(out: NodeJS.WritableStream, tty: boolean): Printer {
+export function humanPrinter(out: Out, tty: boolean): Printer {
   const c: Colors = tty ? pc : pc.createColors(false);
   const mark = (s: StepStatus) => (s === 'passed' ? c.green('✓') : s === 'skipped' ? c.dim('-') : s === 'interrupted' ? c.yellow('!') : c.red('✗'));
   const w = (s: string) => out.write(`${s}\n`);
@@ -41,7 +42,7 @@ export function humanPrinter(out: NodeJS.WritableStream, tty: boolean): Printer 
   };
 }
 
-export function jsonPrinter(out: NodeJS.WritableStream): Printer {
+export function jsonPrinter(out: Out): Printer {
   return {
     line: () => {},
     event(e) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../scenarios/errors.ts';
-import { loadConfig, parseConfig } from './config.ts';
+import { loadConfig, outDirProblem, parseConfig } from './config.ts';
 
 function problemsOf(fn: () => unknown): readonly string[] {
   try {
@@ -79,5 +79,50 @@ describe('allowDestructive and fields no code reads', () => {
     ]);
     expect(parseConfig({ cluster: { keep: false } }).cluster.keep).toBe(false);
     expect(parseConfig({}).cluster.keep).toBe(true);
+  });
+});
+
+describe('config checks beyond the schema (all listed at once)', () => {
+  it('refuses a wildcard context, a namespace over 63, a missing kubeconfig, an unknown scenario id, and says why', () => {
+    const problems = problemsOf(() =>
+      parseConfig(
+        { allowDestructive: { contexts: ['kind-*'] }, stack: { namespace: 'n'.repeat(64) }, cluster: { kubeconfig: '/no/such/kubeconfig' }, objectives: { 'backend-crsh': { rtoSeconds: 1 } } },
+        'config',
+        { scenarioIds: ['backend-crash'] },
+      ),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^allowDestructive\.contexts\[0\] \(got "kind-\*"\): wildcards are refused/),
+        expect.stringMatching(/^stack\.namespace \(got "n+… \(64 characters\)\): must be a DNS label: at most 63/),
+        expect.stringMatching(/^cluster\.kubeconfig \(got "\/no\/such\/kubeconfig"\): no such file/),
+        'objectives.backend-crsh: no scenario has this id; known: backend-crash',
+      ]),
+    );
+  });
+
+  it('shows NaN and Infinity as such', () => {
+    expect(problemsOf(() => parseConfig({ load: { thresholds: { p95Ms: Number.NaN, p99Ms: Infinity } } }))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^load\.thresholds\.p95Ms \(got NaN\)/), expect.stringMatching(/^load\.thresholds\.p99Ms \(got Infinity\)/)]),
+    );
+  });
+
+  it('outDirProblem: root, kernel filesystems, a file on the way; a folder to create under a writable one is fine', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-config-'));
+    const file = join(dir, 'f');
+    writeFileSync(file, '');
+    expect(outDirProblem('/')).toMatch(/filesystem root/);
+    expect(outDirProblem('/proc/1/x')).toMatch(/under \/proc/);
+    expect(outDirProblem('/sys')).toMatch(/under \/sys/);
+    expect(outDirProblem(file)).toBe('is a file, not a folder');
+    expect(outDirProblem(join(file, 'a', 'b'))).toBe(`${file} is a file, so the folder cannot be created under it`);
+    expect(outDirProblem(join(dir, 'new', 'deeper'))).toBeNull();
+  });
+
+  it('a binary file is named as binary, not echoed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-config-'));
+    const bin = join(dir, 'bin.yaml');
+    writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]));
+    expect(problemsOf(() => loadConfig(bin))).toEqual(['is binary data (8 bytes), not YAML text']);
   });
 });

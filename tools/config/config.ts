@@ -1,10 +1,11 @@
 // drillbook.yaml: validated at load, before any action. A wrong field gets an error naming the field, the value
 // it had and what is allowed.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '../../scenarios/errors.ts';
+import { isBinary, issueLines, showValue } from '../../scenarios/input.ts';
 import { allowListProblems } from '../../scenarios/safety.ts';
 
 export const DEFAULT_CONFIG_FILE = 'drillbook.yaml';
@@ -49,12 +50,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /**
        * Exact kubeconfig contexts destructive scenarios may touch (kind clusters drillbook created are always
-       * allowed). The safety gate (scenarios/safety.ts) refuses wildcards.
+       * allowed). The safety gate (scenarios/safety.ts) refuses wildcards, here and again at run time.
        */
       contexts: z.array(z.string().min(1)).default([]),
     })
     .default({ contexts: [] }),
-  stack: z.strictObject({ namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label').default('gravl-staging') }).default({ namespace: 'gravl-staging' }),
+  stack: z.strictObject({ namespace: z.string().max(63, 'must be a DNS label: at most 63 characters').regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: a-z, 0-9 and \'-\', starting and ending with a letter or digit').default('gravl-staging') }).default({ namespace: 'gravl-staging' }),
   load: z
     .strictObject({
       thresholds: thresholds.default({ p95Ms: 200, p99Ms: 500, errorRate: 0.001 }),
@@ -70,31 +71,76 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 
+export interface ConfigChecks {
+  /** Every scenario id a suite can run: `objectives` for any other id is a typo, refused. */
+  scenarioIds?: readonly string[];
+}
+
 /** Parses and validates a config object. Throws InvalidInputError listing every problem. */
-export function parseConfig(raw: unknown, source = 'config'): Config {
+export function parseConfig(raw: unknown, source = 'config', checks: ConfigChecks = {}): Config {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (result.success) {
-    const c = result.data;
-    const problems: string[] = [];
-    if (c.cluster.provider === 'existing' && !c.cluster.context) {
-      problems.push("cluster.context: required when cluster.provider is 'existing' (the kubeconfig context to use)");
-    }
-    problems.push(...allowListProblems(c.allowDestructive.contexts, 'allowDestructive.contexts'));
-    if (problems.length) throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
-    return c;
+  // The schema's problems and the checks beyond it, all at once (the checks read the raw input when the schema
+  // failed, so one run of the command shows everything to fix).
+  const problems = result.success ? [] : issueLines(result.error.issues, allowedKeys);
+  const get = (...path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined), raw);
+  const c = result.success ? result.data : undefined;
+  if (c && c.cluster.provider === 'existing' && !c.cluster.context) {
+    problems.push("cluster.context: required when cluster.provider is 'existing' (the kubeconfig context to use)");
   }
-  const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    const input = 'input' in issue ? issue.input : undefined;
-    const got = input === undefined ? '' : ` (got ${JSON.stringify(input)})`;
-    let allowed = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      return `${field === '(top level)' ? '' : `${field}: `}unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; allowed: ${allowedKeys(issue.path).join(', ')}`;
+  if (c) problems.push(...allowListProblems(c.allowDestructive.contexts, 'allowDestructive.contexts'));
+  const kubeconfig = get('cluster', 'kubeconfig');
+  if (typeof kubeconfig === 'string' && kubeconfig !== '' && !isFile(kubeconfig)) {
+    problems.push(`cluster.kubeconfig (got ${showValue(kubeconfig)}): no such file; give the path of an existing kubeconfig, or leave it out to use the default`);
+  }
+  const outDirValue = c ? c.reports.outDir : get('reports', 'outDir');
+  const outDir = typeof outDirValue === 'string' && outDirValue !== '' ? outDirProblem(outDirValue) : null;
+  if (outDir) problems.push(`reports.outDir (got ${showValue(outDirValue)}): ${outDir}`);
+  const objectives = get('objectives');
+  if (checks.scenarioIds && objectives && typeof objectives === 'object') {
+    for (const id of Object.keys(objectives)) {
+      if (!checks.scenarioIds.includes(id)) problems.push(`objectives.${showValue(id).slice(1, -1)}: no scenario has this id; known: ${checks.scenarioIds.join(', ')}`);
     }
-    if (issue.code === 'invalid_value') allowed = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    return `${field}${got}: ${allowed}`;
-  });
-  throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
+  }
+  if (problems.length || !c) throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
+  return c;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const KERNEL_FILESYSTEMS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Why a folder cannot hold the reports, or null when it can. Checked with stat and access only (nothing is
+ * created), walking up to the nearest folder that exists.
+ */
+export function outDirProblem(dir: string): string | null {
+  const abs = resolve(dir);
+  if (abs === '/') return 'is the filesystem root; use a folder of its own (default: reports/out)';
+  const kernel = KERNEL_FILESYSTEMS.find((k) => abs === k || abs.startsWith(`${k}/`));
+  if (kernel) return `is under ${kernel}, a kernel filesystem, not a place for files; use a folder of its own (default: reports/out)`;
+  for (let p = abs; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && p !== '/') continue;
+      return `cannot be checked (${code ?? 'error'} on ${p})`;
+    }
+    if (!st.isDirectory()) return p === abs ? 'is a file, not a folder' : `${p} is a file, so the folder cannot be created under it`;
+    try {
+      accessSync(p, constants.W_OK | constants.X_OK);
+    } catch {
+      return `${p === abs ? 'the folder' : p} is not writable`;
+    }
+    return null;
+  }
 }
 
 function allowedKeys(path: readonly PropertyKey[]): string[] {
@@ -114,19 +160,42 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return s;
 }
 
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** Loads `drillbook.yaml` (or the given file). A missing default file means all defaults. */
-export function loadConfig(file?: string): Config {
+export function loadConfig(file?: string, checks: ConfigChecks = {}): Config {
   const path = resolve(file ?? DEFAULT_CONFIG_FILE);
+  const what = `config file ${path}`;
   if (!existsSync(path)) {
-    if (file) throw new InvalidInputError(`config file ${path}`, ['the file does not exist'], { hint: 'pass an existing file with --config, or omit it to use the defaults' });
-    return parseConfig({}, 'built-in defaults');
+    if (file) throw new InvalidInputError(what, ['the file does not exist'], { hint: 'pass an existing file with --config, or omit it to use the defaults' });
+    return parseConfig({}, 'built-in defaults', checks);
   }
+  const st = statSync(path);
+  if (!st.isFile()) throw new InvalidInputError(what, ['is not a file (a folder?)'], { hint: 'pass the YAML file itself with --config' });
+  if (st.size > MAX_CONFIG_BYTES) throw new InvalidInputError(what, [`is ${st.size} bytes; a drillbook config is a few hundred bytes (limit ${MAX_CONFIG_BYTES})`], { hint: 'is this the right file?' });
+  const bytes = readFileSync(path);
+  if (isBinary(bytes)) throw new InvalidInputError(what, [`is binary data (${bytes.length} bytes), not YAML text`], { hint: 'is this the right file?' });
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    raw = parseYaml(bytes.toString('utf8'));
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-    throw new InvalidInputError(`config file ${path}`, [`not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`]);
+    const first = (error as Error).message.split('\n')[0]!;
+    throw new InvalidInputError(what, [`not valid YAML${where}: ${first.length > 200 ? `${first.slice(0, 200)}…` : first}`]);
   }
-  return parseConfig(raw, `config file ${path}`);
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new InvalidInputError(what, [`the top level is ${Array.isArray(raw) ? 'a list' : `a ${typeof raw} (got ${showValue(raw)})`}; a drillbook config is a mapping (cluster:, stack:, reports:, ...)`]);
+  }
+  return parseConfig(raw, what, checks);
+}
+
+/**
+ * The guard for destructive scenarios: kind clusters drillbook created are allowed; any other context only when
+ * it is on the explicit allow-list.
+ */
+export function destructiveAllowed(config: Config, target: { provider: 'kind' | 'existing' | 'local' | 'docker'; context: string; createdByDrillbook?: boolean }): boolean {
+  // processes and containers the run itself started (the fault injectors also refuse anything unlabelled)
+  if (target.provider === 'local' || target.provider === 'docker') return true;
+  if (target.provider === 'kind' && target.createdByDrillbook === true && target.context === `kind-${config.cluster.name}`) return true;
+  return config.allowDestructive.contexts.includes(target.context);
 }
