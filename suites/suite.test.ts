@@ -57,6 +57,7 @@ describe('runSuite: interrupted', () => {
       name: 'unit-suite',
       description: 'three outages',
       requires: [],
+      scenarios: ['first', 'second', 'third'],
       prepare: async () => ({
         items: [first, outage('second'), outage('third')].map((scenario) => ({ scenario, env: w.env, ports: w.ports })),
         secrets: [],
@@ -100,6 +101,7 @@ describe('runSuite: interrupted', () => {
       name: 'unit-suite',
       description: 'two outages',
       requires: [],
+      scenarios: ['first', 'second'],
       prepare: async () => ({ items: [outage('first'), outage('second')].map((scenario) => ({ scenario, env: w.env, ports: w.ports })), secrets: [], [Symbol.asyncDispose]: async () => {} }),
     };
     const result = await runSuite(suite, {
@@ -122,6 +124,7 @@ describe('runSuite: interrupted', () => {
         name: 'unit-suite',
         description: 'slow start',
         requires: [],
+        scenarios: [],
         prepare: async ({ signal }) => {
           interrupt.abort(new Error('SIGINT'));
           throw failure(signal);
@@ -133,7 +136,7 @@ describe('runSuite: interrupted', () => {
       expect(exitCodeForError(error)).toBe(130);
     }
     // without a signal, a failed start-up stays a harness error
-    const broken: SuiteDefinition = { name: 'unit-suite', description: 'broken', requires: [], prepare: async () => { throw new ToolFailedError('kind', 'exited with code 1'); } };
+    const broken: SuiteDefinition = { name: 'unit-suite', description: 'broken', requires: [], scenarios: [], prepare: async () => { throw new ToolFailedError('kind', 'exited with code 1'); } };
     expect(exitCodeForError(await runSuite(broken, { config: w.config }).catch((e: unknown) => e))).toBe(2);
   });
 });
@@ -148,6 +151,7 @@ describe('runSuite: the safety gate, from the config file to the runner', () => 
       name: 'unit-suite',
       description: 'a harmless scenario on a target drillbook made, then a destructive one against an existing context',
       requires: [],
+      scenarios: ['on-own-target', 'on-prod'],
       prepare: async () => ({
         items: [
           { scenario: outage('on-own-target'), env: w.env, ports: w.ports },

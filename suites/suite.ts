@@ -151,30 +151,6 @@ interface RunState {
   outDir: string;
 }
 
-/** A Set of secrets that also registers each value with the run's redactor (the runner shares a Set it is given). */
-class RegisteringSet extends Set<string> {
-  readonly #redactor: Redactor;
-  constructor(redactor: Redactor, initial: Iterable<string>) {
-    super();
-    this.#redactor = redactor;
-    for (const s of initial) this.add(s);
-  }
-  override add(value: string): this {
-    this.#redactor?.add(value);
-    return super.add(value);
-  }
-}
-
-interface RunState {
-  started: number;
-  startedAtWall: string;
-  runId: string;
-  signal: AbortSignal;
-  redactor: Redactor;
-  emit: (e: SuiteEvent) => void;
-  outDir: string;
-}
-
 async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { started, startedAtWall, runId, signal, redactor, emit, outDir }: RunState): Promise<SuiteRun> {
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
   emit({ type: 'log', line: `preparing suite ${suite.name} (run ${runId})` });

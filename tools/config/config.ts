@@ -87,7 +87,8 @@ export function parseConfig(raw: unknown, source = 'config', checks: ConfigCheck
   if (c && c.cluster.provider === 'existing' && !c.cluster.context) {
     problems.push("cluster.context: required when cluster.provider is 'existing' (the kubeconfig context to use)");
   }
-  if (c) problems.push(...allowListProblems(c.allowDestructive.contexts, 'allowDestructive.contexts'));
+  const contexts = get('allowDestructive', 'contexts');
+  if (Array.isArray(contexts) && contexts.every((x) => typeof x === 'string')) problems.push(...allowListProblems(contexts, 'allowDestructive.contexts'));
   const kubeconfig = get('cluster', 'kubeconfig');
   if (typeof kubeconfig === 'string' && kubeconfig !== '' && !isFile(kubeconfig)) {
     problems.push(`cluster.kubeconfig (got ${showValue(kubeconfig)}): no such file; give the path of an existing kubeconfig, or leave it out to use the default`);
