@@ -10,6 +10,8 @@ import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
 import { registerActiveRun } from '../tools/state/active-runs.ts';
+import { withRunbookCheck } from '../scenarios/runbook.ts';
+import { loadRunbookDocuments } from '../tools/runbooks/runbook-documents.ts';
 import type { ReadinessResult } from './readiness/readiness.ts';
 
 /** What `doctor` checks before a suite runs. */
@@ -87,6 +89,8 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   const outDir = resolve(options.config.reports.outDir, 'runs', runId); // absolute: drivers mount it into containers
   mkdirSync(outDir, { recursive: true });
   const journals: Journal[] = [];
+  // Loaded before anything runs: a wrong runbooks.dir is bad input, reported before any fault lands.
+  const runbooks = loadRunbookDocuments(options.config.runbooks.dir);
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
   await using prepared = await suite.prepare({ config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }) });
   const unknown = (options.only ?? []).filter((id) => !prepared.items.some((i) => i.scenario.id === id));
@@ -99,7 +103,7 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
     if (signal.aborted) break;
     emit({ type: 'scenario-start', scenario: item.scenario.id });
     const scenario = withObjectives(item.scenario, options.config.objectives[item.scenario.id]);
-    const journal = await runScenario(scenario, {
+    const ran = await runScenario(scenario, {
       ports: item.ports,
       env: item.env,
       runId,
@@ -109,6 +113,8 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
       secrets: prepared.secrets,
       onEvent: emit,
     });
+    // Runbook drift: the journal records the fingerprint of the sections followed, and a finding if they changed.
+    const journal = withRunbookCheck(ran, scenario, runbooks);
     journals.push(journal);
     writeFileSync(join(outDir, `${journal.scenario.id}.journal.json`), `${JSON.stringify(redact(journal, prepared.secrets), null, 2)}\n`);
     emit({ type: 'scenario-end', journal });
