@@ -148,6 +148,31 @@ describe('collectSnapshot against an API server that refuses some lists', () => 
     expect(byId).toMatchObject({ tls: 'PENDING', 'secrets-management': 'PENDING', 'db-credentials': 'PENDING' });
   });
 
+  it('a TLS secret whose certificate does not parse makes the certificates unreadable, and tls not PASS', async () => {
+    server = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0]!;
+      res.setHeader('content-type', 'application/json');
+      const items =
+        path === '/api/v1/nodes'
+          ? [{ metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }]
+          : path === '/api/v1/namespaces/gravl/secrets'
+            ? [{ metadata: { name: 'staging-tls', namespace: 'gravl' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64('not a certificate'), 'tls.key': b64('k') } }]
+            : [];
+      res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: {}, items }));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      users: [{ name: 'drill', token: 't' }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'drill' }],
+      currentContext: 'fake',
+    });
+    const { snapshot } = await collectSnapshot({ appNamespace: 'gravl', kubeConfig });
+    expect(snapshot.unreadable).toEqual({ tlsCertificates: 'gravl/staging-tls: tls.crt holds no parsable PEM certificate' });
+    expect(evaluateReadiness(snapshot).find((r) => r.id === 'tls')!.status).toBe('PENDING');
+  });
+
   it('a credential ref that names no Secret is unreadable with the ref, not silently skipped', async () => {
     const kubeConfig = await fakeApi([]);
     const { snapshot } = await collectSnapshot({ appNamespace: 'gravl', kubeConfig, credentialRefs: [{ namespace: 'gravl', secret: 'postgres-secret', key: 'POSTGRES_PASSWORD' }] });

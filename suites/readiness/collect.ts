@@ -172,16 +172,18 @@ export async function collectSnapshot(options: CollectOptions): Promise<Collecte
   const core = kc.makeApiClient(CoreV1Api);
   throwIfAborted(options.signal, 'readiness snapshot');
   let nodes: ClusterSnapshot['nodes'];
+  let nodesError = '';
   try {
     nodes = (await core.listNode()).items;
-  } catch {
+  } catch (error) {
     nodes = null;
+    nodesError = describeListError(error);
   }
   const takenAtWall = (options.now?.() ?? new Date()).toISOString();
   const base = { takenAtWall, appNamespace: ns, facts: options.facts ?? {} };
   if (nodes === null) {
     return {
-      snapshot: { ...base, nodes: null, storageClasses: [], namespaces: [], clusterRoles: [], clusterRoleBindings: [], roles: [], roleBindings: [], networkPolicies: [], secrets: [], deployments: [], statefulSets: [], cronJobs: [], jobs: [], ingresses: [], crds: [], issuers: [], certificates: [], tlsCertificates: [], credentials: [], unreadable: allUnreadable('the API server did not answer (nodes could not be listed)') },
+      snapshot: { ...base, nodes: null, storageClasses: [], namespaces: [], clusterRoles: [], clusterRoleBindings: [], roles: [], roleBindings: [], networkPolicies: [], secrets: [], deployments: [], statefulSets: [], cronJobs: [], jobs: [], ingresses: [], crds: [], issuers: [], certificates: [], tlsCertificates: [], credentials: [], unreadable: allUnreadable(`the API server did not answer (listing nodes: ${nodesError})`) },
       secrets: [],
     };
   }
@@ -244,6 +246,9 @@ export async function collectSnapshot(options: CollectOptions): Promise<Collecte
     if (c) credentials.push(c);
     else notFound.push(`${r.namespace}/${r.secret}#${r.key}`);
   }
+  // A TLS secret whose certificate cannot be parsed is a certificate nobody can judge: unreadable, not absent.
+  const unparsable = rawSecrets.filter((x) => x.type === 'kubernetes.io/tls' && toTlsFact(x) === null).map((x) => `${x.metadata?.namespace}/${x.metadata?.name}`);
+  if (unparsable.length > 0 && !unreadable.tlsCertificates) unreadable.tlsCertificates = `${unparsable.join(', ')}: tls.crt holds no parsable PEM certificate`;
   if (notFound.length > 0 && !unreadable.credentials) unreadable.credentials = `${notFound.join(', ')}: no such Secret or key in the namespace's Secrets`;
   const snapshot: ClusterSnapshot = {
     ...base,
