@@ -473,7 +473,10 @@ function gate(check: ReadinessCheck, snapshot: ClusterSnapshot, out: Outcome): O
   if (lost.length === 0) return out;
   const ev = lost.map((l) => text(`unreadable: ${RESOURCE[l]}`, snapshot.unreadable[l]!));
   if (out.status === 'FAIL') return { ...out, evidence: [...out.evidence, ...ev] };
-  const reasons = lost.map((l) => `${RESOURCE[l]}: ${snapshot.unreadable[l]}`).join('; ');
+  // One reason read off many lists (no cluster answered) is said once.
+  const byReason = new Map<string, string[]>();
+  for (const l of lost) byReason.set(snapshot.unreadable[l]!, [...(byReason.get(snapshot.unreadable[l]!) ?? []), RESOURCE[l]]);
+  const reasons = [...byReason].map(([why, resources]) => `${resources.join(', ')} (${why})`).join('; ');
   const forbidden = lost.some((l) => /\b403\b|forbidden/i.test(snapshot.unreadable[l]!));
   const hint = forbidden
     ? `grant the harness's Kubernetes user get/list on them (check: kubectl auth can-i list ${RESOURCE[lost[0]!].split(' ')[0]} -n ${snapshot.appNamespace})`
