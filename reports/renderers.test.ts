@@ -71,7 +71,7 @@ describe('Markdown summary', () => {
   it('has the decision, blockers, readiness and scenario tables, findings', () => {
     const md = renderMarkdown({ report, trends: [] });
     expect(md).toContain('## drillbook signoff: 🔴 NO-GO');
-    expect(md).toContain('| Database credentials rotated (not default, long enough) | ❌ FAIL | YES |');
+    expect(md).toContain('| Database credentials rotated (not default, long enough, written within the rotation period) | ❌ FAIL | YES |');
     expect(md).toMatch(/\| PostgreSQL restored from the nightly backup \| ❌ not-met \| 19 min 00 s ❌ \(RTO < 900 s\)/);
     expect(md).toContain('pg_restore step needs --clean');
     expect(md.length).toBeLessThan(65_536);

@@ -74,6 +74,12 @@ export interface ScenarioDefinition<Env = Record<string, unknown>> {
   readonly title: string;
   readonly description?: string;
   readonly runbookRef?: string;
+  /**
+   * The fingerprint of the runbook sections `runbookRef` names, as they read when this drill was last reviewed
+   * (print the current ones with `npm run runbooks`). A run whose sections read differently reports the finding
+   * 'runbook changed since this drill was written' (scenarios/runbook.ts).
+   */
+  readonly runbookFingerprint?: string;
   readonly tags?: readonly string[];
   /** Breaks things on the target: only allowed on allow-listed contexts. */
   readonly destructive: boolean;
@@ -123,6 +129,10 @@ export function validateScenario<Env>(def: ScenarioDefinition<Env>): string[] {
   if (typeof def.id !== 'string' || !ID.test(def.id)) p.push(`id: '${String(def.id)}' must be kebab-case (a-z, 0-9, '-')`);
   if (typeof def.title !== 'string' || def.title.trim() === '') p.push('title: must be a non-empty string');
   if (typeof def.destructive !== 'boolean') p.push('destructive: must be true or false (does it break the target?)');
+  if (def.runbookFingerprint !== undefined) {
+    if (!def.runbookRef) p.push('runbookFingerprint: set without a runbookRef (the fingerprint is of the sections runbookRef names)');
+    if (!/^sha256:[0-9a-f]{16}$/.test(def.runbookFingerprint)) p.push(`runbookFingerprint: '${def.runbookFingerprint}' must look like 'sha256:' + 16 hex digits (print the current ones with npm run runbooks)`);
+  }
   const o = def.objectives ?? {};
   for (const key of ['rtoSeconds', 'rpoSeconds', 'detectionSeconds'] as const) {
     const v = o[key];

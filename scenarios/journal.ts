@@ -67,6 +67,16 @@ export interface Finding {
   readonly runbookRef?: string;
 }
 
+/** The runbook sections a run followed, as they read on that run (scenarios/runbook.ts). */
+export interface RunbookRecord {
+  readonly ref: string;
+  /** Fingerprint of the sections as they read on this run; null when the ref did not resolve. */
+  readonly fingerprint: string | null;
+  /** The fingerprint the scenario was reviewed against, if it declares one. */
+  readonly reviewedFingerprint: string | null;
+  readonly sections: readonly { readonly document: string; readonly headings: readonly string[]; readonly lines: string }[];
+}
+
 export type RtoSource = 'data-probe' | 'load' | 'verify';
 
 export interface Measurements {
@@ -128,6 +138,8 @@ export interface Journal {
   readonly load?: LoadResult;
   readonly data?: DataProbeReport;
   readonly findings: readonly Finding[];
+  /** The runbook sections behind `scenario.runbookRef` and their fingerprint on this run. */
+  readonly runbook?: RunbookRecord;
   readonly error?: ErrorRecord;
 }
 

@@ -19,11 +19,15 @@ import type { SuiteDefinition } from './suite.ts';
 /** The release being signed off is the backend v2 (gravl-backend-v2): its schema is migration 002. */
 const RELEASE_SCHEMA = 2;
 
-async function settle<T>(p: Promise<T>): Promise<T | undefined> {
+type Measured = keyof NonNullable<HarnessFacts['unmeasured']>;
+
+/** A fact, or undefined with why in `unmeasured`: the check then says PENDING with what to do and what failed. */
+async function settle<T>(unmeasured: Partial<Record<Measured, string>>, fact: Measured, p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
-  } catch {
-    return undefined; // not measured: the check says PENDING with what to do
+  } catch (error) {
+    unmeasured[fact] = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+    return undefined;
   }
 }
 
@@ -57,12 +61,14 @@ export const signoffSuite: SuiteDefinition = {
         ctx.log(`sign-off load: ${profile.vus} VUs for ${profile.durationSeconds} s against ${profile.target}`);
         const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: ctx.runId, [LABELS.scenario]: 'signoff-load' };
         const load = await gravl.k6.start(profile, { labels, signal });
+        const unmeasured: Partial<Record<Measured, string>> = {};
         const facts: HarnessFacts = {
           load: await load.finished({ signal }),
-          ...(stack.prometheusUrl ? { prometheusTargets: await settle(prometheusTargets(stack.prometheusUrl, signal)) } : {}),
-          ...(stack.alertmanagerUrl ? { alerting: await settle(alertingFact(stack.alertmanagerUrl, signal)) } : {}),
-          ...(stack.lokiUrl ? { loki: await settle(lokiFact(stack.lokiUrl, '{job="docker", service="gravl-backend"} |= "workout log committed"', signal)) } : {}),
-          migrations: await settle(migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database }, RELEASE_SCHEMA)),
+          ...(stack.prometheusUrl ? { prometheusTargets: await settle(unmeasured, 'prometheusTargets', prometheusTargets(stack.prometheusUrl, signal)) } : {}),
+          ...(stack.alertmanagerUrl ? { alerting: await settle(unmeasured, 'alerting', alertingFact(stack.alertmanagerUrl, signal)) } : {}),
+          ...(stack.lokiUrl ? { loki: await settle(unmeasured, 'loki', lokiFact(stack.lokiUrl, '{job="docker", service="gravl-backend"} |= "workout log committed"', signal)) } : {}),
+          migrations: await settle(unmeasured, 'migrations', migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database }, RELEASE_SCHEMA)),
+          unmeasured,
         };
         // The cluster side of the matrix: the configured cluster when one answers, else an off-cluster snapshot
         // (every cluster check then says what is missing).
@@ -75,7 +81,10 @@ export const signoffSuite: SuiteDefinition = {
         let snapshot;
         try {
           if (context) kubeConfig.setCurrentContext(context);
-          const collected = await collectSnapshot({ appNamespace: config.stack.namespace, kubeConfig, facts, signal });
+          // The database password the stack's manifests read (clusters/stack/manifests/app.manifest.ts): its
+          // strength and its write time are the db-credentials check's evidence.
+          const credentialRefs = [{ namespace: config.stack.namespace, secret: 'postgres-secret', key: 'POSTGRES_PASSWORD', user: stack.db.user }];
+          const collected = await collectSnapshot({ appNamespace: config.stack.namespace, kubeConfig, facts, credentialRefs, signal });
           secrets.push(...collected.secrets);
           snapshot = collected.snapshot;
           ctx.log(`readiness: cluster snapshot from context ${context}`);

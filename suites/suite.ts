@@ -13,6 +13,8 @@ import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
 import { registerActiveRun } from '../tools/state/active-runs.ts';
 import type { ReadinessResult } from '../scenarios/decision.ts';
+import { withRunbookCheck } from '../scenarios/runbook.ts';
+import { loadRunbookDocuments } from '../tools/runbooks/runbook-documents.ts';
 
 /** What `doctor` checks before a suite runs. */
 export type Requirement = 'node' | 'docker' | 'k6' | 'kind' | 'kubectl' | 'images';
@@ -113,9 +115,11 @@ export async function runSuite(suite: SuiteDefinition, options: SuiteRunOptions)
   const redactor = new Redactor();
   const emit = (e: SuiteEvent) => options.onEvent?.(redactor.value(e));
   const outDir = resolve(options.config.reports.outDir, 'runs', runId); // absolute: drivers mount it into containers
+  // Loaded before anything runs: a wrong runbooks.dir is bad input, reported before any fault lands.
+  const runbooks = loadRunbookDocuments(options.config.runbooks.dir);
   try {
     await mkdir(outDir, { recursive: true }); // async: a path that blocks cannot block signal handling
-    return await runPrepared(suite, options, { started, startedAtWall, runId, signal, redactor, emit, outDir });
+    return await runPrepared(suite, options, { started, startedAtWall, runId, signal, redactor, emit, outDir, runbooks });
   } catch (error) {
     // An error message is output too (stderr, CI logs): it leaves without the run's secrets.
     if (error instanceof Error && redactor.size) {
@@ -149,9 +153,10 @@ interface RunState {
   redactor: Redactor;
   emit: (e: SuiteEvent) => void;
   outDir: string;
+  runbooks: ReturnType<typeof loadRunbookDocuments>;
 }
 
-async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { started, startedAtWall, runId, signal, redactor, emit, outDir }: RunState): Promise<SuiteRun> {
+async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { started, startedAtWall, runId, signal, redactor, emit, outDir, runbooks }: RunState): Promise<SuiteRun> {
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
   emit({ type: 'log', line: `preparing suite ${suite.name} (run ${runId})` });
   await using prepared = await prepare(suite, { config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }), secret: (v) => redactor.add(v) });
@@ -174,8 +179,7 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
       continue;
     }
     emit({ type: 'scenario-start', scenario: item.scenario.id });
-    keep(
-      await runScenario(item.scenario, {
+    const ran = await runScenario(item.scenario, {
         ports: item.ports,
         env: item.env,
         runId,
@@ -185,8 +189,9 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
         secrets: new RegisteringSet(redactor, prepared.secrets), // a step's ctx.secret reaches the suite's log lines too
         allowDestructive: options.config.allowDestructive,
         onEvent: emit,
-      }),
-    );
+      });
+    // Runbook drift: the journal records the fingerprint of the sections followed, and a finding if they changed.
+    keep(withRunbookCheck(ran, item.scenario, runbooks));
   }
   const readinessNotRun = prepared.readiness !== undefined && signal.aborted;
   const readiness = prepared.readiness && !signal.aborted ? await prepared.readiness(signal) : [];

@@ -51,6 +51,7 @@ export const alertReceivers = defineScenario<Env>({
     'The fault is the stack as deployed (receiver "default", no integration), applied explicitly so the drill starts from it on any cluster; ' +
     'the receiver is a webhook in the cluster (Slack and SMTP need the internet).',
   runbookRef: `${REF}: AlertManager Endpoints Not Configured`,
+  runbookFingerprint: 'sha256:c1bb547d38fac01f',
   tags: ['alerting', 'kube', 'signoff'],
   destructive: true,
   // The remediation plan budgets 30 minutes for this issue; no user traffic depends on it, so the RTO is the time

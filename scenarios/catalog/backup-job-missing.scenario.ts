@@ -17,6 +17,7 @@ export const backupJobMissing = defineScenario<GravlKubeEnv>({
   id: 'backup-job-missing',
   title: 'The backup CronJob is not deployed; deploy it, run it once, restore its backup into a scratch instance',
   runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #2: Backup Cronjob Not Deployed',
+  runbookFingerprint: 'sha256:63819b1ff89833c6',
   tags: ['backup', 'kube', 'signoff'],
   destructive: true,
   // The remediation plan budgets 15 minutes for this issue; nothing serves users here, so the RTO is the time

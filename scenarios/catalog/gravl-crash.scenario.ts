@@ -4,11 +4,12 @@
 import { defineScenario } from '../define.ts';
 import { backendReady, backgroundLoad, exercisesListed, readinessLost, type GravlComponent, type GravlEnv } from './gravl.env.ts';
 
-function crashScenario(component: GravlComponent, title: string, runbookRef: string) {
+function crashScenario(component: GravlComponent, title: string, runbookRef: string, runbookFingerprint: string) {
   return defineScenario<GravlEnv>({
     id: `${component}-crash`,
     title,
     runbookRef,
+    runbookFingerprint,
     tags: ['nightly', 'rollback', 'quick'],
     destructive: true,
     // ROLLBACK.md: RTO < 15 min, RPO < 5 min; the harness's own detection goal: 2 s.
@@ -38,11 +39,13 @@ function crashScenario(component: GravlComponent, title: string, runbookRef: str
 export const backendCrash = crashScenario(
   'backend',
   'Backend process crashes under load; restarted by the runbook, no acknowledged write lost',
-  'ROLLBACK.md § Scenario 1 (pod crash) / § Decision',
+  'ROLLBACK.md § Scenario 1: Pod Crash After Deployment; ROLLBACK.md § Decision: Is This a Rollback Situation?',
+  'sha256:4c171f9eed694694',
 );
 
 export const databaseCrash = crashScenario(
   'database',
   'PostgreSQL crashes under load; restarted by the runbook, no acknowledged write lost',
-  'DISASTER_RECOVERY_COMPLETION.md § RTO/RPO; ROLLBACK.md § Decision',
+  'DISASTER_RECOVERY_COMPLETION.md § 3. RTO/RPO Strategy Documentation; ROLLBACK.md § Decision: Is This a Rollback Situation?',
+  'sha256:e9829962d2dfa413',
 );

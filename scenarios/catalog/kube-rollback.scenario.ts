@@ -51,6 +51,7 @@ export const badReleaseRollback = defineScenario<GravlKubeEnv>({
   id: 'bad-release-rollback',
   title: 'A bad backend release crash-loops; rolled back to the previous image as ROLLBACK.md § Scenario 1 says',
   runbookRef: 'ROLLBACK.md § Scenario 1: Pod Crash After Deployment',
+  runbookFingerprint: 'sha256:783adf33c6312bdb',
   tags: ['rollback', 'kube'],
   destructive: true,
   // ROLLBACK.md: RTO < 15 min, RPO < 5 min. Detection is measured from `kubectl set image`: the symptom needs
@@ -136,7 +137,8 @@ export const badReleaseRollback = defineScenario<GravlKubeEnv>({
 export const secretMissing = defineScenario<GravlKubeEnv>({
   id: 'secret-missing',
   title: 'The app secret is deleted and the backend restarts; pods cannot start until the secret is restored',
-  runbookRef: 'ROLLBACK.md § Decision: "Config issue (secrets, env vars) → fix config, restart pods, don\'t rollback"',
+  runbookRef: 'ROLLBACK.md § Decision: Is This a Rollback Situation?; ROLLBACK.md § Scenario 4: Secrets / Configuration Issue', // "Config issue (secrets, env vars) → fix config, restart pods, don't rollback"
+  runbookFingerprint: 'sha256:b8f4ec25689ac9e3',
   tags: ['rollback', 'kube', 'secrets'],
   destructive: true,
   // The secret is not read until a container starts, so detection waits for the kubelet's

@@ -51,7 +51,8 @@ const restartStep = {
 export const localServiceCrash = defineScenario<LocalServiceEnv>({
   id: 'local-service-crash',
   title: 'A service crashes and is restarted by the runbook (harness self-test)',
-  runbookRef: 'ROLLBACK.md § Scenario 1 (restart pods first)',
+  runbookRef: 'ROLLBACK.md § Decision: Is This a Rollback Situation?; ROLLBACK.md § Scenario 1: Pod Crash After Deployment', // restart pods first, then scenario 1
+  runbookFingerprint: 'sha256:cb49587b24dcd694',
   tags: ['selftest', 'quick'],
   destructive: true,
   objectives: { rtoSeconds: 900, detectionSeconds: 2 },
@@ -65,7 +66,8 @@ export const localServiceCrash = defineScenario<LocalServiceEnv>({
 export const localServiceFreeze = defineScenario<LocalServiceEnv>({
   id: 'local-service-freeze',
   title: 'A service hangs (port open, no answers) and is restarted by the runbook (harness self-test)',
-  runbookRef: 'ROLLBACK.md § Scenario 1 (restart pods first)',
+  runbookRef: 'ROLLBACK.md § Decision: Is This a Rollback Situation?; ROLLBACK.md § Scenario 1: Pod Crash After Deployment', // restart pods first, then scenario 1
+  runbookFingerprint: 'sha256:cb49587b24dcd694',
   tags: ['selftest', 'quick'],
   destructive: true,
   objectives: { rtoSeconds: 900, detectionSeconds: 2 },

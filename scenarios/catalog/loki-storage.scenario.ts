@@ -114,7 +114,8 @@ const shared = {
 export const lokiStorageEmptyDir = defineScenario<GravlKubeEnv>({
   id: 'loki-storage-emptydir',
   title: 'Loki asks for a StorageClass the cluster lacks; fixed with an emptyDir (option A, staging)',
-  runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #1 Fix Option A',
+  runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #1: Loki Storage Misconfiguration > Fix Option A',
+  runbookFingerprint: 'sha256:ec2a18cecd2da714',
   ...shared,
   // Option A: "5 minutes". Nothing serves users here: the RTO is until logs flow again (verify).
   objectives: { rtoSeconds: 300, detectionSeconds: 2, rtoSource: 'verify' },
@@ -129,7 +130,9 @@ export const lokiStorageEmptyDir = defineScenario<GravlKubeEnv>({
 export const lokiStorageLocalPath = defineScenario<GravlKubeEnv>({
   id: 'loki-storage-local-path',
   title: 'Loki asks for a StorageClass the cluster lacks; moved to the working class (option B)',
-  runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #1 Fix Option B',
+  // Option B has no heading of its own in the document (its text follows Option A's second 'Verification:').
+  runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #1: Loki Storage Misconfiguration',
+  runbookFingerprint: 'sha256:572361188b46fb2a',
   ...shared,
   // Option B: "15 minutes".
   objectives: { rtoSeconds: 900, detectionSeconds: 2, rtoSource: 'verify' },

@@ -28,7 +28,8 @@ const tableIntact = {
 export const pitrAccidentalDelete = defineScenario<PitrDrillEnv>({
   id: 'pitr-accidental-delete',
   title: 'Accidental DELETE under live writes; point-in-time recovery to just before it',
-  runbookRef: 'DISASTER_RECOVERY_COMPLETION.md § Restore procedures (PITR); ROLLBACK.md objectives',
+  runbookRef: 'DISASTER_RECOVERY_COMPLETION.md § 2. Backup Restore Testing Procedures; DISASTER_RECOVERY_COMPLETION.md § 3. RTO/RPO Strategy Documentation',
+  runbookFingerprint: 'sha256:b7eb6ab9ebfcbf87',
   tags: ['rollback', 'dr', 'database'],
   destructive: true,
   // RTO is judged at verification (the table intact again): during an accidental DELETE writes keep succeeding

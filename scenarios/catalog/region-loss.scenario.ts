@@ -75,6 +75,7 @@ export const regionLoss = defineScenario<GravlRegionEnv>({
   description:
     'Every node of region A (PostgreSQL primary) goes down at once; the streaming replica in region B is promoted, the database name repointed, the backend restarted. RTO and RPO measured by the data probe.',
   runbookRef: RUNBOOK,
+  runbookFingerprint: 'sha256:d13a8570b6a22e46',
   tags: ['dr', 'region', 'kube', 'failover'],
   destructive: true,
   // The document: RPO < 1 h, RTO < 4 h; its RTO breakdown allows 5 min for detection.
@@ -205,7 +206,8 @@ export const regionFailback = defineScenario<GravlRegionEnv>({
   title: "Fail back to the primary region after its recovery, as the DR runbook's Failback Process says",
   description:
     'Region A is back; its old primary is re-seeded as a standby of region B, writes are fenced on region B until region A has replayed them, region A is promoted, the database name repointed and the backend restarted; region B re-seeded as a standby.',
-  runbookRef: `${RUNBOOK}, Failback Process`,
+  runbookRef: RUNBOOK, // its 'Failback Process' list (a bold label in § 4, not a heading)
+  runbookFingerprint: 'sha256:d13a8570b6a22e46',
   tags: ['dr', 'region', 'kube', 'failback'],
   destructive: true,
   objectives: { rtoSeconds: 4 * 3600, rpoSeconds: 3600, detectionSeconds: 300 },

@@ -31,7 +31,8 @@ const SELF_RELOAD_WAIT_MS = 15_000;
 export const tlsCertificateExpired = defineScenario<GravlKubeEnv>({
   id: 'tls-certificate-expired',
   title: 'An expired certificate is rolled out at the TLS edge; the previous certificate is restored as ROLLBACK.md § Scenario 3 says',
-  runbookRef: 'ROLLBACK.md § Scenario 3: Ingress / Network Failure (TLS cert)',
+  runbookRef: 'ROLLBACK.md § Scenario 3: Ingress / Network Failure', // step 3: the TLS cert
+  runbookFingerprint: 'sha256:4878c25fbacdc40d',
   tags: ['rollback', 'kube', 'tls'],
   destructive: true,
   // ROLLBACK.md's timeline for Scenario 3: diagnose, revert and verify in 0-3 min. Detection waits for the edge

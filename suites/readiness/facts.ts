@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
+import { allUnreadable } from './snapshot.ts';
 import type { AlertingFact, ClusterSnapshot, HarnessFacts, LokiFact, MigrationsFact, PrometheusTargetFact } from './snapshot.ts';
 
 async function getJson(url: string, signal?: AbortSignal): Promise<unknown> {
@@ -93,6 +94,8 @@ export function offClusterSnapshot(appNamespace: string, facts: HarnessFacts, ta
     certificates: [],
     tlsCertificates: [],
     credentials: [],
+    // Off-cluster nothing was read: every list is unknown, so no cluster check can pass on its emptiness.
+    unreadable: allUnreadable('no cluster answered: judged off-cluster'),
     facts,
   };
 }

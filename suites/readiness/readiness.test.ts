@@ -198,6 +198,14 @@ describe('readiness checks', () => {
       const same = 'gravl_user_with_a_long_name_of_32+';
       expect(check(editSnapshot((x) => (x.credentials = [{ ref: 'r', user: same, value: same }])), 'db-credentials').status).toBe('FAIL');
     });
+    it('fails when the password was last written more than 90 days ago (rotation policy), passes at 20 days', () => {
+      const stale = editSnapshot((x) => (x.credentials[0] = { ...x.credentials[0]!, writtenAt: '2025-11-27T12:00:00.000Z' })); // 100 d before NOW
+      const r = check(stale, 'db-credentials');
+      expect(r.status).toBe('FAIL');
+      expect(r.action).toMatch(/more than 90 days/);
+      expect(JSON.stringify(r.evidence)).toContain('written 100.0 d ago (max 90 d; managedFields: kubectl-client-side-apply Update of f:data)');
+      expect(check(readySnapshot(), 'db-credentials').status).toBe('PASS');
+    });
     it('the passing evidence holds no part of the value', () => {
       const s = readySnapshot();
       const r = check(s, 'db-credentials');

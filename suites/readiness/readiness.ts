@@ -2,8 +2,14 @@
 // Status semantics: PASS = verified; FAIL = present but wrong (or measured and failed); PENDING = not there yet
 // or not measured, with the action that makes it so. `blocking` follows PRODUCTION_SIGN_OFF.md §7: a blocking
 // check that is FAIL or PENDING makes the suite no-go.
+//
+// Missing evidence is never a PASS. Each check declares the snapshot lists it `reads`; when the collector could
+// not read one of them (403, 404, a timeout: `snapshot.unreadable`), evaluateReadiness turns a PASS or PENDING
+// into PENDING naming the list and why, so "could not look" never reads as "looked and found nothing". A FAIL
+// stays FAIL (what was seen is wrong whatever else is hidden), with the unreadable lists added to its evidence.
+// A fact the harness did not measure is PENDING with why (`facts.unmeasured`).
 import type { Evidence } from '../../scenarios/journal.ts';
-import type { ClusterSnapshot } from './snapshot.ts';
+import type { ClusterSnapshot, HarnessFacts, SnapshotList } from './snapshot.ts';
 
 import type { ReadinessResult, ReadinessStatus } from '../../scenarios/decision.ts';
 
@@ -15,6 +21,8 @@ export interface ReadinessCheck {
   readonly title: string;
   readonly blocking: boolean;
   readonly source: string;
+  /** Every snapshot list `evaluate` looks at: one of them unreadable means the check cannot PASS. */
+  readonly reads: readonly SnapshotList[];
   evaluate(snapshot: ClusterSnapshot, options: ReadinessOptions): Outcome;
 }
 
@@ -27,6 +35,11 @@ export interface ReadinessOptions {
   readonly minPasswordLength: number;
   /** Passwords that count as default. Compared case-insensitively. */
   readonly defaultPasswords: readonly string[];
+  /**
+   * The database password must have been (re)written within this long. Default 90 days: the rotation policy
+   * PRODUCTION_SIGN_OFF.md §4.1 asks for ("Define 90-day rotation policy").
+   */
+  readonly maxCredentialAgeMs: number;
 }
 
 export const DEFAULT_READINESS_OPTIONS: ReadinessOptions = {
@@ -34,6 +47,7 @@ export const DEFAULT_READINESS_OPTIONS: ReadinessOptions = {
   maxBackupAgeMs: 26 * 3600_000,
   minPasswordLength: 32,
   defaultPasswords: ['gravl_password', 'password', 'postgres', 'changeme', 'change-me', 'change_me', 'secret', 'admin', 'gravl', 'example', 'replace-me'],
+  maxCredentialAgeMs: 90 * 24 * 3600_000,
 };
 
 interface Outcome {
@@ -51,6 +65,11 @@ const pending = (action: string, ...evidence: Evidence[]): Outcome => ({ status:
 const nameOf = (o: { metadata?: { name?: string; namespace?: string } }): string =>
   o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name ?? '?'}` : (o.metadata?.name ?? '?');
 const inNs = <T extends { metadata?: { namespace?: string } }>(items: readonly T[], ns: string): T[] => items.filter((i) => i.metadata?.namespace === ns);
+/** A harness fact that is absent: PENDING with the action, and why it is absent when the harness tried. */
+const notMeasured = (s: ClusterSnapshot, fact: keyof Omit<HarnessFacts, 'unmeasured'>, label: string, action: string): Outcome => {
+  const why = s.facts.unmeasured?.[fact];
+  return pending(why ? `${action} (measuring it failed: ${why})` : action, text(label, why ? `not measured: ${why}` : 'not measured'));
+};
 const conditionTrue = (o: { status?: { conditions?: readonly { type?: string; status?: string }[] } }, type: string): boolean =>
   (o.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
 
@@ -61,6 +80,7 @@ const clusterStorage: ReadinessCheck = {
   title: 'Cluster reachable, nodes Ready, default StorageClass',
   blocking: false,
   source: 'PRODUCTION_SIGN_OFF.md §1.1',
+  reads: ['storageClasses'],
   evaluate(s) {
     if (s.nodes === null) return fail('Make the cluster reachable: check the kubeconfig context and `kubectl get nodes`.', text('nodes', 'API server not reachable'));
     const ready = s.nodes.filter((n) => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -78,6 +98,7 @@ const rbac: ReadinessCheck = {
   title: 'RBAC least privilege (no cluster-admin for app accounts)',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §4.2',
+  reads: ['namespaces', 'clusterRoles', 'clusterRoleBindings', 'roles', 'roleBindings'],
   evaluate(s) {
     const ns = s.appNamespace;
     const isAppSubject = (subj: { kind?: string; namespace?: string }) => subj.kind === 'ServiceAccount' && subj.namespace === ns;
@@ -110,6 +131,7 @@ const networkPolicies: ReadinessCheck = {
   title: 'Network policies: default deny, explicit allows, DNS egress',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §4.3',
+  reads: ['networkPolicies'],
   evaluate(s) {
     const pols = inNs(s.networkPolicies, s.appNamespace);
     if (pols.length === 0) return pending(`Apply default-deny and allow policies in ${s.appNamespace} (kubectl apply -f k8s/production/network-policy.yaml).`, text('policies', 'none'));
@@ -140,6 +162,7 @@ const secretsManagement: ReadinessCheck = {
   title: 'Secrets managed (sealed-secrets or External Secrets), none plaintext in manifests',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §4.1',
+  reads: ['crds', 'secrets'],
   evaluate(s) {
     const sealed = s.crds.includes('sealedsecrets.bitnami.com');
     const eso = s.crds.some((c) => c === 'externalsecrets.external-secrets.io');
@@ -161,27 +184,44 @@ const secretsManagement: ReadinessCheck = {
 
 const tls: ReadinessCheck = {
   id: 'tls',
-  title: 'TLS: cert-manager issuer Ready or certificate valid long enough',
+  title: 'TLS: a CA-issued certificate (not self-signed), valid long enough; its issuer Ready',
   blocking: true,
-  source: 'PRODUCTION_SIGN_OFF.md §1.1, §7 (cert-manager deployed)',
+  source: 'PRODUCTION_SIGN_OFF.md §1.1, §7 (cert-manager deployed); PRODUCTION_GO_LIVE.md §3.3 (not self-signed)',
+  reads: ['issuers', 'ingresses', 'tlsCertificates', 'secrets'],
   evaluate(s, o) {
+    // A Ready issuer is a promise of certificates, not a certificate: the served certificate itself must exist,
+    // be issued by a CA (not vouch for itself), and stay valid long enough.
     const now = Date.parse(s.takenAtWall);
     const readyIssuers = s.issuers.filter((i) => conditionTrue(i, 'Ready')).map(nameOf);
     const notReadyIssuers = s.issuers.filter((i) => !conditionTrue(i, 'Ready')).map(nameOf);
     const ingressSecrets = new Set(
       inNs(s.ingresses, s.appNamespace).flatMap((i) => (i.spec?.tls ?? []).map((t) => `${s.appNamespace}/${t.secretName ?? ''}`)),
     );
-    const certs = s.tlsCertificates.filter((c) => ingressSecrets.size === 0 || ingressSecrets.has(`${c.namespace}/${c.secret}`));
+    // With an Ingress, its TLS secrets are the served certificates; without one (a TLS edge of our own), every
+    // kubernetes.io/tls Secret of the app namespace is.
+    const certs = s.tlsCertificates.filter((c) => (ingressSecrets.size === 0 ? c.namespace === s.appNamespace : ingressSecrets.has(`${c.namespace}/${c.secret}`)));
+    const missing = [...ingressSecrets].filter((ref) => !certs.some((c) => `${c.namespace}/${c.secret}` === ref));
     const days = (c: (typeof certs)[number]) => (Date.parse(c.notAfter) - now) / 86_400_000;
-    const certEv = certs.map((c) => `${c.namespace}/${c.secret} ${c.subject} notAfter ${c.notAfter} (${days(c).toFixed(1)} d${c.selfSigned ? ', self-signed' : ''})`);
-    const ev = [json('issuers Ready', readyIssuers), json('issuers not Ready', notReadyIssuers), json('certificates', certEv)];
+    const certEv = certs.map(
+      (c) => `${c.namespace}/${c.secret} ${c.subject}${c.issuer ? ` issued by ${c.issuer}` : ''} notAfter ${c.notAfter} (${days(c).toFixed(1)} d${c.selfSigned ? ', SELF-SIGNED' : ''})`,
+    );
+    const ev = [json('issuers Ready', readyIssuers), json('issuers not Ready', notReadyIssuers), json('certificates', certEv), json('ingress TLS secrets without a readable certificate', missing)];
+    const selfSigned = certs.filter((c) => c.selfSigned);
+    if (selfSigned.length > 0)
+      return fail(`Replace the self-signed ${selfSigned.map((c) => `${c.namespace}/${c.secret}`).join(', ')} with a certificate issued by a CA (a cert-manager ClusterIssuer: Let's Encrypt or the company CA); check with openssl s_client that Subject != Issuer.`, ...ev);
     const short = certs.filter((c) => Date.parse(c.notAfter) - now < o.minCertValidityMs);
     if (short.length > 0)
       return fail(`Renew ${short.map((c) => c.secret).join(', ')}: valid less than ${o.minCertValidityMs / 86_400_000} days (check the cert-manager Certificate events).`, ...ev);
-    if (readyIssuers.length > 0) return pass(...ev);
-    if (notReadyIssuers.length > 0) return fail(`Issuer ${notReadyIssuers.join(', ')} is not Ready: \`kubectl describe clusterissuer\` and fix its ACME/CA config.`, ...ev);
-    if (certs.length > 0) return pass(...ev);
-    return pending('Deploy cert-manager and a ClusterIssuer (PRODUCTION_GO_LIVE.md §1.4), or provide a TLS secret for the ingress.', ...ev);
+    if (notReadyIssuers.length > 0) return fail(`Issuer ${notReadyIssuers.join(', ')} is not Ready: \`kubectl describe clusterissuer\` and fix its ACME/CA config (renewals will fail).`, ...ev);
+    if (missing.length > 0) return pending(`The Ingress names ${missing.join(', ')} but no parsable kubernetes.io/tls certificate is there: check the cert-manager Certificate (kubectl describe certificate -n ${s.appNamespace}).`, ...ev);
+    if (certs.length === 0)
+      return pending(
+        readyIssuers.length > 0
+          ? `Issuer ${readyIssuers.join(', ')} is Ready but no certificate was issued in ${s.appNamespace}: apply the Ingress with the cert-manager annotation or a Certificate (PRODUCTION_GO_LIVE.md §3.3).`
+          : 'Deploy cert-manager and a ClusterIssuer (PRODUCTION_GO_LIVE.md §1.4), or provide a CA-issued TLS secret for the ingress.',
+        ...ev,
+      );
+    return pass(...ev);
   },
 };
 
@@ -190,6 +230,7 @@ const workloads: ReadinessCheck = {
   title: 'Application pods healthy, with probes and limits on every container',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §2, §7 (application pods healthy)',
+  reads: ['deployments', 'statefulSets'],
   evaluate(s) {
     const ns = s.appNamespace;
     const all = [...inNs(s.deployments, ns).map((w) => ({ kind: 'Deployment', w })), ...inNs(s.statefulSets, ns).map((w) => ({ kind: 'StatefulSet', w }))];
@@ -225,9 +266,10 @@ const migrations: ReadinessCheck = {
   title: 'Database migrations applied',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §2.2, §7',
+  reads: [],
   evaluate(s) {
     const m = s.facts.migrations;
-    if (!m) return pending('Run the migrations (npm run db:migrate:prod) and let the harness read the schema_migrations table.', text('migrations', 'not measured'));
+    if (!m) return notMeasured(s, 'migrations', 'migrations', 'Run the migrations (npm run db:migrate:prod) and let the harness read the schema_migrations table.');
     const applied = new Set(m.applied);
     const missing = m.expected.filter((x) => !applied.has(x));
     const ev = [text('applied', `${m.expected.length - missing.length}/${m.expected.length}`), json('missing', missing)];
@@ -241,6 +283,7 @@ const backup: ReadinessCheck = {
   title: 'Backup CronJob deployed with a recent success',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §2.2, §7',
+  reads: ['cronJobs', 'jobs'],
   evaluate(s, o) {
     const now = Date.parse(s.takenAtWall);
     const cjs = inNs(s.cronJobs, s.appNamespace).filter((c) => /backup/i.test(c.metadata?.name ?? ''));
@@ -269,22 +312,36 @@ const backup: ReadinessCheck = {
 
 const dbCredentials: ReadinessCheck = {
   id: 'db-credentials',
-  title: `Database credentials rotated (not default, long enough)`,
+  title: `Database credentials rotated (not default, long enough, written within the rotation period)`,
   blocking: true,
-  source: 'PRODUCTION_SIGN_OFF.md §2.2, §7 (DB credentials rotated)',
+  source: 'PRODUCTION_SIGN_OFF.md §2.2 (rotate to 32+ chars), §4.1 (90-day rotation policy), §7 (DB credentials rotated)',
+  reads: ['credentials'],
   evaluate(s, o) {
+    // PASS needs all of: not a known default and not the user name, at least minPasswordLength characters, and
+    // written (per the API server) within maxCredentialAgeMs. The write time is the rotation evidence: a password
+    // set by the deploy or a rotation is young; the seeds' gravl_password sits there since the first install.
     const creds = s.credentials;
     if (creds.length === 0) return pending('Point the harness at the database password secret (ref namespace/secret#key) so it can be checked.', text('credentials', 'not collected'));
+    const now = Date.parse(s.takenAtWall);
+    const maxDays = o.maxCredentialAgeMs / 86_400_000;
     const defaults = new Set(o.defaultPasswords.map((d) => d.toLowerCase()));
     const judged = creds.map((c) => {
       const isDefault = defaults.has(c.value.toLowerCase()) || (c.user !== undefined && c.value.toLowerCase() === c.user.toLowerCase());
       const tooShort = c.value.length < o.minPasswordLength;
-      return { ref: c.ref, isDefault, tooShort, length: c.value.length };
+      const written = c.writtenAt === undefined ? Number.NaN : Date.parse(c.writtenAt);
+      const ageMs = Number.isNaN(written) ? null : now - written;
+      return { ref: c.ref, isDefault, tooShort, length: c.value.length, ageMs, source: c.writtenAtSource };
     });
-    // Evidence carries the reference, the length and the verdict, never the value or any part of it.
-    const ev = judged.map((j) => text(j.ref, `length ${j.length} (min ${o.minPasswordLength}), ${j.isDefault ? 'matches a known default' : 'not a known default'}`));
+    // Evidence carries the reference, the length, the age and the verdict, never the value or any part of it.
+    const age = (j: (typeof judged)[number]) => (j.ageMs === null ? 'write time unknown' : `written ${(j.ageMs / 86_400_000).toFixed(1)} d ago (max ${maxDays} d; ${j.source ?? 'source unknown'})`);
+    const ev = judged.map((j) => text(j.ref, `length ${j.length} (min ${o.minPasswordLength}), ${j.isDefault ? 'matches a known default' : 'not a known default'}, ${age(j)}`));
     const bad = judged.filter((j) => j.isDefault || j.tooShort);
     if (bad.length > 0) return fail(`Rotate ${bad.map((b) => b.ref).join(', ')} to a random password of at least ${o.minPasswordLength} characters (e.g. openssl rand -base64 32).`, ...ev);
+    const stale = judged.filter((j) => j.ageMs !== null && j.ageMs > o.maxCredentialAgeMs);
+    if (stale.length > 0) return fail(`Rotate ${stale.map((b) => b.ref).join(', ')}: not rewritten for more than ${maxDays} days (the 90-day rotation policy of PRODUCTION_SIGN_OFF.md §4.1).`, ...ev);
+    const unknown = judged.filter((j) => j.ageMs === null);
+    if (unknown.length > 0)
+      return pending(`Cannot tell when ${unknown.map((b) => b.ref).join(', ')} was last written (no managedFields or creationTimestamp readable): let the harness get the Secret's metadata, or rotate it with kubectl so the API server records the write.`, ...ev);
     return pass(...ev);
   },
 };
@@ -294,9 +351,10 @@ const prometheusTargets: ReadinessCheck = {
   title: 'Prometheus targets up',
   blocking: false,
   source: 'PRODUCTION_SIGN_OFF.md §3.1; PRODUCTION_GO_LIVE.md §5.1',
+  reads: [],
   evaluate(s) {
     const t = s.facts.prometheusTargets;
-    if (!t) return pending('Let the harness query Prometheus /api/v1/targets.', text('targets', 'not measured'));
+    if (!t) return notMeasured(s, 'prometheusTargets', 'targets', 'Let the harness query Prometheus /api/v1/targets.');
     const down = t.filter((x) => x.health !== 'up');
     const ev = [text('up', `${t.length - down.length}/${t.length}`), json('not up', down.map((x) => `${x.job} ${x.instance}: ${x.health}${x.lastError ? ` (${x.lastError})` : ''}`))];
     if (t.length === 0) return fail('Prometheus has no targets: check the scrape config.', ...ev);
@@ -309,9 +367,10 @@ const alerting: ReadinessCheck = {
   title: 'Alert receivers configured and a test alert delivered',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §3.2, §7 (AlertManager configured)',
+  reads: [],
   evaluate(s) {
     const a = s.facts.alerting;
-    if (!a) return pending('Let the harness read the AlertManager config and fire a test alert.', text('alerting', 'not measured'));
+    if (!a) return notMeasured(s, 'alerting', 'alerting', 'Let the harness read the AlertManager config and fire a test alert.');
     const configured = a.receivers.filter((r) => r.configured);
     const ev = [
       json('receivers', a.receivers.map((r) => `${r.name} (${r.kind}): ${r.configured ? 'configured' : 'template only'}`)),
@@ -329,9 +388,10 @@ const logs: ReadinessCheck = {
   title: 'Logs reaching Loki',
   blocking: false,
   source: 'PRODUCTION_SIGN_OFF.md §3.3 (Loki optional for initial launch)',
+  reads: [],
   evaluate(s) {
     const l = s.facts.loki;
-    if (!l) return pending('Let the harness query Loki for the app namespace.', text('loki', 'not measured'));
+    if (!l) return notMeasured(s, 'loki', 'loki', 'Let the harness query Loki for the app namespace.');
     const ev = [text('query', l.query), text('lines', String(l.lines)), text('newest line age', l.newestAgeMs === null ? 'n/a' : `${Math.round(l.newestAgeMs / 1000)} s`)];
     if (l.lines === 0) return fail('No log lines reached Loki: check the log shipper pods and Loki storage (PVC, StorageClass).', ...ev);
     if (l.newestAgeMs !== null && l.newestAgeMs > 10 * 60_000) return fail('Logs stopped flowing more than 10 min ago: check the shipper.', ...ev);
@@ -344,9 +404,10 @@ const loadTest: ReadinessCheck = {
   title: 'Load test passed (p95 < 200 ms, errors < 0.1 %)',
   blocking: true,
   source: 'PRODUCTION_SIGN_OFF.md §5, §7',
+  reads: [],
   evaluate(s) {
     const l = s.facts.load;
-    if (!l) return pending('Run the sign-off load profile (drillbook run signoff).', text('load', 'not run'));
+    if (!l) return notMeasured(s, 'load', 'load', 'Run the sign-off load profile (drillbook run signoff).');
     const ev = [
       text('profile', `${l.profile}: ${l.requests} requests, ${l.rps.toFixed(1)} req/s`),
       json('thresholds', l.thresholds.map((t) => `${t.name}: ${t.actual === null ? 'n/a' : t.actual} (limit ${t.limit}) ${t.ok ? 'ok' : 'FAILED'}`)),
@@ -372,6 +433,45 @@ export const READINESS_CHECKS: readonly ReadinessCheck[] = [
   logs,
 ];
 
+/** The Kubernetes resource behind a snapshot list, for the action's `kubectl auth can-i` hint. */
+const RESOURCE: Readonly<Record<SnapshotList, string>> = {
+  storageClasses: 'storageclasses',
+  namespaces: 'namespaces',
+  clusterRoles: 'clusterroles',
+  clusterRoleBindings: 'clusterrolebindings',
+  roles: 'roles',
+  roleBindings: 'rolebindings',
+  networkPolicies: 'networkpolicies',
+  secrets: 'secrets',
+  deployments: 'deployments',
+  statefulSets: 'statefulsets',
+  cronJobs: 'cronjobs',
+  jobs: 'jobs',
+  ingresses: 'ingresses',
+  crds: 'customresourcedefinitions',
+  issuers: 'issuers.cert-manager.io, clusterissuers.cert-manager.io',
+  certificates: 'certificates.cert-manager.io',
+  tlsCertificates: 'secrets (kubernetes.io/tls)',
+  credentials: 'secrets (the database password)',
+};
+
+/** The gate: a check that read an unreadable list cannot PASS (module comment). */
+function gate(check: ReadinessCheck, snapshot: ClusterSnapshot, out: Outcome): Outcome {
+  const lost = check.reads.filter((l) => snapshot.unreadable[l] !== undefined);
+  if (lost.length === 0) return out;
+  const ev = lost.map((l) => text(`unreadable: ${RESOURCE[l]}`, snapshot.unreadable[l]!));
+  if (out.status === 'FAIL') return { ...out, evidence: [...out.evidence, ...ev] };
+  // One reason read off many lists (no cluster answered) is said once.
+  const byReason = new Map<string, string[]>();
+  for (const l of lost) byReason.set(snapshot.unreadable[l]!, [...(byReason.get(snapshot.unreadable[l]!) ?? []), RESOURCE[l]]);
+  const reasons = [...byReason].map(([why, resources]) => `${resources.join(', ')} (${why})`).join('; ');
+  const forbidden = lost.some((l) => /\b403\b|forbidden/i.test(snapshot.unreadable[l]!));
+  const hint = forbidden
+    ? `grant the harness's Kubernetes user get/list on them (check: kubectl auth can-i list ${RESOURCE[lost[0]!].split(' ')[0]} -n ${snapshot.appNamespace})`
+    : 'make the API answer for them (is the API group installed? is the cluster reachable?)';
+  return pending(`Could not read ${reasons}. This check cannot judge what it cannot see: ${hint}, then re-run.`, ...ev, ...out.evidence);
+}
+
 /** Runs every check; a check that throws becomes a FAIL with `error` set (a harness error, exit 2). */
 export function evaluateReadiness(
   snapshot: ClusterSnapshot,
@@ -382,7 +482,7 @@ export function evaluateReadiness(
   return checks.map((c) => {
     const base = { id: c.id, title: c.title, blocking: c.blocking, source: c.source };
     try {
-      return { ...base, ...c.evaluate(snapshot, o) };
+      return { ...base, ...gate(c, snapshot, c.evaluate(snapshot, o)) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { ...base, status: 'FAIL' as const, evidence: [], action: 'The check itself crashed: report this as a drillbook bug with the snapshot.', error: message };

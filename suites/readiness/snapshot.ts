@@ -41,7 +41,13 @@ export interface TlsCertificateFact {
   readonly secret: string;
   readonly namespace: string;
   readonly subject: string;
+  readonly issuer?: string;
   readonly notAfter: string;
+  /**
+   * True when the certificate vouches for itself: its issuer name equals its subject (a root presented as the
+   * serving certificate) OR its signature verifies with its own public key (self-signed whatever the names say).
+   * A leaf issued by any separate CA (Let's Encrypt, a company CA, the drill's CA on kind) is not self-signed.
+   */
   readonly selfSigned: boolean;
 }
 
@@ -86,6 +92,13 @@ export interface CredentialSample {
   readonly ref: string;
   readonly user?: string;
   readonly value: string;
+  /**
+   * When the API server last recorded a write of the Secret's data (ISO), and from what: the newest
+   * `metadata.managedFields` entry that owns `f:data`/`f:stringData`, else the Secret's creationTimestamp. Only
+   * server-recorded times count (an annotation is whatever the writer claims). Absent: no time could be read.
+   */
+  readonly writtenAt?: string;
+  readonly writtenAtSource?: string;
 }
 
 export interface HarnessFacts {
@@ -94,7 +107,32 @@ export interface HarnessFacts {
   readonly loki?: LokiFact;
   readonly load?: LoadResult;
   readonly migrations?: MigrationsFact;
+  /** Why a fact above is absent, when the harness tried and failed to measure it (e.g. 'GET .../targets: HTTP 503'). */
+  readonly unmeasured?: Readonly<Partial<Record<'prometheusTargets' | 'alerting' | 'loki' | 'load' | 'migrations', string>>>;
 }
+
+/** The list fields of a snapshot: each was read from the API (then [] means none exist) or is unreadable. */
+export const SNAPSHOT_LISTS = [
+  'storageClasses',
+  'namespaces',
+  'clusterRoles',
+  'clusterRoleBindings',
+  'roles',
+  'roleBindings',
+  'networkPolicies',
+  'secrets',
+  'deployments',
+  'statefulSets',
+  'cronJobs',
+  'jobs',
+  'ingresses',
+  'crds',
+  'issuers',
+  'certificates',
+  'tlsCertificates',
+  'credentials',
+] as const;
+export type SnapshotList = (typeof SNAPSHOT_LISTS)[number];
 
 export interface ClusterSnapshot {
   /** Wall-clock instant of the snapshot (ISO); the checks' "now", so they stay pure. */
@@ -122,5 +160,16 @@ export interface ClusterSnapshot {
   readonly certificates: readonly KubeObject[];
   readonly tlsCertificates: readonly TlsCertificateFact[];
   readonly credentials: readonly CredentialSample[];
+  /**
+   * The lists the collector could NOT read, each with why ('HTTP 403 Forbidden: roles is forbidden...', 'no
+   * cluster answered'). Such a list is [] in the snapshot but means "unknown", not "none": a check that reads it
+   * is never PASS (readiness.ts). A list absent from this record was read.
+   */
+  readonly unreadable: Readonly<Partial<Record<SnapshotList, string>>>;
   readonly facts: HarnessFacts;
+}
+
+/** Every list unreadable for one reason (no cluster answered). */
+export function allUnreadable(reason: string): Record<SnapshotList, string> {
+  return Object.fromEntries(SNAPSHOT_LISTS.map((l) => [l, reason])) as Record<SnapshotList, string>;
 }

@@ -67,6 +67,8 @@ export const configSchema = z.strictObject({
   /** Per-scenario objective overrides, keyed by scenario id. */
   objectives: z.record(z.string().regex(/^[a-z0-9-]+$/, 'scenario ids are kebab-case'), objectives).default({}),
   reports: z.strictObject({ outDir: z.string().min(1).default('reports/out') }).default({ outDir: 'reports/out' }),
+  /** The team's runbook documents (*.md) the scenarios' runbookRefs point into; default: the reference stack's copies. */
+  runbooks: z.strictObject({ dir: z.string().min(1).optional() }).default({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

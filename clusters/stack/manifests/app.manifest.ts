@@ -209,6 +209,9 @@ export function backupCronJob(o: StackOptions): KubeObject[] {
     'f=/backups/gravl-$(date -u +%Y%m%dT%H%M%SZ).dump',
     'pg_dump -h postgres -U "$PGUSER" -d "$PGDATABASE" -Fc -f "$f.partial"',
     'mv "$f.partial" "$f"',
+    // the run in backup_runs: the backend exports its newest ok row as gravl_backup_last_success_timestamp_seconds,
+    // which the NoDailyBackup alert (GravlNoRecentBackup) reads. A database without the table keeps the dump.
+    `psql -h postgres -v ON_ERROR_STOP=1 -qc "INSERT INTO backup_runs (kind, location, ok) VALUES ('full', '$f', true)" || echo "backup not recorded in backup_runs"`,
     'ls -1t /backups/*.dump | tail -n +8 | xargs -r rm -f',
     'echo "backup written: $f ($(stat -c %s "$f") bytes)"',
     // the file and its size as the pod's termination message: readable from the API (pod status) without logs

@@ -2,9 +2,13 @@
 // AlertManager), AlertManager (alertmanager-0 with alertmanager-config), Loki (StatefulSet whose
 // volumeClaimTemplate `loki-storage` uses lokiStorageClass) and the log shipper DaemonSet.
 // Images are expected to have the daemon as ENTRYPOINT (as upstream images do); only args are set here.
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../kube/kube-api.ts';
 import { COMPONENT, type StackOptions } from './stack-options.ts';
+
+/** The alert rules baked into the prometheus image (promtool-tested at its build): the seeds' and the seven DR alerts. */
+const GRAVL_RULES = new URL('../../images/prometheus/gravl.rules.yml', import.meta.url);
 
 const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
   requests: { cpu, memory },
@@ -18,7 +22,9 @@ export function prometheus(o: StackOptions): KubeObject[] {
   const config = {
     global: { scrape_interval: '15s', evaluation_interval: '15s' },
     alerting: { alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }] },
-    rule_files: ['/etc/prometheus/rules.yaml'],
+    // this ConfigMap's rules and gravl.rules.yml (the seeds' alerts and the seven DR alerts). The ConfigMap is
+    // mounted over /etc/prometheus, hiding the image's copy, so it carries the file itself.
+    rule_files: ['/etc/prometheus/rules.yaml', '/etc/prometheus/gravl.rules.yml'],
     scrape_configs: [
       {
         job_name: 'gravl-backend',
@@ -47,7 +53,7 @@ export function prometheus(o: StackOptions): KubeObject[] {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'prometheus-config', namespace: ns },
-      data: { 'prometheus.yaml': stringify(config), 'rules.yaml': stringify(rules) },
+      data: { 'prometheus.yaml': stringify(config), 'rules.yaml': stringify(rules), 'gravl.rules.yml': readFileSync(GRAVL_RULES, 'utf8') },
     },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: ns, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 9090 }] } },
     {

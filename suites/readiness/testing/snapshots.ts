@@ -95,8 +95,17 @@ export function readySnapshot(): ClusterSnapshot {
     crds: ['sealedsecrets.bitnami.com', 'certificates.cert-manager.io', 'clusterissuers.cert-manager.io'],
     issuers: [{ kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
     certificates: [],
-    tlsCertificates: [{ secret: 'gravl-tls', namespace: NS, subject: 'CN=gravl.example.com', notAfter: '2026-05-30T00:00:00.000Z', selfSigned: false }],
-    credentials: [{ ref: `${NS}/postgres-secret#POSTGRES_PASSWORD`, user: 'gravl_user', value: 'q7Vd2mK9pX4zL1sR8tY6wE3nB5cH0jGfA2' }],
+    tlsCertificates: [{ secret: 'gravl-tls', namespace: NS, subject: 'CN=gravl.example.com', issuer: 'CN=R11, O=Let\'s Encrypt, C=US', notAfter: '2026-05-30T00:00:00.000Z', selfSigned: false }],
+    credentials: [
+      {
+        ref: `${NS}/postgres-secret#POSTGRES_PASSWORD`,
+        user: 'gravl_user',
+        value: 'q7Vd2mK9pX4zL1sR8tY6wE3nB5cH0jGfA2',
+        writtenAt: hoursAgo(24 * 20).toISOString(),
+        writtenAtSource: 'managedFields: kubectl-client-side-apply Update of f:data',
+      },
+    ],
+    unreadable: {},
     facts: {
       prometheusTargets: [
         { job: 'backend', instance: 'backend:3001', health: 'up' },

@@ -44,10 +44,37 @@ async function main(): Promise<void> {
     return;
   }
 
-  const metrics = createMetrics(config.version, async () => {
-    const r = await pool.query<{ ts: number | null }>('SELECT extract(epoch FROM max(finished_at))::float8 AS ts FROM backup_runs WHERE ok');
-    return r.rows[0]?.ts ?? undefined;
-  });
+  const metrics = createMetrics(
+    config.version,
+    async () => {
+      const r = await pool.query<{ ts: number | null }>('SELECT extract(epoch FROM max(finished_at))::float8 AS ts FROM backup_runs WHERE ok');
+      return r.rows[0]?.ts ?? undefined;
+    },
+    {
+      async restoreTestOk() {
+        const r = await pool.query<{ ok: boolean }>("SELECT ok FROM backup_runs WHERE kind = 'restore-test' ORDER BY finished_at DESC, id DESC LIMIT 1");
+        return r.rows[0]?.ok;
+      },
+      async primaryUp() {
+        const r = await pool.query<{ primary: boolean }>('SELECT NOT pg_is_in_recovery() AS primary');
+        return r.rows[0]?.primary === true;
+      },
+      async walArchiveLagSeconds() {
+        const r = await pool.query<{ on: boolean; lag: number | null }>(
+          "SELECT current_setting('archive_mode') <> 'off' AS on, extract(epoch FROM now() - coalesce(last_archived_time, pg_postmaster_start_time()))::float8 AS lag FROM pg_stat_archiver",
+        );
+        const row = r.rows[0];
+        return row?.on && row.lag !== null ? row.lag : undefined;
+      },
+      async replicationLagBytes() {
+        // On a standby pg_current_wal_lsn() raises: no standbys of its own to report.
+        const r = await pool.query<{ standby: string; bytes: number }>(
+          "SELECT coalesce(nullif(application_name, ''), client_addr::text, pid::text) AS standby, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS bytes FROM pg_stat_replication WHERE replay_lsn IS NOT NULL AND NOT pg_is_in_recovery()",
+        );
+        return r.rows;
+      },
+    },
+  );
   const { server, metricsServer } = createApp({ config, pool, log, metrics });
   await listen(server, config.port);
   const extra = config.metricsPort > 0 && config.metricsPort !== config.port ? metricsServer() : undefined;

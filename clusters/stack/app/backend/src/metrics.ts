@@ -1,4 +1,6 @@
-// Prometheus metrics: request counts, latency histogram, error counts, build info, backup freshness.
+// Prometheus metrics: request counts, latency histogram, error counts, build info, backup freshness, and the
+// database facts the DR alerts of DISASTER_RECOVERY_COMPLETION.md evaluate (clusters/images/prometheus/gravl.rules.yml):
+// restore-test result, writable primary, WAL archive lag, replication lag. Each is read at scrape time.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
@@ -9,7 +11,19 @@ export interface Metrics {
   logsWritten: Counter;
 }
 
-export function createMetrics(version: string, lastBackup: () => Promise<number | undefined>): Metrics {
+/** What the backend reads from its database for the DR alerts. Each may throw: the gauge then says "unknown". */
+export interface DatabaseFacts {
+  /** The newest restore-test row of backup_runs: ok or not; undefined when no restore test recorded a run. */
+  restoreTestOk(): Promise<boolean | undefined>;
+  /** The database answers as a writable primary (not in recovery). */
+  primaryUp(): Promise<boolean>;
+  /** Seconds since the last WAL segment was archived; undefined when archiving is off. */
+  walArchiveLagSeconds(): Promise<number | undefined>;
+  /** Bytes of WAL each connected standby has not replayed yet (empty on a standby or without replicas). */
+  replicationLagBytes(): Promise<readonly { readonly standby: string; readonly bytes: number }[]>;
+}
+
+export function createMetrics(version: string, lastBackup: () => Promise<number | undefined>, database?: DatabaseFacts): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({ name: 'gravl_build_info', help: 'Build of the running backend (always 1).', labelNames: ['version'], registers: [registry] }).set({ version }, 1);
@@ -23,6 +37,7 @@ export function createMetrics(version: string, lastBackup: () => Promise<number 
       else this.set(ts);
     },
   });
+  if (database) registerDatabaseFacts(registry, database);
   return {
     registry,
     requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'], registers: [registry] }),
@@ -36,4 +51,48 @@ export function createMetrics(version: string, lastBackup: () => Promise<number 
     errors: new Counter({ name: 'http_request_errors_total', help: 'Requests answered 5xx, by route and kind (db, injected, internal).', labelNames: ['route', 'kind'], registers: [registry] }),
     logsWritten: new Counter({ name: 'gravl_workout_logs_written_total', help: 'Workout logs committed.', registers: [registry] }),
   };
+}
+
+// Labelled gauges (source/standby) so that "unknown" is an absent series, never a 0 an alert would read as a fact.
+function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
+  new Gauge({
+    name: 'gravl_backup_restore_test_last_ok',
+    help: 'The newest restore-test row of backup_runs: 1 ok, 0 failed; absent when none or the DB is down.',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const ok = await db.restoreTestOk().catch(() => undefined);
+      if (ok !== undefined) this.set({ source: 'backup_runs' }, ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gravl_database_primary_up',
+    help: 'The database answers as a writable primary: 1 yes, 0 down, unreachable or in recovery.',
+    registers: [registry],
+    async collect() {
+      this.set((await db.primaryUp().catch(() => false)) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gravl_pg_wal_archive_lag_seconds',
+    help: 'Seconds since PostgreSQL last archived a WAL segment (pg_stat_archiver); absent when archive_mode is off or the DB is down.',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const lag = await db.walArchiveLagSeconds().catch(() => undefined);
+      if (lag !== undefined) this.set({ source: 'pg_stat_archiver' }, lag);
+    },
+  });
+  new Gauge({
+    name: 'gravl_pg_replication_lag_bytes',
+    help: 'WAL bytes a connected standby has not replayed (pg_stat_replication on the primary), by standby.',
+    labelNames: ['standby'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await db.replicationLagBytes().catch(() => [])) this.set({ standby: r.standby }, r.bytes);
+    },
+  });
 }

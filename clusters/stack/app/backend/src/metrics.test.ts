@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics, type DatabaseFacts } from './metrics.ts';
+
+const facts = (over: Partial<DatabaseFacts> = {}): DatabaseFacts => ({
+  restoreTestOk: async () => true,
+  primaryUp: async () => true,
+  walArchiveLagSeconds: async () => 42,
+  replicationLagBytes: async () => [{ standby: 'region-b', bytes: 2_000_000_000 }],
+  ...over,
+});
+
+const scrape = async (database: DatabaseFacts) => createMetrics('v2', async () => 1_700_000_000, database).registry.metrics();
+
+describe('the DR metrics the alert rules evaluate', () => {
+  it('exports restore-test result, writable primary, WAL archive lag and replication lag by standby', async () => {
+    const text = await scrape(facts());
+    expect(text).toContain('gravl_backup_restore_test_last_ok{source="backup_runs"} 1');
+    expect(text).toContain('gravl_database_primary_up 1');
+    expect(text).toContain('gravl_pg_wal_archive_lag_seconds{source="pg_stat_archiver"} 42');
+    expect(text).toContain('gravl_pg_replication_lag_bytes{standby="region-b"} 2000000000');
+    expect(text).toContain('gravl_backup_last_success_timestamp_seconds 1700000000');
+  });
+
+  it('a failed restore test is 0, and a database that answers in recovery (or not at all) is not a primary', async () => {
+    const text = await scrape(facts({ restoreTestOk: async () => false, primaryUp: async () => false }));
+    expect(text).toContain('gravl_backup_restore_test_last_ok{source="backup_runs"} 0');
+    expect(text).toContain('gravl_database_primary_up 0');
+    expect(await scrape(facts({ primaryUp: () => Promise.reject(new Error('connection refused')) }))).toContain('gravl_database_primary_up 0');
+  });
+
+  it('unknown is an absent series, never a 0 an alert would read as a failure', async () => {
+    const down = () => Promise.reject(new Error('connection refused'));
+    const text = await scrape(facts({ restoreTestOk: down, walArchiveLagSeconds: async () => undefined, replicationLagBytes: down }));
+    expect(text).not.toMatch(/^gravl_backup_restore_test_last_ok\{/m);
+    expect(text).not.toMatch(/^gravl_pg_wal_archive_lag_seconds\{/m);
+    expect(text).not.toMatch(/^gravl_pg_replication_lag_bytes\{/m);
+    // and a standby that went away is gone from the next scrape
+    let standbys = [{ standby: 'region-b', bytes: 1 }];
+    const m = createMetrics('v2', async () => undefined, facts({ replicationLagBytes: async () => standbys }));
+    expect(await m.registry.metrics()).toContain('standby="region-b"');
+    standbys = [];
+    expect(await m.registry.metrics()).not.toContain('standby="region-b"');
+  });
+});
