@@ -79,6 +79,18 @@ describe('image tags', () => {
     expect(/DRILLBOOK_NODE_VERSION:-([0-9.]+)/.exec(bootstrap)?.[1]).toBe(VERSIONS.node);
   });
 
+  it('do not change when the documentation or tests of a recipe folder change (nothing of them is built in)', async () => {
+    const { writeFile: write, rm: remove } = await import('node:fs/promises');
+    const before = await imageTag('base');
+    const doc = join(import.meta.dirname, '..', '..', 'clusters', 'images', 'base', 'NOTES-from-a-test.md');
+    await write(doc, 'a note\n');
+    try {
+      expect(await imageTag('base')).toBe(before);
+    } finally {
+      await remove(doc, { force: true });
+    }
+  });
+
   it('know their names', () => {
     expect(isImageName('postgres')).toBe(true);
     expect(isImageName('postgres:latest')).toBe(false);

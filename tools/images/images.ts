@@ -173,7 +173,8 @@ async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
-    if (IGNORED.has(entry.name) || entry.name.endsWith('.test.ts')) continue;
+    // tests and docs are not built into an image: editing them must not change a tag (and rebuild every child)
+    if (IGNORED.has(entry.name) || entry.name.endsWith('.test.ts') || entry.name.endsWith('.md')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await listFiles(path)));
     else if (entry.isFile()) out.push(path);
