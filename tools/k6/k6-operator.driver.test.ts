@@ -138,7 +138,7 @@ describe('k6-operator load: one TestRun, one verdict on the merged runners', () 
     // each runner alone: 60 req/s (under the > 100 floor); runner 2's p95 is 400 ms (over 200)
     finishOnStop(api, logs, [
       { log: runnerLog({ index: 1, requests: uniform(3600, 100), startEpochMs: t0, testRunDurationMs: 60_000 }) },
-      { exitCode: 105, log: runnerLog({ index: 2, requests: [...uniform(3300, 100), ...uniform(300, 400)], startEpochMs: t0, testRunDurationMs: 60_000, exitCode: 105 }) },
+      { exitCode: 103, log: runnerLog({ index: 2, requests: [...uniform(3300, 100), ...uniform(300, 400)], startEpochMs: t0, testRunDurationMs: 60_000, exitCode: 103 }) },
     ]);
     const load = generator(api, logs);
     const running = await load.start(profile, { labels });

@@ -95,9 +95,9 @@ describe('a runner that did not deliver makes the run inconclusive, never a pass
   it('a runner stuck pending on an image the node does not have', () =>
     expectIncomplete([good, { index: 2, pod: 'load-2-x', phase: 'Pending', reason: 'ErrImageNeverPull' }], /runner 2 \(pod load-2-x\): never finished \(pod Pending, ErrImageNeverPull\)/));
   it('a runner whose k6 failed (script exception)', () => expectIncomplete([good, { ...succeeded({ ...runner(2, uniform(10, 10)), exitCode: 107 }), phase: 'Failed' }], /runner 2 .*k6 failed \(exit code 107/));
-  it('an early exit 105 counts only when the harness asked the runners to stop', () => {
-    const stopped = succeeded({ ...runner(2, uniform(10, 10)), exitCode: 105 });
-    expectIncomplete([good, stopped], /exit code 105/);
+  it('an early exit 103 (stopped through the k6 REST API) counts only when the harness asked the runners to stop', () => {
+    const stopped = succeeded({ ...runner(2, uniform(10, 10)), exitCode: 103 });
+    expectIncomplete([good, stopped], /exit code 103/);
     expect(mergeRunners([good, stopped], { name: 's' }, opts({ stoppedEarly: true })).requests).toBe(1010);
   });
   it('a runner log cut short (rotated by the kubelet)', () => {

@@ -84,9 +84,9 @@ export interface RunnerReport {
   readonly log?: string;
 }
 
-/** k6 exit codes a runner may end with and still count: 0, and 105 (external abort) when the harness stopped it. */
+/** k6 exit codes a runner may end with and still count: 0, and 103 (ScriptStoppedFromRESTAPI) when the harness stopped it. */
 const OK_EXIT = 0;
-const STOPPED_EXIT = 105;
+const STOPPED_EXIT = 103;
 
 export interface RunnerStats {
   readonly index: number;
@@ -125,7 +125,7 @@ export interface MergeOptions {
   readonly offsetMs: number;
   /** Monotonic ms the series' seconds are counted from. */
   readonly originMs: number;
-  /** The harness stopped the runners early (their exit code 105 is then expected). */
+  /** The harness stopped the runners early (their exit code 103, stopped from the REST API, is then expected). */
   readonly stoppedEarly?: boolean;
 }
 
