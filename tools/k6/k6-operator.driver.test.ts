@@ -106,6 +106,13 @@ describe('k6-operator load: bad input is refused before anything is created', ()
     expect(generator(api).validate(profile)).toEqual([]);
   });
 
+  it('sends a loopback target (the NodePort the harness uses) to the in-cluster Service instead', () => {
+    const load = generator(cluster()).withTargetRewrite('http://127.0.0.1:31234', TARGET);
+    expect(load.validate({ ...profile, target: 'http://127.0.0.1:31234' })).toEqual([]);
+    expect(load.targetOf({ ...profile, target: 'http://127.0.0.1:31234/api' })).toBe(`${TARGET}/api`);
+    expect(load.validate({ ...profile, target: 'http://127.0.0.1:9999' })).toContainEqual(expect.stringMatching(/loopback/));
+  });
+
   it('a missing TestRun CRD', async () => {
     const api = cluster();
     api.crdInstalled = false;
@@ -157,6 +164,8 @@ describe('k6-operator load: one TestRun, one verdict on the merged runners', () 
     expect(Object.keys(cm.data as object)).toEqual(expect.arrayContaining(['signoff.k6.ts', 'common.k6.ts']));
 
     const result = await running.stop();
+    // collected: nothing stays in the cluster even if the caller never disposes (the scenario runner only stops)
+    expect(api.deleted.map((d) => d.kind)).toEqual(['TestRun', 'ConfigMap']);
     expect(api.proxied.map((p) => [p.service.name, p.request.method])).toEqual([
       [`${tr.metadata.name}-service-1`, 'PATCH'],
       [`${tr.metadata.name}-service-2`, 'PATCH'],

@@ -68,6 +68,7 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
   #env: Record<string, string> = {};
   #readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS;
   #maxVus = 1000;
+  #rewrites: [string, string][] = [];
 
   constructor(api: KubeApi, logs: PodLogs, settings: K6OperatorSettings) {
     this.#api = api;
@@ -100,6 +101,21 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
     return this;
   }
 
+  /**
+   * Profiles name the target as the harness reaches it (the backend's NodePort on 127.0.0.1); runner pods reach
+   * it inside the cluster: a target starting with `from` is sent to `to` instead (e.g. the Service's URL).
+   */
+  withTargetRewrite(from: string, to: string): this {
+    this.#rewrites.push([from.replace(/\/$/, ''), to.replace(/\/$/, '')]);
+    return this;
+  }
+
+  /** The target the runners load (after withTargetRewrite). */
+  targetOf(profile: LoadProfile): string {
+    for (const [from, to] of this.#rewrites) if (profile.target === from || profile.target.startsWith(`${from}/`)) return to + profile.target.slice(from.length);
+    return profile.target;
+  }
+
   withEnv(env: Record<string, string>): this {
     this.#env = { ...this.#env, ...env };
     return this;
@@ -111,7 +127,8 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
     return this;
   }
 
-  validate(profile: LoadProfile): string[] {
+  validate(asGiven: LoadProfile): string[] {
+    const profile = { ...asGiven, target: this.targetOf(asGiven) };
     const problems: string[] = [];
     const { parallelism, namespace, runnerImage } = this.#settings;
     if (!this.#scripts.has(profile.name)) problems.push(`unknown load profile "${profile.name}" (known: ${[...this.#scripts.keys()].join(', ')})`);
@@ -203,7 +220,7 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
       metadata: { name: `${name}-script`, namespace, labels },
       data: await scriptFiles(script),
     };
-    const env = { ...this.#env, TARGET: profile.target, VUS: String(profile.vus), DURATION: String(profile.durationSeconds), ...thresholdEnv(profile.thresholds) };
+    const env = { ...this.#env, TARGET: this.targetOf(profile), VUS: String(profile.vus), DURATION: String(profile.durationSeconds), ...thresholdEnv(profile.thresholds) };
     const podMeta = { metadata: { labels } };
     const image = { image: runnerImage, imagePullPolicy: 'IfNotPresent' };
     const testRun: KubeObject = {
@@ -374,6 +391,16 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
   }
 
   async #collect(options: CallOptions): Promise<MergedLoadResult> {
+    try {
+      return await this.#collectAndMerge(options);
+    } finally {
+      // the data is in hand (or the run is inconclusive): nothing stays in the cluster, whether or not the
+      // caller disposes (the scenario runner only calls stop())
+      await this.#cleanup();
+    }
+  }
+
+  async #collectAndMerge(options: CallOptions): Promise<MergedLoadResult> {
     const { clock, namespace, name, parallelism, logs } = this.#init;
     const remaining = Math.max(10_000, this.#init.startedAtMs + this.#init.hardLimitMs - clock.now());
     let last: Observed | undefined;
@@ -410,9 +437,13 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
 
   /** Deletes the TestRun (its Jobs and pods go with it) and the script ConfigMap; safe twice. */
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.#result?.catch(() => undefined);
+    await this.#cleanup();
+  }
+
+  async #cleanup(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    await this.#result?.catch(() => undefined);
     const { api, namespace, name } = this.#init;
     const errors: unknown[] = [];
     for (const ref of [{ ...TESTRUN, namespace, name }, { apiVersion: 'v1', kind: 'ConfigMap', namespace, name: `${name}-script` }]) {
