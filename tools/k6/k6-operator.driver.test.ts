@@ -121,9 +121,9 @@ describe('k6-operator load: bad input is refused before anything is created', ()
   });
 
   it('more runners than the cluster can schedule', async () => {
-    const api = cluster([node('small', { cpu: '300m' })]);
+    const api = cluster([node('small', { cpu: '150m' })]);
     const problems = await problemsOf(generator(api).start(profile, { labels }));
-    expect(problems).toEqual([expect.stringMatching(/load\.parallelism 2 is more than the cluster can schedule: room for 1 runner\(s\) of 200m CPU/)]);
+    expect(problems).toEqual([expect.stringMatching(/load\.parallelism 2 is more than the cluster can schedule: room for 1 runner\(s\) of 100m CPU/)]);
     expect(api.applied).toEqual([]);
   });
 

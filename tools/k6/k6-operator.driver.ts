@@ -74,7 +74,9 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
     this.#api = api;
     this.#logs = logs;
     this.#settings = {
-      runnerResources: { cpuMilli: 200, memoryBytes: 128 * 1024 * 1024 },
+      // a scheduling request, not a limit: k6 with a few VUs idles most of the time; a one-node kind cluster on
+      // 2 cores has ~0.5 CPU left once the control plane and the stack have asked for theirs
+      runnerResources: { cpuMilli: 100, memoryBytes: 96 * 1024 * 1024 },
       imagePullable: false,
       separate: false,
       ...settings,
