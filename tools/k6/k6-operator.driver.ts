@@ -61,7 +61,7 @@ export interface K6OperatorSettings {
 export class K6OperatorLoadGenerator implements LoadGenerator {
   readonly #api: KubeApi;
   readonly #logs: PodLogs;
-  readonly #settings: Required<Omit<K6OperatorSettings, 'imagePullable' | 'separate'>> & { imagePullable: boolean; separate: boolean };
+  #settings: Required<Omit<K6OperatorSettings, 'imagePullable' | 'separate'>> & { imagePullable: boolean; separate: boolean };
   #clock: Clock = systemClock;
   #allowedHosts = new Set<string>();
   #scripts = new Map<string, string>(Object.entries(BUILTIN_SCRIPTS));
@@ -89,6 +89,12 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
 
   withClock(clock: Clock): this {
     this.#clock = clock;
+    return this;
+  }
+
+  /** Runners for the next start() (the bench runs one profile at 1 and 2). */
+  withParallelism(parallelism: number): this {
+    this.#settings = { ...this.#settings, parallelism };
     return this;
   }
 
