@@ -30,9 +30,10 @@ const node = (name: string, over: { cpu?: string; memory?: string; images?: stri
 });
 
 class Cluster extends FakeKubeApi {
-  crdInstalled = true;
+  /** What listing TestRuns throws (the CRD is not installed). */
+  listError: Error | undefined;
   override async list(ref: KindRef, selectors: Selectors = {}) {
-    if (ref.kind === 'TestRun' && !this.crdInstalled) throw Object.assign(new Error('the server could not find the requested resource'), { code: 404 });
+    if (ref.kind === 'TestRun' && this.listError) throw this.listError;
     return super.list(ref, selectors);
   }
 }
@@ -113,11 +114,13 @@ describe('k6-operator load: bad input is refused before anything is created', ()
     expect(load.validate({ ...profile, target: 'http://127.0.0.1:9999' })).toContainEqual(expect.stringMatching(/loopback/));
   });
 
-  it('a missing TestRun CRD', async () => {
-    const api = cluster();
-    api.crdInstalled = false;
-    expect(await problemsOf(generator(api).start(profile, { labels }))).toContainEqual(expect.stringMatching(/TestRun CRD \(testruns\.k6\.io\) is not installed/));
-    expect(api.applied).toEqual([]);
+  it('a missing TestRun CRD (no k6.io group: 404 from discovery; the group without TestRun: client-node\'s own error)', async () => {
+    for (const error of [Object.assign(new Error('Failed to fetch resource metadata for k6.io/v1alpha1/TestRun: HTTP-Code: 404'), { code: 404 }), new Error('Unrecognized API version and kind: k6.io/v1alpha1 TestRun')]) {
+      const api = cluster();
+      api.listError = error;
+      expect(await problemsOf(generator(api).start(profile, { labels }))).toContainEqual(expect.stringMatching(/TestRun CRD \(testruns\.k6\.io\) is not installed/));
+      expect(api.applied).toEqual([]);
+    }
   });
 
   it('more runners than the cluster can schedule', async () => {

@@ -180,8 +180,11 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
       await this.#api.list({ ...TESTRUN, namespace }, {}, options);
     } catch (error) {
       const status = statusOf(error);
+      // client-node: 404 from discovery when no k6.io/v1alpha1 group is served; "Unrecognized API version and
+      // kind" when the group is there without TestRun
+      const missing = status === 404 || /Unrecognized API version and kind/.test((error as Error).message);
       problems.push(
-        status === 404
+        missing
           ? `the TestRun CRD (testruns.k6.io) is not installed: k6-operator is missing (install it: k6OperatorCrds() and k6OperatorController() of clusters/stack/manifests/k6-operator.manifest.ts)`
           : `cannot list TestRuns in namespace "${namespace}" (${status ?? (error as Error).message}): the context may not use this namespace`,
       );
