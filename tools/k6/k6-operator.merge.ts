@@ -254,7 +254,7 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
     }
     failedRows += ownFailedRows;
     errors += ownErrors;
-    const runnerMs = Number(summary.state?.testRunDurationMs ?? 0);
+    const runnerMs = testRunDurationMs(summary);
     durationMs = Math.max(durationMs, runnerMs);
     runners.push({
       index: report.index,
@@ -267,13 +267,13 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
       testRunDurationMs: runnerMs,
     });
   }
-  if (durationMs <= 0) problems.push('no runner reported its test-run duration (summary.json state.testRunDurationMs): requests/s cannot be computed');
+  if (durationMs <= 0 && all.length > 0) problems.push('no runner reported its test-run duration (summary.json http_reqs count/rate): requests/s cannot be computed');
   if (problems.length > 0) throw new IncompleteLoadError(options.testRun, problems);
 
   const sorted = all.sorted();
   const requests = sorted.length;
   const errorRate = failedRows > 0 ? errors / failedRows : 0;
-  const rps = requests / (durationMs / 1000);
+  const rps = requests === 0 ? 0 : requests / (durationMs / 1000);
   const p50Ms = round2(percentile(sorted, 50));
   const p95Ms = round2(percentile(sorted, 95));
   const p99Ms = round2(percentile(sorted, 99));
@@ -292,6 +292,20 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
     runners: runners.sort((a, b) => a.index - b.index),
     durationMs,
   };
+}
+
+/**
+ * k6's own test-run duration of one runner, ms (paused time excluded: runners wait paused for the starter).
+ * k6 v1.8's --summary-export has no `state`; its http_reqs rate is count / test-run duration, so the duration is
+ * count / rate. 0 when the runner completed no request (its duration does not matter then).
+ */
+export function testRunDurationMs(summary: SummaryExport): number {
+  const stated = Number(summary.state?.testRunDurationMs);
+  if (Number.isFinite(stated) && stated > 0) return stated;
+  const reqs = summary.metrics['http_reqs'] ?? {};
+  const count = Number(reqs['count']);
+  const rate = Number(reqs['rate']);
+  return Number.isFinite(count) && Number.isFinite(rate) && count > 0 && rate > 0 ? (count / rate) * 1000 : 0;
 }
 
 /** The thresholds on merged numbers (names and limits as the local k6 driver reports them). No value is no pass. */
