@@ -8,7 +8,7 @@
 // namespace the context is allowed and a runner image its nodes can pull (imagePullable).
 import { readFile } from 'node:fs/promises';
 import { deploymentAvailable } from '../../clusters/kube/conditions.ts';
-import { loadKubeConfig } from '../../clusters/kube/client-node.kube-api.ts';
+import { ClientNodeKubeApi, loadKubeConfig } from '../../clusters/kube/client-node.kube-api.ts';
 import type { StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import { K6_OPERATOR_CONTROLLER, K6_OPERATOR_NAMESPACE, k6OperatorController, k6OperatorCrds } from '../../clusters/stack/manifests/k6-operator.manifest.ts';
@@ -93,4 +93,27 @@ export function loadIngress(appNamespace: string, loadNamespace: string, port: n
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': loadNamespace } } }], ports: [{ protocol: 'TCP', port }] }],
     },
   };
+}
+
+/**
+ * k6-operator load on an existing cluster that already runs it (the user's): nothing is installed; TestRuns go to
+ * `namespace` (one the context may use and the operator watches), the runner image must be pullable by the nodes
+ * (pushed to the registry they use), targets are the hosts given. start() still refuses a missing CRD, a
+ * namespace it cannot use and more runners than the nodes can take (when the context may list nodes).
+ */
+export function existingK6OperatorLoad(o: {
+  kubeconfig: string;
+  context: string;
+  namespace: string;
+  runnerImage: string;
+  parallelism: number;
+  allowedHosts: readonly string[];
+}): K6OperatorLoadGenerator {
+  const kc = loadKubeConfig(o.kubeconfig, o.context);
+  return new K6OperatorLoadGenerator(new ClientNodeKubeApi(kc), new ClientNodePodLogs(kc), {
+    namespace: o.namespace,
+    runnerImage: o.runnerImage,
+    parallelism: o.parallelism,
+    imagePullable: true,
+  }).withAllowedHosts(o.allowedHosts);
 }
