@@ -10,7 +10,7 @@
 // Why the samples come back through the runner pods' logs: the runners are Jobs whose pods end with k6, so a file
 // in the pod is gone unless a volume outlives it (a PVC per run, storage classes differ per cluster); a sidecar
 // or push target would be one more thing to install in the user's cluster. The k6-runner image's wrapper prints
-// the samples (two metrics, three columns, gzipped: ~20 bytes a request in base64), framed with their size and
+// the samples (two metrics, three columns, gzipped: ~9 bytes a request in base64), framed with their size and
 // sha256, so a log the kubelet rotated or cut is detected and makes the run inconclusive, not wrong. The TestRun
 // is created without `cleanup: post` for the same reason: the operator would delete the pods, and their logs,
 // before the harness read them; the harness deletes the TestRun itself once collected (dispose).
