@@ -59,6 +59,14 @@ describe('merged verdict across runners', () => {
     expect(r.passed).toBe(true);
   });
 
+  it('requests/s over the window all runners together spanned: a runner started late widens it (never overstates the rate)', () => {
+    const a = runner(1, uniform(3600, 20));
+    const late = { ...runner(2, uniform(3600, 20)), startEpochMs: T0 + 1000 }; // the starter reached it 1 s later
+    const r = mergeRunners([succeeded(a), succeeded(late)], { name: 'signoff' }, opts({ thresholds: { ...seeds, minRps: 100 } }));
+    expect(r.durationMs).toBeCloseTo(61_000, 6);
+    expect(r.rps).toBeCloseTo(7200 / 61, 3);
+  });
+
   it('merges the per-second series RTO-as-seen is computed from: each second sums every runner', () => {
     const a = runner(1, uniform(3600, 20));
     const b = runner(2, uniform(3600, 20, 60));

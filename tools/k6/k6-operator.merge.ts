@@ -102,8 +102,10 @@ export interface RunnerStats {
 export interface MergedLoadResult extends LoadResult {
   /** Each runner's own numbers: evidence of what the merge did, never the verdict. */
   readonly runners: readonly RunnerStats[];
-  /** Longest k6 test-run duration among the runners (ms): the window requests/s is computed over. */
+  /** The window requests/s is computed over (ms): the longest runner's k6 test-run duration plus startSkewMs. */
   readonly durationMs: number;
+  /** How much later the last runner's first request came than the first runner's (ms). */
+  readonly startSkewMs: number;
 }
 
 export class IncompleteLoadError extends ToolFailedError {
@@ -216,6 +218,8 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
   let failedRows = 0;
   let errors = 0;
   let durationMs = 0;
+  /** Each runner's first completed request (epoch ms): how far apart the starter set them going. */
+  const firstRequests: number[] = [];
   const problems: string[] = [];
   const runners: RunnerStats[] = [];
   for (const { report, samples, summary } of data) {
@@ -234,6 +238,7 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
     const own = new Durations();
     let ownFailedRows = 0;
     let ownErrors = 0;
+    let ownFirstMs = Number.POSITIVE_INFINITY;
     series.addLine(SAMPLES_HEADER); // the header once per runner: later ones are ignored as non-metric rows
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
@@ -246,6 +251,8 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
       if (metric === 'http_req_duration') {
         own.push(value);
         all.push(value);
+        const at = Number(line.slice(first + 1, second));
+        if (at < ownFirstMs) ownFirstMs = at;
       } else if (metric === 'http_req_failed') {
         ownFailedRows++;
         if (value > 0) ownErrors++;
@@ -256,6 +263,7 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
     errors += ownErrors;
     const runnerMs = testRunDurationMs(summary);
     durationMs = Math.max(durationMs, runnerMs);
+    if (Number.isFinite(ownFirstMs)) firstRequests.push(ownFirstMs);
     runners.push({
       index: report.index,
       pod: report.pod,
@@ -267,6 +275,10 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
       testRunDurationMs: runnerMs,
     });
   }
+  // The starter resumes the runners one curl after another: together they spanned the longest run plus how much
+  // later the last one started. Without that, a late runner's requests would count over a window too short.
+  const startSkewMs = firstRequests.length > 1 ? Math.min(durationMs, Math.max(...firstRequests) - Math.min(...firstRequests)) : 0;
+  durationMs += startSkewMs;
   if (durationMs <= 0 && all.length > 0) problems.push('no runner reported its test-run duration (summary.json http_reqs count/rate): requests/s cannot be computed');
   if (problems.length > 0) throw new IncompleteLoadError(options.testRun, problems);
 
@@ -291,6 +303,7 @@ export function mergeRunners(reports: readonly RunnerReport[], profile: Pick<Loa
     series: series.build(),
     runners: runners.sort((a, b) => a.index - b.index),
     durationMs,
+    startSkewMs,
   };
 }
 
