@@ -86,7 +86,7 @@ try {
     console.log(
       `  ${r.engine}: runners ${m.runners.map((x) => `#${x.index} ${x.requests} req, ${fmt(x.rps)} req/s, p95 ${fmt(x.p95Ms, 2)} ms`).join('; ')}` +
         `\n    merged p95 ${fmt(m.p95Ms, 2)} ms vs average of runner p95s ${fmt(avg, 2)} ms (averaging would be off by ${fmt(avg - (m.p95Ms ?? 0), 2)} ms);` +
-        ` merged ${fmt(m.rps)} req/s = sum of runners ${fmt(m.runners.reduce((a, x) => a + x.rps, 0))}; best single runner ${fmt(Math.max(...m.runners.map((x) => x.rps)))} req/s`,
+        ` merged ${fmt(m.rps)} req/s over ${fmt(m.durationMs / 1000, 2)} s (runner start skew ${fmt(m.startSkewMs, 0)} ms), sum of runners ${fmt(m.runners.reduce((a, x) => a + x.rps, 0))}; best single runner ${fmt(Math.max(...m.runners.map((x) => x.rps)))} req/s`,
     );
   }
   const local = rows.find((r) => r.engine === 'local k6')?.result;
