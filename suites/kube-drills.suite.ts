@@ -46,6 +46,7 @@ export const kubeDrillsSuite: SuiteDefinition = {
       // its own cluster, fresh each run: the backend's host port is chosen per run and baked into the node
       clusterName: ctx.config.cluster.name === DEFAULT_CONFIG_CLUSTER ? CLUSTER : ctx.config.cluster.name,
       namespace: ctx.config.stack.namespace,
+      load: { engine: ctx.config.load.engine, parallelism: ctx.config.load.parallelism },
     });
     // alert-receivers' fault is in the monitoring namespace: this injector takes that kind, the kube one the rest
     const alertConfig = new AlertConfigFaultInjector(kube.client.api, kube.stack, { kubeconfig: kube.cluster.kubeconfigPath, context: kube.cluster.context });

@@ -49,7 +49,7 @@ export interface ServiceRef {
 }
 
 export interface ProxyRequest {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: string;
   headers?: Record<string, string>;
 }

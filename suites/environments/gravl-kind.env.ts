@@ -22,6 +22,7 @@ import { ensureImage } from '../../tools/images/images.ts';
 import { ensureK6 } from '../../tools/k6/k6.installer.ts';
 import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
 import { KubeFaultInjector } from '../../tools/faults/kube.fault.ts';
+import { k6OperatorLoad } from './k6-operator.env.ts';
 import { loggingEnv } from './kind-logging.ts';
 import { tlsEnv } from './kind-tls.ts';
 import { TLS_EDGE, tlsEdge } from '../../clusters/stack/manifests/tls-edge.manifest.ts';
@@ -75,6 +76,8 @@ export interface GravlKindOptions {
   /** Application namespace (default gravl-production, as in the seeds). */
   namespace?: string;
   backendReplicas?: number;
+  /** The drills' load: local k6 (default) or k6-operator in the cluster with `parallelism` runners. */
+  load?: { engine: 'k6' | 'k6-operator'; parallelism: number };
 }
 
 interface KeptState {
@@ -322,6 +325,18 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   };
 
   const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
+  const distributed =
+    options.load?.engine === 'k6-operator'
+      ? owned.use(
+          await k6OperatorLoad(cluster, {
+            parallelism: options.load.parallelism,
+            backend: { harnessUrl: backendUrl, serviceUrl: `http://backend.${ns}.svc:3000`, namespace: ns, port: 3000 },
+            labels: runLabels,
+            signal,
+            log,
+          }),
+        )
+      : undefined;
   const ports: Ports = {
     clock: systemClock,
     faults: new KubeFaultInjector(client.api, { kubeconfig: cluster.kubeconfigPath, context: cluster.context }, [ns, stack.namespaces.logging]).withNodeExec(async (node, args, o) => {
@@ -329,7 +344,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
       if (!node.startsWith(`${cluster.name}-`)) throw new Error(`node ${node} is not a node of ${cluster.name}`);
       await run('docker', ['exec', node, ...args], { signal: o.signal, timeoutMs: 30_000 });
     }),
-    load: k6Generator,
+    load: distributed?.load ?? k6Generator,
     data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
     cluster,
   };

@@ -39,7 +39,14 @@ describe('config', () => {
 
   it('rejects unknown fields and lists the allowed ones (typos do not silently vanish)', () => {
     const problems = problemsOf(() => parseConfig({ load: { treshold: {} } }));
-    expect(problems).toEqual(["load: unknown field(s) 'treshold'; allowed: thresholds, profiles"]);
+    expect(problems).toEqual(["load: unknown field(s) 'treshold'; allowed: thresholds, profiles, engine, parallelism"]);
+  });
+
+  it('chooses the load engine and the k6-operator parallelism, local k6 with one runner by default', () => {
+    expect(parseConfig({}).load).toMatchObject({ engine: 'k6', parallelism: 1 });
+    expect(parseConfig({ load: { engine: 'k6-operator', parallelism: 2 } }).load).toMatchObject({ engine: 'k6-operator', parallelism: 2 });
+    const problems = problemsOf(() => parseConfig({ load: { engine: 'locust', parallelism: 0 } }));
+    expect(problems).toEqual([expect.stringMatching(/^load\.engine \(got "locust"\): must be one of "k6", "k6-operator"/), expect.stringMatching(/^load\.parallelism \(got 0\): .*>=1/)]);
   });
 
   it('bounds load profiles so a load loop cannot run unbounded', () => {

@@ -62,8 +62,12 @@ export const configSchema = z.strictObject({
       profiles: z
         .strictObject({ smoke: profile.optional(), signoff: profile.optional(), background: profile.optional() })
         .default({}),
+      /** Where the load runs: 'k6' (one local process) or 'k6-operator' (a TestRun in the cluster, verdict on the merged runners). */
+      engine: z.enum(['k6', 'k6-operator']).default('k6'),
+      /** k6-operator runners (each takes its share of the VUs); checked against what the cluster can schedule before the load starts. */
+      parallelism: z.int().min(1).max(64).default(1),
     })
-    .default({ thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.001 }, profiles: {} }),
+    .default({ thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.001 }, profiles: {}, engine: 'k6', parallelism: 1 }),
   /** Per-scenario objective overrides, keyed by scenario id. */
   objectives: z.record(z.string().regex(/^[a-z0-9-]+$/, 'scenario ids are kebab-case'), objectives).default({}),
   reports: z.strictObject({ outDir: z.string().min(1).default('reports/out') }).default({ outDir: 'reports/out' }),

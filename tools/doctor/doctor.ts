@@ -1,5 +1,6 @@
 // `drillbook doctor`: every prerequisite, what is missing, and the exact command that installs it.
 import { k6Check } from '../k6/k6.doctor.ts';
+import { k6OperatorCheck } from '../k6/k6-operator.doctor.ts';
 import { chromiumCheck, imagesCheck, kindCheck, minioCheck } from './components.doctor.ts';
 import { tryRun } from '../lib/exec.ts';
 
@@ -59,7 +60,7 @@ export const kubectlCheck: Check = {
 };
 
 /** The registry other components add their checks to (k6, kind, images...). */
-export const checks: Check[] = [nodeCheck, dockerCheck, kubectlCheck, k6Check(), imagesCheck, kindCheck, chromiumCheck, minioCheck];
+export const checks: Check[] = [nodeCheck, dockerCheck, kubectlCheck, k6Check(), k6OperatorCheck(), imagesCheck, kindCheck, chromiumCheck, minioCheck];
 
 export async function runDoctor(list: readonly Check[] = checks): Promise<CheckResult[]> {
   return Promise.all(

@@ -36,7 +36,7 @@ describe('image tags', () => {
   it('are exact, hash-suffixed and never latest', async () => {
     for (const name of IMAGE_NAMES) {
       const tag = await imageTag(name);
-      expect(tag).toMatch(/^drillbook\/[a-z-]+:[0-9a-z.]+-[0-9a-f]{8}$/);
+      expect(tag).toMatch(/^drillbook\/[a-z0-9-]+:[0-9a-z.]+-[0-9a-f]{8}$/);
       expect(tag).not.toMatch(/:latest$/);
     }
     expect(await imageTag('postgres')).toMatch(/^drillbook\/postgres:15-[0-9a-f]{8}$/);
@@ -70,7 +70,7 @@ describe('image tags', () => {
 
   it('ask for no exact Debian build: every package requirement is an upstream series that cannot be dropped', () => {
     for (const r of aptRequirements()) expect(r.version, r.package).not.toMatch(/-|deb\d+u\d+|\+b\d+/);
-    expect(aptRequirements().map((r) => r.package).sort()).toEqual(['nginx-light', 'postgresql-15', 'prometheus', 'prometheus-alertmanager']);
+    expect(aptRequirements().map((r) => r.package).sort()).toEqual(['curl', 'nginx-light', 'postgresql-15', 'prometheus', 'prometheus-alertmanager']);
   });
 
   it('use the Node the bootstrap installs (one version, two places: the set-up script and the backend image)', async () => {

@@ -14,6 +14,8 @@ import { run, tryRun } from '../lib/exec.ts';
 import { aptRequirements, IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
 import { aptLockPath, lockedVersions, type AptSources } from './apt-lock.ts';
 import { withBuildLock } from './build-lock.ts';
+import { ensureK6 } from '../k6/k6.installer.ts';
+import { ensureK6OperatorBuild } from './k6-operator.prerequisite.ts';
 import { ensureBackendNodeModules, ensureChaosMeshBinaries, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
 
 export { IMAGE_NAMES, isImageName, type ImageName } from './recipes.ts';
@@ -264,6 +266,16 @@ async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, pa
     if (recipe.prepare === 'loki-binaries') {
       const bin = await ensureLokiBinaries(opts);
       await cp(bin, join(context, 'bin'), { recursive: true });
+    }
+    if (recipe.prepare === 'k6-operator-binaries') {
+      const build = await ensureK6OperatorBuild(opts);
+      await mkdir(join(context, 'bin'), { recursive: true });
+      await cp(build.manager, join(context, 'bin', 'manager'));
+    }
+    if (recipe.prepare === 'k6-binary') {
+      const k6 = await ensureK6({ ...opts, version: String(recipe.buildArgs?.K6_VERSION) });
+      await mkdir(join(context, 'bin'), { recursive: true });
+      await cp(k6.path, join(context, 'bin', 'k6'));
     }
     if (recipe.prepare === 'chaos-mesh-binaries') {
       const bin = await ensureChaosMeshBinaries(opts);

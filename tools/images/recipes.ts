@@ -5,6 +5,7 @@
 // hash covers these values, the resolved package versions, its recipe folder under clusters/images/ and any extra
 // inputs, so changing any of them gives a new tag.
 import type { AptRequirement } from './apt-versions.ts';
+import { K6_VERSION } from '../k6/k6.installer.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +29,10 @@ export const VERSIONS = {
   chaosMesh: 'v0.9.1-0.20260902003049-47411975a8cb',
   /** Its nested api module (not in the main module's zip): the proxy serves no version at the same commit; this is the nearest, 4 days newer. */
   chaosMeshApi: 'v0.0.0-20260906172039-d70b66ad97ac',
+  /** k6-operator from its release source (the module proxy refuses it): tools/images/k6-operator.prerequisite.ts. */
+  k6Operator: '1.6.0',
+  /** curl for k6-operator's starter/stopper jobs (they PATCH each runner's REST API with curl). */
+  curl: '7.88.1',
 } as const;
 
 export const IMAGE_NAMES = [
@@ -43,6 +48,8 @@ export const IMAGE_NAMES = [
   'loki',
   'promtail',
   'chaos-mesh-controller',
+  'k6-operator',
+  'k6-runner',
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
@@ -73,7 +80,7 @@ export interface Recipe {
   apt?: Readonly<Record<string, AptRequirement>>;
   extraInputs?: () => ExtraInput[];
   /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
-  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries';
+  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary';
 }
 
 const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
@@ -181,6 +188,27 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     parent: 'base',
     buildArgs: { CHAOS_MESH_VERSION: VERSIONS.chaosMesh },
     prepare: 'chaos-mesh-binaries',
+  },
+  'k6-operator': {
+    name: 'k6-operator',
+    repository: 'drillbook/k6-operator',
+    tagPrefix: VERSIONS.k6Operator,
+    kind: 'dockerfile',
+    recipeDir: 'k6-operator',
+    parent: 'base',
+    buildArgs: { K6_OPERATOR_VERSION: VERSIONS.k6Operator },
+    prepare: 'k6-operator-binaries',
+  },
+  'k6-runner': {
+    name: 'k6-runner',
+    repository: 'drillbook/k6-runner',
+    tagPrefix: K6_VERSION.replace(/^v/, ''),
+    kind: 'dockerfile',
+    recipeDir: 'k6-runner',
+    parent: 'base',
+    buildArgs: { K6_VERSION },
+    apt: { CURL_VERSION: { package: 'curl', version: VERSIONS.curl } },
+    prepare: 'k6-binary',
   },
 };
 
