@@ -36,6 +36,7 @@ export const nightlySuite: SuiteDefinition = {
       clusterName: ctx.config.cluster.name,
       keep: ctx.config.cluster.keep,
       namespace: ctx.config.stack.namespace,
+      load: { engine: ctx.config.load.engine, parallelism: ctx.config.load.parallelism },
     });
     return {
       items: NIGHTLY_SCENARIOS.map((scenario) => ({ scenario, env: kube.env, ports: kube.ports })),
