@@ -12,6 +12,7 @@ import { fullRollback, migrationFailed } from '../scenarios/catalog/migration-ro
 import { lokiStorageEmptyDir, lokiStorageLocalPath } from '../scenarios/catalog/loki-storage.scenario.ts';
 import { tlsCertificateExpired } from '../scenarios/catalog/tls-edge.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
+import { kindOnly } from './environments/kind-steps.ts';
 import { AlertConfigFaultInjector } from '../tools/faults/alert-config.fault.ts';
 import { FaultDispatcher } from '../tools/faults/fault-dispatcher.ts';
 import { alertReceivers } from '../scenarios/catalog/alert-receivers.scenario.ts';
@@ -31,11 +32,7 @@ export const kubeDrillsSuite: SuiteDefinition = {
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   scenarios: DRILLS.map((s) => s.id),
-  check(config) {
-    return config.cluster.provider === 'kind'
-      ? []
-      : [`cluster.provider '${config.cluster.provider}': kube-drills deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`];
-  },
+  check: kindOnly('kube-drills', `deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`),
   async prepare(ctx) {
     const kube = await startGravlKind({
       runId: ctx.runId,

@@ -10,6 +10,7 @@ import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.sc
 import { badReleaseRollback, secretMissing } from '../scenarios/catalog/kube-rollback.scenario.ts';
 import { tlsCertificateExpired } from '../scenarios/catalog/tls-edge.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
+import { kindOnly } from './environments/kind-steps.ts';
 import type { SuiteDefinition } from './suite.ts';
 
 export const NIGHTLY_SCENARIOS = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing] as const;
@@ -21,11 +22,7 @@ export const nightlySuite: SuiteDefinition = {
   budgetSeconds: 300,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   scenarios: NIGHTLY_SCENARIOS.map((s) => s.id),
-  check(config) {
-    return config.cluster.provider === 'kind'
-      ? []
-      : [`cluster.provider '${config.cluster.provider}': nightly deploys the stack on a kind cluster it owns (cluster.name, kept when cluster.keep is true); the Docker tier is 'quick'`];
-  },
+  check: kindOnly('nightly', "deploys the stack on a kind cluster it owns (cluster.name, kept when cluster.keep is true); the Docker tier is 'quick'"),
   async prepare(ctx) {
     const kube = await startGravlKind({
       runId: ctx.runId,

@@ -7,6 +7,7 @@
 // restarted, region B re-seeded as a standby.
 import { regionFailback, regionLoss } from '../scenarios/catalog/region-loss.scenario.ts';
 import { DEFAULT_REGIONS_CLUSTER, startGravlKindRegions } from './environments/gravl-kind-regions.env.ts';
+import { kindOnly } from './environments/kind-steps.ts';
 import type { SuiteDefinition } from './suite.ts';
 
 /** The config's default cluster name is signoff's long-lived cluster: region-drills then uses its own. */
@@ -20,10 +21,7 @@ export const regionDrillsSuite: SuiteDefinition = {
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   scenarios: [regionLoss.id, regionFailback.id],
   check(config) {
-    const problems: string[] = [];
-    if (config.cluster.provider !== 'kind') {
-      problems.push(`cluster.provider '${config.cluster.provider}': region-drills stops the nodes of a two-region kind cluster it creates (${DEFAULT_REGIONS_CLUSTER}) and deletes afterwards`);
-    }
+    const problems = kindOnly('region-drills', `stops the nodes of a two-region kind cluster it creates (${DEFAULT_REGIONS_CLUSTER}) and deletes afterwards`)(config);
     const name = config.cluster.name === DEFAULT_CONFIG_CLUSTER ? DEFAULT_REGIONS_CLUSTER : config.cluster.name;
     if (name === 'drillbook-drills' || name === 'drillbook-e2e') problems.push(`cluster.name '${name}' is another suite's cluster; region-drills creates and deletes its own`);
     return problems;

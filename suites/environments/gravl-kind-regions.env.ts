@@ -6,13 +6,12 @@
 // Wired to the ports: node-stop faults (docker stop of this cluster's node containers), real k6 and the data probe
 // through the NodePort, the failover runbook's operations as one-off psql Jobs and server-side applies.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { REGION_LABEL, twoRegionConfig } from '../../clusters/kind/kind-config.ts';
 import { deploymentAvailable, isPodReady, jobSucceeded, objectAbsent, podsReady, statefulSetReady } from '../../clusters/kube/conditions.ts';
 import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import type { KubeClient } from '../../clusters/kube/kube-client.ts';
-import { deployStages, type StageTiming } from '../../clusters/stack/deploy-stack.ts';
+import { deployStages } from '../../clusters/stack/deploy-stack.ts';
 import { backend, migrationJob } from '../../clusters/stack/manifests/app.manifest.ts';
 import { namespaces, networkPolicies, rbac, secrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
 import {
@@ -41,48 +40,24 @@ import {
 import type { StackStage } from '../../clusters/stack/manifests/stack.manifest.ts';
 import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
 import type { GravlRegionEnv } from '../../scenarios/catalog/gravl-region.env.ts';
-import { systemClock } from '../../scenarios/clock.ts';
-import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
+import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import { deployOnto, drillPorts, handOver, prerequisites, type KindEnvironment, type KindEnvironmentOptions } from './kind-steps.ts';
 import { FaultDispatcher } from '../../tools/faults/fault-dispatcher.ts';
 import { WRITE_FENCE, WriteFenceFaultInjector } from '../../tools/faults/write-fence.fault.ts';
-import { ensureImage } from '../../tools/images/images.ts';
-import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
-import { ensureK6 } from '../../tools/k6/k6.installer.ts';
 import { NodeStopFaultInjector } from '../../tools/faults/node-stop.fault.ts';
-import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
 import { run } from '../../tools/lib/exec.ts';
-import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
-import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 
 export const DEFAULT_REGIONS_CLUSTER = 'drillbook-regions';
 
 /** Field managers of the runbook's changes (never the stack's own). */
 export const FAILOVER_FIELD_MANAGERS = { dns: 'drillbook-runbook-dns', restart: 'drillbook-runbook-restart' } as const;
 
-export interface GravlKindRegionsEnvironment extends AsyncDisposable {
-  readonly env: GravlRegionEnv;
-  readonly ports: Ports;
-  readonly cluster: StartedKindCluster;
-  readonly client: KubeClient;
-  readonly stack: StackOptions;
-  readonly deployTimings: readonly StageTiming[];
-  readonly secrets: readonly string[];
-}
+export type GravlKindRegionsEnvironment = KindEnvironment<GravlRegionEnv>;
 
-export interface GravlKindRegionsOptions {
-  runId: string;
-  suite: string;
-  outDir: string;
-  signal: AbortSignal;
-  log: (line: string) => void;
-  /** kind cluster name (must start with drillbook-); default drillbook-regions. */
-  clusterName?: string;
-  keep?: boolean;
-  namespace?: string;
-  /** Default ['region-a', 'region-b']: the primary's region first. */
+/** clusterName defaults to drillbook-regions; namespace and replicas as every kind environment. */
+export interface GravlKindRegionsOptions extends KindEnvironmentOptions {
   regions?: readonly [string, string];
-  backendReplicas?: number;
 }
 
 export function regionStages(stack: StackOptions, r: ReplicationOptions): StackStage[] {
@@ -132,9 +107,7 @@ export async function pointKubeProxyAtControlPlaneIp(cluster: StartedKindCluster
 export async function startGravlKindRegions(options: GravlKindRegionsOptions): Promise<GravlKindRegionsEnvironment> {
   const { signal, log } = options;
   const [primaryRegion, standbyRegion] = options.regions ?? ['region-a', 'region-b'];
-  const toolchain = await ensureKindToolchain({ signal });
-  const k6 = await ensureK6({ signal, log });
-  const images = { postgres: await ensureImage('postgres', { signal, log }), backend: await ensureImage('gravl-backend-v2', { signal, log }) };
+  const { toolchain, k6, images } = await prerequisites({ postgres: 'postgres', backend: 'gravl-backend-v2' }, options);
   const hostPort = await freePort();
   const replicas = options.backendReplicas ?? 2;
   const stack = stackOptions({
@@ -160,15 +133,7 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
     .start({ signal });
   owned.use(cluster);
   log(`kind cluster ${cluster.name} (2 regions, ${(await cluster.nodes({ signal })).length} nodes) up in ${cluster.startMs} ms; backend will be on 127.0.0.1:${hostPort}`);
-  const loadStarted = performance.now();
-  await cluster.loadImages([...new Set(Object.values(images))], { signal });
-  log(`images loaded into every node in ${Math.round(performance.now() - loadStarted)} ms`);
-  const client = cluster.client();
-  const deployTimings = await deployStages(client, regionStages(stack, replication), {
-    signal,
-    conditionTimeoutMs: 300_000,
-    onStage: (t) => log(`stage ${t.stage}: ${t.applied} objects, ready in ${t.ms} ms`),
-  });
+  const { client, deployTimings } = await deployOnto(cluster, images, (c, onStage) => deployStages(c, regionStages(stack, replication), { signal, conditionTimeoutMs: 300_000, onStage }), options);
 
   const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId, [LABELS.scenario]: options.suite };
   const backendUrl = `http://127.0.0.1:${hostPort}`;
@@ -286,9 +251,11 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
     },
   };
 
-  const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
-  const ports: Ports = {
-    clock: systemClock,
+  const ports = drillPorts({
+    cluster,
+    k6,
+    outDir: options.outDir,
+    backendUrl,
     faults: new FaultDispatcher([
       new NodeStopFaultInjector(client.api, cluster.name),
       new WriteFenceFaultInjector({
@@ -303,19 +270,6 @@ export async function startGravlKindRegions(options: GravlKindRegionsOptions): P
         runJob: async (job, sig) => runJob(job, sig),
       }),
     ]),
-    load: k6Generator,
-    data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
-    cluster,
-  };
-  const moved = owned.move();
-  return {
-    env,
-    ports,
-    cluster,
-    client,
-    stack,
-    deployTimings,
-    secrets: [stack.db.password, stack.jwtSecret, replication.replicationPassword],
-    [Symbol.asyncDispose]: () => moved.disposeAsync(),
-  };
+  });
+  return handOver(owned, { env, ports, cluster, client, stack, deployTimings, secrets: [stack.db.password, stack.jwtSecret, replication.replicationPassword] });
 }

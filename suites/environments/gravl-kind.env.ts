@@ -5,22 +5,18 @@
 import { dirname, join } from 'node:path';
 import { singleNodeConfig } from '../../clusters/kind/kind-config.ts';
 import { deploymentAvailable, isPodReady, jobAttemptFailed, podsGone, jobSucceeded, lastFailure, objectAbsent, podsReady, podsWaiting, waitingReasons } from '../../clusters/kube/conditions.ts';
-import { KindCluster, type StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
+import { KindCluster } from '../../clusters/kube/kind.provider.ts';
 import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
-import type { KubeClient } from '../../clusters/kube/kube-client.ts';
-import { deployStack, type StageTiming } from '../../clusters/stack/deploy-stack.ts';
+import { deployStack } from '../../clusters/stack/deploy-stack.ts';
 import { backupCronJob, migrationJob } from '../../clusters/stack/manifests/app.manifest.ts';
 import { databaseStatusJob, parseDatabaseReport, restoreDatabaseJob } from '../../clusters/stack/manifests/db-admin.manifest.ts';
 import { allObjects, referenceStack } from '../../clusters/stack/manifests/stack.manifest.ts';
 import { backupJobFrom, parseRestoreReport, restoreTestJob } from '../../clusters/stack/manifests/backup-test.manifest.ts';
 import { secrets as stackSecrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
-import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
+import { COMPONENT, DEFAULT_NAMESPACES, stackOptions } from '../../clusters/stack/manifests/stack-options.ts';
 import type { GravlKubeEnv } from '../../scenarios/catalog/gravl-kube.env.ts';
-import { systemClock } from '../../scenarios/clock.ts';
-import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
-import { ensureImage } from '../../tools/images/images.ts';
-import { ensureK6 } from '../../tools/k6/k6.installer.ts';
-import { K6LoadGenerator } from '../../tools/k6/k6.driver.ts';
+import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import { deployOnto, drillPorts, handOver, prerequisites, type KindEnvironment, type KindEnvironmentOptions } from './kind-steps.ts';
 import { KubeFaultInjector } from '../../tools/faults/kube.fault.ts';
 import { k6OperatorLoad } from './k6-operator.env.ts';
 import { loggingEnv } from './kind-logging.ts';
@@ -30,11 +26,8 @@ import { makeDrillCerts } from '../../tools/lib/tls-certs.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cacheDir } from '../../tools/lib/cache.ts';
 import { tmpdir } from 'node:os';
-import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
 import { run } from '../../tools/lib/exec.ts';
-import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
-import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 import { randomBytes } from 'node:crypto';
 import { kindAlertingEnv } from './kind-alerting.ts';
 
@@ -53,29 +46,9 @@ export const RUNBOOK_FIELD_MANAGERS = {
 const EDGE_NODE_PORT = 30443;
 const PUBLIC_HOST = 'gravl.example.test';
 
-export interface GravlKindEnvironment extends AsyncDisposable {
-  readonly env: GravlKubeEnv;
-  readonly ports: Ports;
-  readonly cluster: StartedKindCluster;
-  readonly client: KubeClient;
-  readonly stack: StackOptions;
-  readonly deployTimings: readonly StageTiming[];
-  readonly secrets: readonly string[];
-}
+export type GravlKindEnvironment = KindEnvironment<GravlKubeEnv>;
 
-export interface GravlKindOptions {
-  runId: string;
-  suite: string;
-  outDir: string;
-  signal: AbortSignal;
-  log: (line: string) => void;
-  /** kind cluster name (must start with drillbook-). */
-  clusterName?: string;
-  /** Keep the cluster after dispose (reused by the next run). Default false. */
-  keep?: boolean;
-  /** Application namespace (default gravl-production, as in the seeds). */
-  namespace?: string;
-  backendReplicas?: number;
+export interface GravlKindOptions extends KindEnvironmentOptions {
   /** The drills' load: local k6 (default) or k6-operator in the cluster with `parallelism` runners. */
   load?: { engine: 'k6' | 'k6-operator'; parallelism: number };
 }
@@ -104,18 +77,19 @@ function writeKeptState(clusterName: string, state: KeptState): void {
 
 export async function startGravlKind(options: GravlKindOptions): Promise<GravlKindEnvironment> {
   const { signal, log } = options;
-  const toolchain = await ensureKindToolchain({ signal });
-  const k6 = await ensureK6({ signal, log });
-  const images = {
-    postgres: await ensureImage('postgres', { signal, log }),
-    backend: await ensureImage('gravl-backend-v2', { signal, log }),
-    broken: await ensureImage('gravl-backend-broken', { signal, log }),
-    next: await ensureImage('gravl-backend-v3', { signal, log }),
-    loki: await ensureImage('loki', { signal, log }),
-    logShipper: await ensureImage('promtail', { signal, log }),
-    edge: await ensureImage('gravl-frontend', { signal, log }),
-    alertmanager: await ensureImage('alertmanager', { signal, log }),
-  };
+  const { toolchain, k6, images } = await prerequisites(
+    {
+      postgres: 'postgres',
+      backend: 'gravl-backend-v2',
+      broken: 'gravl-backend-broken',
+      next: 'gravl-backend-v3',
+      loki: 'loki',
+      logShipper: 'promtail',
+      edge: 'gravl-frontend',
+      alertmanager: 'alertmanager',
+    },
+    options,
+  );
   const replicas = options.backendReplicas ?? 3;
   const clusterName = options.clusterName ?? 'drillbook-drills';
   const keep = options.keep ?? false;
@@ -155,13 +129,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   owned.use(cluster);
   if (keep && !cluster.reused) writeKeptState(clusterName, credentials);
   log(`kind cluster ${cluster.name} ${cluster.reused ? 'reused' : 'created'}, up in ${cluster.startMs} ms; backend on 127.0.0.1:${hostPort}`);
-  await cluster.loadImages([...new Set(Object.values(images))], { signal });
-  const client = cluster.client();
-  const deployTimings = await deployStack(client, stack, {
-    signal,
-    conditionTimeoutMs: 240_000,
-    onStage: (t) => log(`stage ${t.stage}: ${t.applied} objects, ready in ${t.ms} ms`),
-  });
+  const { client, deployTimings } = await deployOnto(cluster, images, (c, onStage) => deployStack(c, stack, { signal, conditionTimeoutMs: 240_000, onStage }), options);
   // the TLS edge, with a drill CA and certificates made here (keys in a private temp dir, removed on dispose)
   const certDir = mkdtempSync(join(tmpdir(), 'drillbook-tls-'));
   owned.defer(() => rmSync(certDir, { recursive: true, force: true }));
@@ -324,7 +292,6 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     },
   };
 
-  const k6Generator = new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(options.outDir, 'k6'));
   const distributed =
     options.load?.engine === 'k6-operator'
       ? owned.use(
@@ -337,26 +304,17 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
           }),
         )
       : undefined;
-  const ports: Ports = {
-    clock: systemClock,
+  const ports = drillPorts({
+    cluster,
+    k6,
+    outDir: options.outDir,
+    backendUrl,
     faults: new KubeFaultInjector(client.api, { kubeconfig: cluster.kubeconfigPath, context: cluster.context }, [ns, stack.namespaces.logging]).withNodeExec(async (node, args, o) => {
       // kind's node names are its node containers' names; only this run's cluster's nodes are reachable
       if (!node.startsWith(`${cluster.name}-`)) throw new Error(`node ${node} is not a node of ${cluster.name}`);
       await run('docker', ['exec', node, ...args], { signal: o.signal, timeoutMs: 30_000 });
     }),
-    load: distributed?.load ?? k6Generator,
-    data: new SteadyWriteProbe(new HttpProbeTransport(backendUrl), { intervalMs: 50 }),
-    cluster,
-  };
-  const moved = owned.move();
-  return {
-    env,
-    ports,
-    cluster,
-    client,
-    stack,
-    deployTimings,
-    secrets: [stack.db.password, stack.jwtSecret],
-    [Symbol.asyncDispose]: () => moved.disposeAsync(),
-  };
+    ...(distributed ? { load: distributed.load } : {}),
+  });
+  return handOver(owned, { env, ports, cluster, client, stack, deployTimings, secrets: [stack.db.password, stack.jwtSecret] });
 }

@@ -13,10 +13,9 @@ import {
   configText,
   deployedAlertmanagerConfig,
   hasEndpoint,
-  receiverIntegrations,
 } from '../../clusters/stack/manifests/alert-webhook.manifest.ts';
 import { COMPONENT, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
-import type { AlertConfigView, EgressRule, GravlAlertingEnv, WebhookDelivery } from '../../scenarios/catalog/gravl-alerting.env.ts';
+import type { EgressRule, GravlAlertingEnv, WebhookDelivery } from '../../scenarios/catalog/gravl-alerting.env.ts';
 import type { Labels } from '../../scenarios/ports.ts';
 import { AlertManagerProxy } from '../../clusters/stack/alertmanager.proxy.ts';
 import { ALERT_CONFIG_FAULT } from '../../tools/faults/alert-config.fault.ts';
