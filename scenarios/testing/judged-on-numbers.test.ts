@@ -31,10 +31,10 @@ describe('judged on its numbers', () => {
     expect(() => expectVerdictFollowsNumbers(journal([objective('detection', 900, 2_000, true)], { verdict: 'not-met' }))).toThrow();
   });
 
-  it('fails when a value was not measured, is not finite, or is not positive', () => {
+  it('fails when a value was not measured, is not finite, or is negative', () => {
     expect(() => expectVerdictFollowsNumbers(journal([objective('detection', null, 2_000, null)], { verdict: 'not-met' }))).toThrow(/not measured/);
     expect(() => expectVerdictFollowsNumbers(journal([objective('rto', Number.NaN, 2_000, false)], { verdict: 'not-met' }))).toThrow();
-    expect(() => expectVerdictFollowsNumbers(journal([objective('detection', 0, 2_000, true)]))).toThrow();
+    expect(() => expectVerdictFollowsNumbers(journal([objective('detection', -5, 2_000, true)]))).toThrow();
     expect(() => expectVerdictFollowsNumbers(journal([objective('rpo', 0, 300_000, true)]))).not.toThrow(); // nothing lost: RPO 0
     expect(() => expectVerdictFollowsNumbers(journal([], { verdict: 'met' }))).toThrow(/no objectives/);
   });

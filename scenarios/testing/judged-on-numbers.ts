@@ -15,8 +15,7 @@ export function expectedVerdict(j: Pick<Journal, 'status' | 'deviated' | 'object
 }
 
 /**
- * Every objective was measured (a finite number of ms, > 0 for detection and RTO, >= 0 for RPO; a measured
- * boolean for load thresholds), each one is judged exactly `measured < limit`, and the verdict follows them.
+ * Every objective was measured (a finite, non-negative number of ms; a measured boolean for load thresholds), each one is judged exactly `measured < limit`, and the verdict follows them.
  */
 export function expectVerdictFollowsNumbers(j: Judged): void {
   const id = j.scenario.id;
@@ -29,8 +28,8 @@ export function expectVerdictFollowsNumbers(j: Judged): void {
     }
     expect(o.measured, `${what}: not measured`).not.toBeNull();
     expect(Number.isFinite(o.measured), what).toBe(true);
-    if (o.name === 'rpo') expect(o.measured!, what).toBeGreaterThanOrEqual(0);
-    else expect(o.measured!, what).toBeGreaterThan(0);
+    // journal times are whole ms: a detection on the first check can be 0 ms, an RPO with nothing lost is 0
+    expect(o.measured!, what).toBeGreaterThanOrEqual(0);
     expect(o.limit, what).not.toBeNull();
     expect(o.met, `${what}: judged against its numbers`).toBe(o.measured! < o.limit!);
   }
