@@ -11,7 +11,7 @@ import { signoffSuite } from './signoff.suite.ts';
 import { runSuite } from './suite.ts';
 
 describe('signoff suite (Docker, no cluster)', () => {
-  it('measures the stack, meets the drills’ objectives, and says NO-GO for the right reasons', async () => {
+  it('measures the stack, the drills recover within their RTO/RPO (detection and load judged on their numbers), and says NO-GO for the right reasons', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'drillbook-signoff-'));
     // a cluster name nobody has: the cluster side must be judged off-cluster, never against a stray context
     const config = parseConfig({ reports: { outDir }, cluster: { name: 'drillbook-none-here' }, load: { profiles: { signoff: { vus: 10, durationSeconds: 20 } } } });
