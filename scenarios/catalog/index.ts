@@ -8,6 +8,7 @@ import { pitrAccidentalDelete } from './pitr-accidental-delete.scenario.ts';
 import { alertReceivers } from './alert-receivers.scenario.ts';
 import { lokiStorageEmptyDir, lokiStorageLocalPath } from './loki-storage.scenario.ts';
 import { fullRollback, migrationFailed } from './migration-rollback.scenario.ts';
+import { regionFailback, regionLoss } from './region-loss.scenario.ts';
 import { tlsCertificateExpired } from './tls-edge.scenario.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own environment type
@@ -21,4 +22,6 @@ export const catalog: readonly Scenario<any>[] = [
   lokiStorageLocalPath,
   lokiStorageEmptyDir,
   alertReceivers,
+  regionLoss,
+  regionFailback,
 ];

@@ -1,21 +1,16 @@
-// Structural schemas (an OpenAPI v3 subset, as data) for the Chaos Mesh objects drillbook generates, a small
-// validator that walks them, and `validateChaosManifest`, which adds what a CRD schema cannot say: metadata, the
-// checks Chaos Mesh's admission webhook makes, and drillbook's own limits (one namespace, a bounded duration).
+// The structural schemas drillbook's Chaos Mesh objects are checked against, a small validator that walks them,
+// and `validateChaosManifest`, which adds what a CRD schema cannot say: metadata, the checks Chaos Mesh's admission
+// webhook makes, and drillbook's own limits (one namespace, a bounded duration).
 //
-// Version: the chaos-mesh.org/v1alpha1 CRDs of Chaos Mesh v2.7.x.
-// Sources:
-//   - chaos-mesh/chaos-mesh config/crd/bases/chaos-mesh.org_podchaos.yaml (controller-gen v0.13, the 2.7 line:
-//     containerNames[], remoteCluster, expressionSelectors) and chaos-mesh.org_networkchaos.yaml as regenerated
-//     later (controller-gen v0.14: adds `rate` (2.7.0, PR #4017) and a pattern on delay.latency/jitter that may
-//     postdate 2.7; what drillbook generates satisfies both).
-//   - api/v1alpha1/{podchaos,networkchaos,selector}_types.go for optional/required, and podchaos_webhook.go,
-//     networkchaos_webhook.go, common_validation.go for the admission checks.
-//   - https://chaos-mesh.org/docs/simulate-pod-chaos-on-kubernetes/ and /docs/simulate-network-chaos-on-kubernetes/
-//     (field descriptions, value ranges).
-// Where the CRD types a field as a bare string that the webhook then parses (durations, percentages, rates), the
-// schema adds the pattern of what parses ("webhook:" in its description): stricter than the CRD, never looser.
+// Version: the chaos-mesh.org/v1alpha1 PodChaos and NetworkChaos CRDs of the Chaos Mesh module built here
+// (VERSIONS.chaosMesh in tools/images/recipes.ts: master at 47411975a8cb, module version
+// v0.9.1-0.20260902003049-47411975a8cb, whose manifests/crd.yaml the e2e installs). The schemas are derived from
+// those CRDs' openAPIV3Schema by rule (chaos-mesh.crd.ts), not copied by hand; only the patterns of strings the
+// webhook parses (durations, percentages, rates) are added, stricter than the CRD, never looser.
 // StressChaos and IOChaos are not modelled; `status` is the controller's and is not checked.
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import { VERSIONS } from '../images/recipes.ts';
+import { chaosCrds, chaosSchemaOf, GO_DURATION } from './chaos-mesh.crd.ts';
 
 export type SchemaType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
 
@@ -35,155 +30,22 @@ export interface Schema {
   readonly minLength?: number;
 }
 
-export const CHAOS_API_VERSION = 'chaos-mesh.org/v1alpha1';
-export const CHAOS_MESH_VERSION = 'v2.7.x';
 
+export const CHAOS_API_VERSION = 'chaos-mesh.org/v1alpha1';
+/** The Chaos Mesh whose CRDs the schemas come from: the module tools/images builds and the e2e installs. */
+export const CHAOS_MESH_VERSION = VERSIONS.chaosMesh;
+
+/** drillbook's spec vocabulary; the unit tests check each equals the CRD's enum. */
 export const SELECTOR_MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'] as const;
 export const POD_CHAOS_ACTIONS = ['pod-kill', 'pod-failure', 'container-kill'] as const;
 export const NETWORK_CHAOS_ACTIONS = ['netem', 'delay', 'loss', 'duplicate', 'corrupt', 'partition', 'bandwidth'] as const;
 export const DIRECTIONS = ['to', 'from', 'both'] as const;
 
-/** What Go's time.ParseDuration accepts, without the sign (a negative duration means nothing here). */
-const GO_DURATION = '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$';
-/** The CRD's own pattern for delay.latency and delay.jitter (one number, one unit). */
-const NETEM_TIME = '^[0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h)$';
-/** What strconv.ParseFloat accepts that makes sense for a percentage or correlation. */
-const FLOAT_STR = '^[0-9]+(\\.[0-9]+)?$';
-
-const str = (description?: string): Schema => (description ? { type: 'string', description } : { type: 'string' });
-const strings: Schema = { type: 'array', items: { type: 'string' } };
-const stringMap: Schema = { type: 'object', additionalProperties: { type: 'string' } };
-const floatStr = (description: string): Schema => ({ type: 'string', pattern: FLOAT_STR, description: `webhook: a number as a string (${description})` });
-const int = (format: 'int32' | 'int64', minimum?: number): Schema => (minimum === undefined ? { type: 'integer', format } : { type: 'integer', format, minimum });
-
-/** PodSelectorSpec: which pods. Every field is optional in the CRD; an empty one selects everything. */
-const podSelectorSpec: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    namespaces: strings,
-    nodes: strings,
-    pods: { type: 'object', description: 'namespace -> pod names', additionalProperties: strings },
-    nodeSelectors: stringMap,
-    fieldSelectors: stringMap,
-    labelSelectors: stringMap,
-    annotationSelectors: stringMap,
-    expressionSelectors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['key', 'operator'],
-        properties: {
-          key: str(),
-          operator: { type: 'string', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'], description: 'CRD: string; the label selector grammar' },
-          values: strings,
-        },
-      },
-    },
-    podPhaseSelectors: { type: 'array', items: { type: 'string', enum: ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] } },
-  },
-};
-
-const mode: Schema = { type: 'string', enum: SELECTOR_MODES };
-const value = str('with mode fixed: a pod count; fixed-percent / random-max-percent: a percentage (1-100)');
-const duration: Schema = { type: 'string', pattern: GO_DURATION, description: 'webhook: a Go duration such as 30s, 5m or 1h30m' };
-
-/** The envelope both kinds share: apiVersion, kind, metadata (checked by validateChaosManifest), spec, status. */
-function chaosObject(kind: string, spec: Schema): Schema {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['apiVersion', 'kind', 'metadata', 'spec'],
-    properties: {
-      apiVersion: { type: 'string', enum: [CHAOS_API_VERSION] },
-      kind: { type: 'string', enum: [kind] },
-      metadata: { type: 'object' },
-      spec,
-      status: { type: 'object' },
-    },
-  };
-}
-
-export const POD_CHAOS_SCHEMA: Schema = chaosObject('PodChaos', {
-  type: 'object',
-  additionalProperties: false,
-  required: ['action', 'mode', 'selector'],
-  properties: {
-    action: { type: 'string', enum: POD_CHAOS_ACTIONS },
-    mode,
-    value,
-    selector: podSelectorSpec,
-    containerNames: { ...strings, description: 'webhook: required (non-empty) for container-kill' },
-    duration: { ...duration, description: `${duration.description}; required for pod-failure` },
-    gracePeriod: { ...int('int64', 0), description: 'pod-kill: seconds before the pod is deleted; 0 = at once' },
-    remoteCluster: str(),
-  },
-});
-
-const podSelector: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['mode', 'selector'],
-  properties: { mode, value, selector: podSelectorSpec },
-};
-
-export const NETWORK_CHAOS_SCHEMA: Schema = chaosObject('NetworkChaos', {
-  type: 'object',
-  additionalProperties: false,
-  required: ['action', 'mode', 'selector'],
-  properties: {
-    action: { type: 'string', enum: NETWORK_CHAOS_ACTIONS },
-    mode,
-    value,
-    selector: podSelectorSpec,
-    duration,
-    direction: { type: 'string', enum: DIRECTIONS, description: 'default to; from/both need a target (webhook)' },
-    target: podSelector,
-    externalTargets: { ...strings, description: 'IPv4 addresses or domains outside the cluster; only with direction to' },
-    device: str('network interface of the selected pods'),
-    targetDevice: str('network interface in the target pods'),
-    remoteCluster: str(),
-    delay: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['latency'],
-      properties: {
-        latency: { type: 'string', pattern: NETEM_TIME, description: 'a time such as 100ms' },
-        jitter: { type: 'string', pattern: NETEM_TIME, description: 'a time such as 10ms' },
-        correlation: floatStr('0-100'),
-        reorder: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['reorder', 'gap'],
-          properties: { reorder: floatStr('percent of packets'), correlation: floatStr('0-100'), gap: { type: 'integer' } },
-        },
-      },
-    },
-    loss: { type: 'object', additionalProperties: false, required: ['loss'], properties: { loss: floatStr('percent, 0-100'), correlation: floatStr('0-100') } },
-    duplicate: { type: 'object', additionalProperties: false, required: ['duplicate'], properties: { duplicate: floatStr('percent, 0-100'), correlation: floatStr('0-100') } },
-    corrupt: { type: 'object', additionalProperties: false, required: ['corrupt'], properties: { corrupt: floatStr('percent, 0-100'), correlation: floatStr('0-100') } },
-    bandwidth: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['rate', 'limit', 'buffer'],
-      properties: {
-        rate: { type: 'string', pattern: '^[0-9]+ *(bit|kbit|mbit|gbit|tbit|bps|kbps|mbps|gbps|tbps)$', description: 'webhook: a number and a unit such as 1mbps (bps = bytes/s)' },
-        limit: int('int32', 1),
-        buffer: int('int32', 1),
-        peakrate: int('int64', 0),
-        minburst: int('int32', 0),
-      },
-    },
-    rate: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['rate'],
-      properties: { rate: { type: 'string', pattern: '^[0-9]+ *(bit|kbit|mbit|gbit|tbit|bps|kbps|mbps|gbps|tbps)$', description: 'netem rate, e.g. 1mbps' } },
-    },
-  },
-});
-
+const crds = chaosCrds();
+/** Where the CRDs were read from: the built module's crd.yaml in the cache, or its committed extraction. */
+export const CHAOS_CRDS_SOURCE = crds.from;
+export const POD_CHAOS_SCHEMA: Schema = chaosSchemaOf(crds.crds, 'PodChaos');
+export const NETWORK_CHAOS_SCHEMA: Schema = chaosSchemaOf(crds.crds, 'NetworkChaos');
 export const CHAOS_SCHEMAS: Readonly<Record<string, Schema>> = { PodChaos: POD_CHAOS_SCHEMA, NetworkChaos: NETWORK_CHAOS_SCHEMA };
 
 // ---------------------------------------------------------------- the validator

@@ -125,7 +125,7 @@ describe('validateAgainstSchema / validateChaosManifest', () => {
   });
 
   it('catches an extra property at any depth', () => {
-    expect(validateChaosManifest(mutated(pod(), 'spec.gracePeriodSeconds', 0))[0]).toMatch(/^spec\.gracePeriodSeconds: unknown field \(the API server would drop it\); allowed: action, mode, value, selector/);
+    expect(validateChaosManifest(mutated(pod(), 'spec.gracePeriodSeconds', 0))[0]).toMatch(/^spec\.gracePeriodSeconds: unknown field \(the API server would drop it\); allowed: action, containerNames, duration, gracePeriod, mode, remoteCluster, selector, value$/);
     expect(validateChaosManifest(mutated(net(), 'spec.delay.latencyMs', 250))[0]).toMatch(/^spec\.delay\.latencyMs: unknown field/);
     expect(validateChaosManifest(mutated(net(), 'spec.target.selector.labels', { a: 'b' }))[0]).toMatch(/^spec\.target\.selector\.labels: unknown field/);
   });
@@ -186,7 +186,7 @@ describe('validateAgainstSchema / validateChaosManifest', () => {
     expect(validateAgainstSchema(build('pod-kill'), NETWORK_CHAOS_SCHEMA)).toEqual([
       'kind: must be one of NetworkChaos (got "PodChaos")',
       'spec.action: must be one of netem, delay, loss, duplicate, corrupt, partition, bandwidth (got "pod-kill")',
-      'spec.gracePeriod: unknown field (the API server would drop it); allowed: action, mode, value, selector, duration, direction, target, externalTargets, device, targetDevice, remoteCluster, delay, loss, duplicate, corrupt, bandwidth, rate',
+      'spec.gracePeriod: unknown field (the API server would drop it); allowed: action, bandwidth, corrupt, delay, device, direction, duplicate, duration, externalTargets, loss, mode, rate, remoteCluster, selector, target, targetDevice, value',
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Journal } from '../../scenarios/journal.ts';
+import { expectJudgedOnItsNumbers } from '../../scenarios/testing/judged-on-numbers.ts';
 import { pidAlive as alive } from '../state/active-runs.ts';
 
 const CLI = fileURLToPath(new URL('./drillbook.mjs', import.meta.url));
@@ -68,24 +69,27 @@ function journalsIn(out: string): Journal[] {
 }
 
 describe('drillbook CLI', () => {
-  it('run selftest: both scenarios meet their objectives, exit 0, journals and reports on disk', async () => {
+  // Both scenarios' detection objective is < 2 s: on a shared 2-core machine whether it is met is a timing, so the
+  // verdicts, the decision and the exit code are checked against the numbers measured, not expected to be GO.
+  it('run selftest: both scenarios recover, the exit code follows the verdicts, journals and reports on disk', async () => {
     const sb = sandbox();
     const p = start(sb, ['--json', 'run', 'selftest', '--run-id', 'nightly-42']);
-    expect(await p.exited).toBe(0);
+    const exitCode = await p.exited;
     for (const f of ['report.html', 'summary.md', 'report.json', 'junit.xml']) expect(existsSync(join(sb.out, 'runs', 'nightly-42', f)), f).toBe(true);
-    expect(readFileSync(join(sb.out, 'runs', 'nightly-42', 'summary.md'), 'utf8')).toMatch(/GO/);
     expect(existsSync(join(sb.out, 'history', 'nightly-42'))).toBe(true);
     const journals = journalsIn(sb.out);
     expect(journals.map((j) => j.scenario.id).sort()).toEqual(['local-service-crash', 'local-service-freeze']);
     for (const j of journals) {
-      expect(j.status).toBe('completed');
-      expect(j.verdict).toBe('met');
+      expectJudgedOnItsNumbers(j, { mustMeet: ['rto'] });
       expect(j.phases.map((ph) => ph.name)).toEqual(['steady-state-before', 'inject', 'detect', 'recover', 'verify', 'revert']);
       expect(j.measurements.detectionMs).not.toBeNull();
       expect(j.measurements.rto?.source).toBe('verify');
     }
+    const go = journals.every((j) => j.verdict === 'met');
+    expect(exitCode).toBe(go ? 0 : 1);
+    expect(readFileSync(join(sb.out, 'runs', 'nightly-42', 'summary.md'), 'utf8')).toMatch(go ? /(?<!NO-)GO/ : /NO-GO/);
     const last = JSON.parse(p.output().stdout.trim().split('\n').at(-1)!);
-    expect(last).toMatchObject({ type: 'result', suite: 'selftest', runId: 'nightly-42', decision: 'go', exitCode: 0 });
+    expect(last).toMatchObject({ type: 'result', suite: 'selftest', runId: 'nightly-42', decision: go ? 'go' : 'no-go', exitCode });
     // report re-renders from the journals alone
     const journalFiles = readdirSync(join(sb.out, 'runs', 'nightly-42')).filter((f) => f.endsWith('.journal.json')).map((f) => join(sb.out, 'runs', 'nightly-42', f));
     const r = start(sb, ['report', '--out', join(sb.dir, 'rerendered'), ...journalFiles]);

@@ -103,7 +103,12 @@ async function buildLoki(dir: string, mod: string, opts: PrepOptions): Promise<s
   return dir;
 }
 
-const CHAOS_MESH_MODULE = 'github.com/chaos-mesh/chaos-mesh';
+export const CHAOS_MESH_MODULE = 'github.com/chaos-mesh/chaos-mesh';
+
+/** Where ensureChaosMeshBinaries keeps chaos-controller-manager and crd.yaml for the pinned versions (may not exist yet). */
+export function chaosMeshBinDir(): string {
+  return cacheDir('images', 'chaos-mesh-bin', `${VERSIONS.chaosMesh}-${VERSIONS.chaosMeshApi.slice(-12)}`);
+}
 
 /**
  * chaos-controller-manager and Chaos Mesh's CRDs (manifests/crd.yaml) from the Go module source, cached under
@@ -111,7 +116,7 @@ const CHAOS_MESH_MODULE = 'github.com/chaos-mesh/chaos-mesh';
  * the module zip leaves out: the api module is downloaded on its own and put there. Slow cold (~20 min on 2 cores).
  */
 export async function ensureChaosMeshBinaries(opts: PrepOptions = {}): Promise<string> {
-  const dir = cacheDir('images', 'chaos-mesh-bin', `${VERSIONS.chaosMesh}-${VERSIONS.chaosMeshApi.slice(-12)}`);
+  const dir = chaosMeshBinDir();
   const done = () => existsSync(join(dir, 'chaos-controller-manager')) && existsSync(join(dir, 'crd.yaml'));
   if (done()) return dir;
   return withBuildLock(`chaos-mesh-bin-${VERSIONS.chaosMesh}`, async () => {
