@@ -8,10 +8,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateReadiness } from '../suites/readiness/readiness.ts';
-import { stagingAsSignedOff } from '../suites/readiness/testing/snapshots.ts';
 import { sampleDrillJournals, sampleJournal, sampleNightlyHistory, sampleSuiteReport } from './testing/sample-journals.ts';
 import { writeReports, type WrittenReports } from './write-reports.ts';
+import { stagingReadiness } from './testing/sample-readiness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('reports/out/artifacts');
@@ -35,7 +34,7 @@ describe('HTML report in headless Chromium', () => {
     // Tonight the backend recovers in 60 s: still within its 300 s objective, but a regression to flag.
     const journals = sampleDrillJournals('tonight', '2026-03-07T02:00:00.000Z');
     journals[0] = sampleJournal({ runId: 'tonight', startedAtWall: '2026-03-07T02:00:00.000Z', suite: 'nightly', rtoMs: 60_000 });
-    const report = sampleSuiteReport({ suite: 'nightly', runId: 'tonight', startedAtWall: '2026-03-07T02:00:00.000Z', journals, readiness: evaluateReadiness(stagingAsSignedOff()) });
+    const report = sampleSuiteReport({ suite: 'nightly', runId: 'tonight', startedAtWall: '2026-03-07T02:00:00.000Z', journals, readiness: stagingReadiness() });
     written = await writeReports(report, { outDir: out, trendSuite: null });
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,

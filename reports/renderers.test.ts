@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateReadiness } from '../suites/readiness/readiness.ts';
-import { stagingAsSignedOff } from '../suites/readiness/testing/snapshots.ts';
 import { renderAllure } from './allure.renderer.ts';
 import { trendsFrom, summarize } from './history.store.ts';
 import { renderHtml } from './html.renderer.ts';
@@ -8,8 +6,9 @@ import { renderJunit } from './junit.renderer.ts';
 import { renderMarkdown } from './markdown.renderer.ts';
 import { sampleNightlyHistory, sampleSuiteReport } from './testing/sample-journals.ts';
 import { timelineChart } from './timeline.chart.ts';
+import { stagingReadiness } from './testing/sample-readiness.ts';
 
-const report = sampleSuiteReport({ readiness: evaluateReadiness(stagingAsSignedOff()) });
+const report = sampleSuiteReport({ readiness: stagingReadiness() });
 
 describe('HTML report', () => {
   const html = renderHtml({ report, trends: trendsFrom(sampleNightlyHistory(8).map(summarize)), generatedAtWall: '2026-03-07T03:00:00.000Z' });

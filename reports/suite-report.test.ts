@@ -1,27 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateReadiness } from '../suites/readiness/readiness.ts';
-import { readySnapshot, stagingAsSignedOff } from '../suites/readiness/testing/snapshots.ts';
 import { judgeSuite } from '../scenarios/decision.ts';
 import { buildSuiteReport } from './suite-report.ts';
 import { sampleJournal } from './testing/sample-journals.ts';
+import { readyReadiness, stagingReadiness } from './testing/sample-readiness.ts';
 
 const met = () => sampleJournal({ scenarioId: 'a' });
 
 describe('go/no-go decision', () => {
   it('is go when every blocking check passes and every journal completed with objectives met', () => {
-    const r = buildSuiteReport({ suite: 'signoff', runId: 'r1', startedAtWall: '2026-03-07T02:00:00Z', journals: [met()], readiness: evaluateReadiness(readySnapshot()) });
+    const r = buildSuiteReport({ suite: 'signoff', runId: 'r1', startedAtWall: '2026-03-07T02:00:00Z', journals: [met()], readiness: readyReadiness() });
     expect(r.decision).toBe('go');
     expect(r.blockingFailures).toEqual([]);
     expect(r.exitCode).toBe(0);
   });
 
   it('a non-blocking FAIL does not block', () => {
-    const readiness = evaluateReadiness(readySnapshot()).map((x) => (x.id === 'logs-loki' ? { ...x, status: 'FAIL' as const } : x));
+    const readiness = readyReadiness().map((x) => (x.id === 'logs-loki' ? { ...x, status: 'FAIL' as const } : x));
     expect(judgeSuite({ journals: [met()], readiness }).decision).toBe('go');
   });
 
   it('a blocking PENDING blocks, with its action', () => {
-    const readiness = evaluateReadiness(readySnapshot()).map((x) => (x.id === 'tls' ? { ...x, status: 'PENDING' as const, action: 'deploy cert-manager' } : x));
+    const readiness = readyReadiness().map((x) => (x.id === 'tls' ? { ...x, status: 'PENDING' as const, action: 'deploy cert-manager' } : x));
     const d = judgeSuite({ journals: [met()], readiness });
     expect(d.decision).toBe('no-go');
     expect(d.blockingFailures).toEqual([{ kind: 'readiness', id: 'tls', title: readiness.find((x) => x.id === 'tls')!.title, reason: 'PENDING', action: 'deploy cert-manager' }]);
@@ -58,7 +57,7 @@ describe('go/no-go decision', () => {
   });
 
   it('the staging cluster of the sign-off document is no-go with 7 blocking readiness failures', () => {
-    const d = judgeSuite({ journals: [], readiness: evaluateReadiness(stagingAsSignedOff()) });
+    const d = judgeSuite({ journals: [], readiness: stagingReadiness() });
     expect(d.decision).toBe('no-go');
     expect(d.blockingFailures.map((b) => b.id).sort()).toEqual(['alerting', 'backup', 'db-credentials', 'load-test', 'network-policies', 'secrets-management', 'tls']);
   });

@@ -12,13 +12,12 @@
 // - `status` says whether the run worked; `verdict` whether the system met its objectives.
 import { computeDataRto, computeRpo } from './data-loss.ts';
 import { defineScenario, withinTolerance, type Probe, type Scenario, type ScenarioContext } from './define.ts';
-import { DrillbookError, InterruptedError, InvalidInputError, describe } from './errors.ts';
+import { InterruptedError, InvalidInputError, describe } from './errors.ts';
 import {
   attemptPrefix,
   JOURNAL_SCHEMA_VERSION,
   redact,
   type ErrorRecord,
-  type Evidence,
   type FaultRecord,
   type Finding,
   type Journal,
@@ -47,6 +46,7 @@ import {
   type RunningDataProbe,
   type RunningLoad,
 } from './ports.ts';
+import { errorRecord, runStep, type AddEvidence, type StepOutcome } from './step.ts';
 import { allowListProblems, assertDestructiveAllowed, NO_EXTRA_TARGETS, type DestructivePolicy } from './safety.ts';
 import { condition, waitFor } from './wait.ts';
 
@@ -79,22 +79,9 @@ export interface RunScenarioOptions<Env> {
   allowDestructive?: DestructivePolicy;
 }
 
-/** Thrown inside a step when its own timeout expires. */
-class StepTimeout extends DrillbookError {
-  override name = 'StepTimeout';
-}
-
 export function newRunId(wallNowMs: number): string {
   const stamp = new Date(wallNowMs).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${stamp}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-export function errorRecord(error: unknown): ErrorRecord {
-  if (error instanceof DrillbookError) {
-    return error.hint ? { name: error.name, message: error.message, hint: error.hint } : { name: error.name, message: error.message };
-  }
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: describe(error) };
 }
 
 /** Checks everything about a run that can be checked without touching the target. Throws; never half-runs. */
@@ -566,53 +553,22 @@ async function phase<Env>(run: ScenarioRun<Env>, name: PhaseName, body: (log: St
   return record;
 }
 
-/** One timed step: its own timeout, cut short by `signal`; a step that swallowed the abort did not pass. */
-async function step<Env, T>(run: ScenarioRun<Env>, name: string, timeoutMs: number, signal: AbortSignal, fn: (ctx: ScenarioContext<Env>) => Promise<T>) {
-  const evidence: Evidence[] = [];
-  const stepCtl = new AbortController();
-  const timerCtl = new AbortController();
-  const onParentAbort = () => stepCtl.abort(signal.reason);
-  if (signal.aborted) stepCtl.abort(signal.reason);
-  else signal.addEventListener('abort', onParentAbort, { once: true });
-  const ctx: ScenarioContext<Env> = {
+/** One timed step (scenarios/step.ts) with the scenario's context around the step's own signal and evidence. */
+function step<Env, T>(run: ScenarioRun<Env>, name: string, timeoutMs: number, signal: AbortSignal, fn: (ctx: ScenarioContext<Env>) => Promise<T>): Promise<StepOutcome<T>> {
+  const context = (stepSignal: AbortSignal, evidence: AddEvidence): ScenarioContext<Env> => ({
     env: run.options.env,
     ports: run.ports,
     clock: run.clock,
     runId: run.runId,
     scenarioId: run.scenario.id,
     labels: run.labels,
-    signal: stepCtl.signal,
+    signal: stepSignal,
     faults: run.injected,
-    evidence: (label, value, kind = 'text') => evidence.push({ kind, label, value, atMs: rel(run) }),
+    evidence: (label, value, kind = 'text') => evidence(kind, label, value),
     finding: (f) => run.findings.push(f),
     secret: (v) => run.secrets.add(v),
-  };
-  const startMs = rel(run);
-  let status: StepStatus = 'passed';
-  let error: unknown;
-  let value: T | undefined;
-  const timeout = run.clock.sleep(timeoutMs, timerCtl.signal).then(
-    () => {
-      const e = new StepTimeout(`step '${name}' exceeded its ${timeoutMs} ms timeout`, { hint: 'the system did not get there in time, or the timeout is too tight' });
-      stepCtl.abort(e);
-      throw e;
-    },
-    () => new Promise<never>(() => {}), // cancelled after the step settled: never wins the race
-  );
-  try {
-    if (stepCtl.signal.aborted) throw new InterruptedError(`step '${name}' not started: interrupted`);
-    value = await Promise.race([fn(ctx), timeout]);
-    // A step that swallowed the abort (a probe treating AbortError as "down", say) did not really pass.
-    if (signal.aborted) throw new InterruptedError(`step '${name}' interrupted`, { cause: signal.reason });
-  } catch (e) {
-    error = e;
-    status = signal.aborted ? 'interrupted' : e instanceof StepTimeout ? 'failed' : 'errored';
-  } finally {
-    timerCtl.abort();
-    signal.removeEventListener('abort', onParentAbort);
-  }
-  const record: StepRecord = { name, startMs, endMs: rel(run), status, timeoutMs, evidence, ...(error === undefined ? {} : { error: errorRecord(error) }) };
-  return { record, value, error };
+  });
+  return runStep({ name, timeoutMs, signal, clock: run.clock, at: () => rel(run), context }, fn);
 }
 
 /** Measure every probe once; 'passed' only when all are within tolerance. A probe that throws has deviated. */

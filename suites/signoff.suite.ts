@@ -22,7 +22,7 @@ const RELEASE_SCHEMA = 2;
 type Measured = keyof NonNullable<HarnessFacts['unmeasured']>;
 
 /** A fact, or undefined with why in `unmeasured`: the check then says PENDING with what to do and what failed. */
-async function settle<T>(unmeasured: Partial<Record<Measured, string>>, fact: Measured, p: Promise<T>): Promise<T | undefined> {
+async function measureFact<T>(unmeasured: Partial<Record<Measured, string>>, fact: Measured, p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
   } catch (error) {
@@ -64,10 +64,10 @@ export const signoffSuite: SuiteDefinition = {
         const unmeasured: Partial<Record<Measured, string>> = {};
         const facts: HarnessFacts = {
           load: await load.finished({ signal }),
-          ...(stack.prometheusUrl ? { prometheusTargets: await settle(unmeasured, 'prometheusTargets', prometheusTargets(stack.prometheusUrl, signal)) } : {}),
-          ...(stack.alertmanagerUrl ? { alerting: await settle(unmeasured, 'alerting', alertingFact(stack.alertmanagerUrl, signal)) } : {}),
-          ...(stack.lokiUrl ? { loki: await settle(unmeasured, 'loki', lokiFact(stack.lokiUrl, '{job="docker", service="gravl-backend"} |= "workout log committed"', signal)) } : {}),
-          migrations: await settle(unmeasured, 'migrations', migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database }, RELEASE_SCHEMA)),
+          ...(stack.prometheusUrl ? { prometheusTargets: await measureFact(unmeasured, 'prometheusTargets', prometheusTargets(stack.prometheusUrl, signal)) } : {}),
+          ...(stack.alertmanagerUrl ? { alerting: await measureFact(unmeasured, 'alerting', alertingFact(stack.alertmanagerUrl, signal)) } : {}),
+          ...(stack.lokiUrl ? { loki: await measureFact(unmeasured, 'loki', lokiFact(stack.lokiUrl, '{job="docker", service="gravl-backend"} |= "workout log committed"', signal)) } : {}),
+          migrations: await measureFact(unmeasured, 'migrations', migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database }, RELEASE_SCHEMA)),
           unmeasured,
         };
         // The cluster side of the matrix: the configured cluster when one answers, else an off-cluster snapshot

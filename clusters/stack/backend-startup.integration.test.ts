@@ -7,7 +7,7 @@ import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { ToolFailedError } from '../../scenarios/errors.ts';
 import { systemClock } from '../../scenarios/clock.ts';
 import { condition, waitFor } from '../../scenarios/wait.ts';
-import { waitForHealthy } from '../../tools/docker/health.ts';
+import { waitForHealthy } from '../../tools/lib/docker-health.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { run, tryRun } from '../../tools/lib/exec.ts';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
-import { waitForHealthy } from '../../tools/docker/health.ts';
+import { waitForHealthy } from '../../tools/lib/docker-health.ts';
 import { ensureImage } from '../../tools/images/images.ts';
 import { run, tryRun } from '../../tools/lib/exec.ts';
 import { parseRestoreReport, restoreTestScript } from './manifests/backup-test.manifest.ts';

@@ -20,7 +20,9 @@
 // Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label. Every
 // fault goes through the fault transaction (fault-transaction.ts): in the ledger before it takes effect.
 import { readFileSync } from 'node:fs';
+import { systemClock } from '../../scenarios/clock.ts';
 import { LABELS, MANAGED_BY, type FaultSpec } from '../../scenarios/ports.ts';
+import { settle } from '../../scenarios/wait.ts';
 import { describeRef, type KubeApi, type KubeObject, type ObjectRef } from '../../clusters/kube/kube-api.ts';
 import type { FaultLedger, KubeTargetRef, UndoAction } from '../state/ledger.ts';
 import { FaultAdapter, injected, type Parsed, type PlanContext } from './fault-adapter.ts';
@@ -93,11 +95,8 @@ class KubeTarget {
   /** Background propagation: the object is gone when this returns (no foregroundDeletion finalizer keeping a dying copy). */
   async deleteAndWait(ref: ObjectRef, signal: AbortSignal | undefined): Promise<void> {
     await this.api.delete(ref, { signal, propagation: 'Background' });
-    const deadline = Date.now() + 60_000;
-    while ((await this.api.read(ref, { signal })) !== undefined) {
-      if (Date.now() > deadline) throw new Error(`${describeRef(ref)} is still there 60 s after its delete`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const left = await settle({ clock: systemClock, signal: signal ?? new AbortController().signal }, 60_000, 100, () => this.api.read(ref, { signal }), (o) => o === undefined);
+    if (left !== undefined) throw new Error(`${describeRef(ref)} is still there 60 s after its delete`);
   }
 
   /** Pods the selector matches that are not being deleted; each must be one of ours. */

@@ -3,7 +3,7 @@ import { computeDataRto, computeRpo } from '../../scenarios/data-loss.ts';
 import { LABELS } from '../../scenarios/ports.ts';
 import { condition, waitFor } from '../../scenarios/wait.ts';
 import { SteadyWriteProbe, type ProbeTransport } from './sql.probe.ts';
-import { FakeClock } from './testing/fake-clock.ts';
+import { FakeClock } from '../../scenarios/testing/fake-clock.ts';
 
 /** An in-memory store: fails every operation while `down`, and can "restore" to an older state. */
 class FakeStore implements ProbeTransport {

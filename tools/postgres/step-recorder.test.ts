@@ -3,11 +3,12 @@ import { DrillbookError, InterruptedError } from '../../scenarios/errors.ts';
 import { systemClock } from '../../scenarios/clock.ts';
 import { BackupIntegrityError, StepTimedOutError } from './postgres.errors.ts';
 import { StepRecorder, unwrap } from './step-recorder.ts';
-import { FakeClock } from './testing/fake-clock.ts';
+import { FakeClock } from '../../scenarios/testing/fake-clock.ts';
 
 describe('StepRecorder', () => {
   it('records passed steps with timing, timeout and evidence', async () => {
-    const clock = new FakeClock(100);
+    const clock = new FakeClock();
+    clock.advance(100);
     const result = await new StepRecorder(clock).procedure(async (rec) => {
       await rec.step('dump', 5_000, async (ctx) => {
         clock.advance(250);

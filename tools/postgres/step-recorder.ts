@@ -1,9 +1,12 @@
 // Runs the timed steps of a procedure and records them as journal StepRecords (monotonic ms on the run's
 // clock), each with its timeout and evidence. A procedure returns a ProcedureResult: failure is data, the
-// steps that ran are kept either way so the scenario engine can journal them.
+// steps that ran are kept either way so the scenario engine can journal them. The timing, timeout, signal and
+// evidence are the runner's own (scenarios/step.ts runStep); what is the procedures' is how an error reads: a
+// timeout is a StepTimedOutError, an abort an InterruptedError, a failed integrity check a failed step.
 import { DrillbookError, InterruptedError } from '../../scenarios/errors.ts';
-import type { ErrorRecord, Evidence, StepRecord, StepStatus } from '../../scenarios/journal.ts';
+import type { Evidence, StepRecord, StepStatus } from '../../scenarios/journal.ts';
 import type { Clock } from '../../scenarios/ports.ts';
+import { errorRecord, runStep, StepTimeout } from '../../scenarios/step.ts';
 import { BackupIntegrityError, RestoreValidationError, StepTimedOutError } from './postgres.errors.ts';
 
 export interface StepContext {
@@ -17,12 +20,6 @@ export type ProcedureResult<T> =
   | { readonly ok: true; readonly value: T; readonly steps: readonly StepRecord[] }
   | { readonly ok: false; readonly error: DrillbookError; readonly steps: readonly StepRecord[] };
 
-export function errorRecord(error: unknown): ErrorRecord {
-  if (error instanceof DrillbookError) return error.hint ? { name: error.name, message: error.message, hint: error.hint } : { name: error.name, message: error.message };
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
-}
-
 function asDrillbookError(error: unknown): DrillbookError {
   if (error instanceof DrillbookError) return error;
   return new DrillbookError(error instanceof Error ? error.message : String(error), { cause: error });
@@ -33,6 +30,9 @@ function statusFor(error: unknown, parent: AbortSignal | undefined): StepStatus 
   if (error instanceof BackupIntegrityError || error instanceof RestoreValidationError) return 'failed';
   return 'errored';
 }
+
+/** A procedure with no signal of its own is never cut short from outside. */
+const NEVER = new AbortController().signal;
 
 export class StepRecorder {
   readonly steps: StepRecord[] = [];
@@ -46,33 +46,16 @@ export class StepRecorder {
 
   /** Runs one step with its own timeout; records it whatever happens; rethrows the step's error. */
   async step<T>(name: string, timeoutMs: number, fn: (ctx: StepContext) => Promise<T>): Promise<T> {
-    const evidence: Evidence[] = [];
-    const startMs = this.clock.now();
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new StepTimedOutError(name, timeoutMs)), timeoutMs);
-    const signal = this.signal ? AbortSignal.any([this.signal, timeout.signal]) : timeout.signal;
-    const ctx: StepContext = {
-      signal,
-      evidence: (kind, label, value) => evidence.push({ kind, label, value, atMs: this.clock.now() }),
-    };
-    // A step that ignores its signal still cannot outlive its timeout.
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-    aborted.catch(() => undefined);
-    try {
-      const value = await Promise.race([fn(ctx), aborted]);
-      this.steps.push({ name, startMs, endMs: this.clock.now(), status: 'passed', timeoutMs, evidence });
-      return value;
-    } catch (raw) {
-      const error = timeout.signal.aborted && !this.signal?.aborted ? (timeout.signal.reason as StepTimedOutError) : raw;
-      const finalError = this.signal?.aborted && !(error instanceof InterruptedError) ? new InterruptedError(`step "${name}" interrupted`, { cause: error }) : error;
-      this.steps.push({ name, startMs, endMs: this.clock.now(), status: statusFor(finalError, this.signal), timeoutMs, evidence, error: errorRecord(finalError) });
-      throw finalError;
-    } finally {
-      clearTimeout(timer);
+    const context = (signal: AbortSignal, evidence: StepContext['evidence']): StepContext => ({ signal, evidence });
+    const { record, value, error } = await runStep({ name, timeoutMs, signal: this.signal ?? NEVER, clock: this.clock, at: () => this.clock.now(), context }, fn);
+    if (record.status === 'passed') {
+      this.steps.push(record);
+      return value as T;
     }
+    const timedOut = error instanceof StepTimeout ? new StepTimedOutError(name, timeoutMs, { cause: error }) : error;
+    const finalError = this.signal?.aborted && !(timedOut instanceof InterruptedError) ? new InterruptedError(`step "${name}" interrupted`, { cause: timedOut }) : timedOut;
+    this.steps.push({ ...record, status: statusFor(finalError, this.signal), error: errorRecord(finalError) });
+    throw finalError;
   }
 
   /** Wraps a whole procedure: returns ok with the value, or the error, with every recorded step. */

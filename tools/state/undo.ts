@@ -2,7 +2,9 @@
 import { run, tryRun } from '../lib/exec.ts';
 import { ClientNodeKubeApi, loadKubeConfig } from '../../clusters/kube/client-node.kube-api.ts';
 import { describeRef, refOf, type KubeApi } from '../../clusters/kube/kube-api.ts';
+import { systemClock } from '../../scenarios/clock.ts';
 import { ToolFailedError } from '../../scenarios/errors.ts';
+import { settle } from '../../scenarios/wait.ts';
 import type { KubeTargetRef, PinnedAddress, UndoAction } from './ledger.ts';
 
 /** Tests replace this to undo against an in-memory API. */
@@ -81,10 +83,8 @@ export async function performUndo(action: UndoAction, signal?: AbortSignal): Pro
         // Background: a Job's pods go with it, and the name is free again at once
         await api.delete(ref, { signal, propagation: 'Background' });
         // gone before the next action (a re-create under the same name) runs
-        for (const deadline = Date.now() + 60_000; (await api.read(ref, { signal })) !== undefined; ) {
-          if (Date.now() > deadline) throw new Error(`${describeRef(ref)} is still there 60 s after its delete`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        const left = await settle({ clock: systemClock, signal: signal ?? new AbortController().signal }, 60_000, 100, () => api.read(ref, { signal }), (o) => o === undefined);
+        if (left !== undefined) throw new Error(`${describeRef(ref)} is still there 60 s after its delete`);
         done.push(describeRef(ref));
       }
       if (done.length === 0) return `nothing to delete in ${action.cluster.context}: ${action.refs.map(describeRef).join(', ')} gone or not the fault's`;

@@ -3,12 +3,12 @@
 // ledger first), then the runbook's first step blocks until the test SIGKILLs this process.
 //
 //   node killed-mid-scenario.ts KUBECONFIG CONTEXT NAMESPACE IMAGE RUN_ID
-import { defineScenario } from '../../../scenarios/define.ts';
-import { systemClock } from '../../../scenarios/clock.ts';
-import { runScenario } from '../../../scenarios/runner.ts';
-import { KubeFaultInjector } from '../../../tools/faults/kube.fault.ts';
-import { registerActiveRun } from '../../../tools/state/active-runs.ts';
-import { ClientNodeKubeApi, loadKubeConfig } from '../client-node.kube-api.ts';
+import { defineScenario } from '../../scenarios/define.ts';
+import { systemClock } from '../../scenarios/clock.ts';
+import { runScenario } from '../../scenarios/runner.ts';
+import { KubeFaultInjector } from '../../tools/faults/kube.fault.ts';
+import { registerActiveRun } from '../../tools/state/active-runs.ts';
+import { ClientNodeKubeApi, loadKubeConfig } from '../../clusters/kube/client-node.kube-api.ts';
 
 const [kubeconfig, context, namespace, image, runId] = process.argv.slice(2);
 if (!kubeconfig || !context || !namespace || !image || !runId) {

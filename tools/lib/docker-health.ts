@@ -1,7 +1,7 @@
 // Waiting for a container's own HEALTHCHECK (docker inspect's State.Health.Status) to say healthy.
 import { systemClock } from '../../scenarios/clock.ts';
 import { condition, waitFor } from '../../scenarios/wait.ts';
-import { run } from '../lib/exec.ts';
+import { run } from './exec.ts';
 
 export async function waitForHealthy(container: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
   await waitFor(

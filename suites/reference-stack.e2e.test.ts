@@ -10,17 +10,17 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../tools/lib/cache.ts';
-import { run, tryRun } from '../../tools/lib/exec.ts';
-import { ensureKindToolchain } from '../../tools/kube/toolchain.ts';
-import { singleNodeConfig } from '../kind/kind-config.ts';
-import { deploymentAvailable, podFinished } from '../kube/conditions.ts';
-import { FaultLedger } from '../../tools/state/ledger.ts';
-import { KindCluster, type StartedKindCluster } from '../kube/kind.provider.ts';
-import type { KubeObject } from '../kube/kube-api.ts';
-import { deployStack } from './deploy-stack.ts';
-import { stackOptions } from './manifests/stack-options.ts';
-import { resolveStackImages } from './stack-images.ts';
+import { cacheDir } from '../tools/lib/cache.ts';
+import { run, tryRun } from '../tools/lib/exec.ts';
+import { ensureKindToolchain } from '../tools/kube/toolchain.ts';
+import { singleNodeConfig } from '../clusters/kind/kind-config.ts';
+import { deploymentAvailable, podFinished } from '../clusters/kube/conditions.ts';
+import { FaultLedger } from '../tools/state/ledger.ts';
+import { KindCluster, type StartedKindCluster } from '../clusters/kube/kind.provider.ts';
+import type { KubeObject } from '../clusters/kube/kube-api.ts';
+import { deployStack } from '../clusters/stack/deploy-stack.ts';
+import { stackOptions } from '../clusters/stack/manifests/stack-options.ts';
+import { resolveStackImages } from '../clusters/stack/stack-images.ts';
 
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -119,7 +119,7 @@ export default function () { check(http.get('http://127.0.0.1:${hostPort}/api/he
     const image = async () => ((await client.api.read(deployment)) as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
     expect(await image()).toBe(images.backend);
     const env = { ...process.env, DRILLBOOK_STATE: state };
-    const harness = spawn(process.execPath, [fileURLToPath(new URL('../kube/testing/killed-mid-scenario.ts', import.meta.url)), cluster.kubeconfigPath, cluster.context, ns, images.postgres, `gc-e2e-${run_id}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const harness = spawn(process.execPath, [fileURLToPath(new URL('./testing/killed-mid-scenario.ts', import.meta.url)), cluster.kubeconfigPath, cluster.context, ns, images.postgres, `gc-e2e-${run_id}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the harness child never reached its runbook step')), 60_000);
       harness.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('MID-RUNBOOK') && (clearTimeout(timer), resolve()));
@@ -130,7 +130,7 @@ export default function () { check(http.get('http://127.0.0.1:${hostPort}/api/he
     expect(await image(), 'the bad release is in place after kill -9').toBe(images.postgres);
     const ledger = new FaultLedger(join(state, 'faults'));
     expect(ledger.list().map((e) => e.faultKind)).toEqual(['set-image']);
-    const gcRun = await run(process.execPath, [fileURLToPath(new URL('../../tools/cli/drillbook.mjs', import.meta.url)), 'gc'], { env, timeoutMs: 120_000 });
+    const gcRun = await run(process.execPath, [fileURLToPath(new URL('../tools/cli/drillbook.mjs', import.meta.url)), 'gc'], { env, timeoutMs: 120_000 });
     console.log(gcRun.stdout);
     expect(await image(), 'gc restored the previous image').toBe(images.backend);
     expect(ledger.list()).toEqual([]);
