@@ -15,6 +15,9 @@ const HOMES: readonly (readonly [prefix: string, layer: Layer])[] = [
   ['scenarios/', 'domain'],
   ['tools/lib/', 'basement'],
   ['tools/images/', 'basement'],
+  // an installer builds and caches a binary by version, importing only the domain and tools/lib: basement, so the
+  // image recipes can stage what it builds (k6 in the k6-operator runner image)
+  ['tools/k6/k6.installer.ts', 'basement'],
   ['tools/cli/', 'roof'],
   ['tools/bench/', 'roof'],
   ['vitest.config.ts', 'roof'],
