@@ -101,3 +101,15 @@ export function refOf(object: KubeObject): ObjectRef {
 export function describeRef(ref: ObjectRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
+
+/** The API server's own words from a refused request (the Status message), else the error's message. */
+export function apiMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  try {
+    const status = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
+    if (status?.message) return status.message;
+  } catch {
+    /* not a Status body */
+  }
+  return (error as Error).message;
+}

@@ -15,7 +15,9 @@ import { backupJobFrom, parseRestoreReport, restoreTestJob } from '../../cluster
 import { secrets as stackSecrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
 import { COMPONENT, DEFAULT_NAMESPACES, stackOptions } from '../../clusters/stack/manifests/stack-options.ts';
 import type { GravlKubeEnv } from '../../scenarios/catalog/gravl-kube.env.ts';
+import { systemClock } from '../../scenarios/clock.ts';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
+import { settle } from '../../scenarios/wait.ts';
 import { deployOnto, drillPorts, handOver, prerequisites, type KindEnvironment, type KindEnvironmentOptions } from './kind-steps.ts';
 import { KubeFaultInjector } from '../../tools/faults/kube.fault.ts';
 import { k6OperatorLoad } from './k6-operator.env.ts';
@@ -140,10 +142,8 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const tls = tlsEnv({ client, stack, certs, hostPort: edgePort, restartManager: RUNBOOK_FIELD_MANAGERS.restart });
   // serving means a verified handshake from outside: a new pod's NetworkPolicy and NodePort rules land a moment
   // after it is Ready
-  for (let h = await tls.tlsHandshake(signal), deadline = Date.now() + 60_000; !h.ok; h = await tls.tlsHandshake(signal)) {
-    if (Date.now() > deadline) throw new Error(`the TLS edge is Ready but no handshake with 127.0.0.1:${edgePort} verified within 60 s: ${h.error}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const handshake = await settle({ clock: systemClock, signal }, 60_000, 500, () => tls.tlsHandshake(signal), (h) => h.ok);
+  if (!handshake.ok) throw new Error(`the TLS edge is Ready but no handshake with 127.0.0.1:${edgePort} verified within 60 s: ${handshake.error}`);
   log(`TLS edge ${TLS_EDGE} serving https://${PUBLIC_HOST} on 127.0.0.1:${edgePort} in ${Math.round(performance.now() - edgeStarted)} ms`);
   const backendUrl = `http://127.0.0.1:${hostPort}`;
   const backendSelector = `${COMPONENT}=backend`;

@@ -3,7 +3,7 @@
 // so the API's answer is the evidence), the replacement that works, and the end-to-end log-flow check Job.
 import { randomBytes } from 'node:crypto';
 import { podUnschedulable, statefulSetReady, objectAbsent, waitingReasons } from '../../clusters/kube/conditions.ts';
-import type { KubeObject, ObjectRef } from '../../clusters/kube/kube-api.ts';
+import { apiMessage, type KubeObject, type ObjectRef } from '../../clusters/kube/kube-api.ts';
 import { withLabels, type KubeClient } from '../../clusters/kube/kube-client.ts';
 import { logFlowCheckJob, loki, parseLogFlowReport } from '../../clusters/stack/manifests/observability.manifest.ts';
 import { COMPONENT, type StackOptions } from '../../clusters/stack/manifests/stack-options.ts';
@@ -92,14 +92,3 @@ export function loggingEnv({ client, stack, runLabels, runJob }: LoggingDeps): G
   };
 }
 
-/** The API server's own words from a refused request (the Status message), else the error's message. */
-export function apiMessage(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  try {
-    const status = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
-    if (status?.message) return status.message;
-  } catch {
-    /* not a Status body */
-  }
-  return (error as Error).message;
-}

@@ -12,6 +12,8 @@ import { COMPONENT } from '../../clusters/stack/manifests/stack-options.ts';
 import { TLS_EDGE, TLS_SECRET, tlsSecret } from '../../clusters/stack/manifests/tls-edge.manifest.ts';
 import type { GravlTlsEnv, TlsHandshake } from '../../scenarios/catalog/gravl-tls.env.ts';
 import type { DrillCerts } from '../../tools/lib/tls-certs.ts';
+import { systemClock } from '../../scenarios/clock.ts';
+import { settle } from '../../scenarios/wait.ts';
 
 export interface TlsDeps {
   readonly client: KubeClient;
@@ -61,16 +63,14 @@ export function tlsEnv({ client, stack, certs, hostPort, restartManager }: TlsDe
     watchTlsBroken: async (signal) => {
       // a certificate that does not verify, not a connection refused while the edge restarts: that is the symptom
       let unreachable = 0;
-      for (;;) {
-        const h = await handshake(signal);
-        if (!h.ok && h.validTo !== undefined) {
-          const before = unreachable ? `; ${unreachable} attempt(s) refused or reset before, while the edge restarted` : '';
-          return { detail: `handshake failed: ${h.error} (certificate valid to ${h.validTo}${before})`, pods: 0 };
-        }
-        if (!h.ok) unreachable += 1;
-        await new Promise((r) => setTimeout(r, 200));
-        signal.throwIfAborted();
-      }
+      // until a certificate is served that does not verify; bounded by the detect phase's timeout (its signal)
+      const h = await settle({ clock: systemClock, signal }, Number.POSITIVE_INFINITY, 200, async () => {
+        const attempt = await handshake(signal);
+        if (!attempt.ok && attempt.validTo === undefined) unreachable += 1;
+        return attempt;
+      }, (attempt) => !attempt.ok && attempt.validTo !== undefined);
+      const before = unreachable ? `; ${unreachable} attempt(s) refused or reset before, while the edge restarted` : '';
+      return { detail: `handshake failed: ${h.error} (certificate valid to ${h.validTo}${before})`, pods: 0 };
     },
     httpsHealth: (signal) =>
       new Promise((resolve, reject) => {

@@ -42,9 +42,6 @@ const MAY: Record<Layer, readonly Layer[]> = {
  * listed one that is gone, so this list can only shrink.
  */
 const KNOWN_UPWARD: readonly string[] = [
-  // apiMessage (the API server's words from a refused request) belongs beside the kube client, in
-  // clusters/kube/; it lives in the environment that first needed it, which is being rebuilt (issue 13).
-  'clusters/stack/manifests/db-admin.manifest.test.ts -> suites/environments/kind-logging.ts',
   // the redaction canary plants secrets in a cluster snapshot and follows them through the sign-off checks into
   // every report format: an end-to-end test that belongs beside the suites, kept here while redaction is reworked.
   'reports/canary.test.ts -> suites/readiness/readiness.ts',

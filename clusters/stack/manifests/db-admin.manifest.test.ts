@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiMessage } from '../../../suites/environments/kind-logging.ts';
+import { apiMessage } from '../../kube/kube-api.ts';
 import { databaseStatusJob, parseDatabaseReport, restoreDatabaseJob } from './db-admin.manifest.ts';
 import { logFlowCheckJob, parseLogFlowReport } from './observability.manifest.ts';
 import { stackOptions } from './stack-options.ts';
