@@ -3,17 +3,17 @@
 // never the live one — with the row counts that came back as evidence.
 import { defineScenario, type Probe, type ScenarioContext } from '../define.ts';
 import { backendReady } from './gravl.env.ts';
-import type { GravlKubeEnv } from './gravl-kube.env.ts';
+import type { GravlBackupEnv } from './gravl-kube.env.ts';
 
-type Ctx = ScenarioContext<GravlKubeEnv>;
+type Ctx = ScenarioContext<GravlBackupEnv>;
 
-const cronJobDeployed: Probe<GravlKubeEnv> = {
+const cronJobDeployed: Probe<GravlBackupEnv> = {
   name: 'backup CronJob deployed',
   tolerance: { equals: true },
   measure: (ctx: Ctx) => ctx.env.backupCronJobDeployed(ctx.signal),
 };
 
-export const backupJobMissing = defineScenario<GravlKubeEnv>({
+export const backupJobMissing = defineScenario<GravlBackupEnv>({
   id: 'backup-job-missing',
   title: 'The backup CronJob is not deployed; deploy it, run it once, restore its backup into a scratch instance',
   runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #2: Backup Cronjob Not Deployed',

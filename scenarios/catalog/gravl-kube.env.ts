@@ -14,7 +14,11 @@ export interface WatchResult {
   readonly pods: number;
 }
 
-export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEnv, GravlTlsEnv {
+/**
+ * The backend's release on Kubernetes: ROLLBACK.md Scenarios 1 and 4 (a bad release, a deleted secret) and the
+ * runbook's kubectl operations on the backend Deployment.
+ */
+export interface GravlReleaseEnv extends GravlEnv {
   /** The application namespace (ROLLBACK.md's gravl-production). */
   readonly namespace: string;
   /** Backend replicas in the steady state (ROLLBACK.md scales back to 3). */
@@ -48,7 +52,10 @@ export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEn
   restartBackend(signal: AbortSignal): Promise<string>;
   /** Re-apply the app secret from its source of truth (the stack's sealed/managed definition). */
   restoreAppSecret(signal: AbortSignal): Promise<string>;
+}
 
+/** The backup job of BLOCKING_ISSUES_REMEDIATION.md § Issue #2: deployed, run once, restored into a scratch instance. */
+export interface GravlBackupEnv extends GravlEnv {
   /** Fault: the backup CronJob is not deployed (BLOCKING_ISSUES_REMEDIATION.md § Issue #2). */
   backupCronJobDeleted(): FaultSpec;
   /** Is the backup CronJob deployed? */
@@ -63,7 +70,10 @@ export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEn
   restoreLatestBackupToScratch(signal: AbortSignal): Promise<RestoreCheck>;
   /** Exercises the live database holds, through the backend (for comparison with a restore). */
   liveExerciseCount(signal: AbortSignal): Promise<number>;
+}
 
+/** A release with a database migration (ROLLBACK.md § Scenario 2 and the full rollback): the DBA's operations. */
+export interface GravlMigrationEnv extends GravlReleaseEnv, GravlBackupEnv {
   /** The next release of the backend, whose migration fails part-way (ROLLBACK.md § Scenario 2). */
   readonly nextBackendImage: string;
   /** The schema version the previous (current) release runs on. */
@@ -85,6 +95,9 @@ export interface GravlKubeEnv extends GravlEnv, GravlAlertingEnv, GravlLoggingEn
   /** Re-applies every object of the stack at the previous version (infrastructure as code), backend kept at 0 replicas. */
   reapplyStackDefinition(signal: AbortSignal): Promise<string>;
 }
+
+/** Everything the one-node kind environment offers: each scenario asks only for the capabilities it uses. */
+export interface GravlKubeEnv extends GravlMigrationEnv, GravlAlertingEnv, GravlLoggingEnv, GravlTlsEnv {}
 
 export interface DatabaseState {
   readonly server: string;

@@ -7,17 +7,17 @@
 // What the runbook gets wrong shows up as findings in the journal, measured rather than argued.
 import { defineScenario, type Probe, type ScenarioContext } from '../define.ts';
 import { backendReady, backgroundLoad, exercisesListed } from './gravl.env.ts';
-import type { GravlKubeEnv } from './gravl-kube.env.ts';
+import type { GravlReleaseEnv } from './gravl-kube.env.ts';
 import { settle } from '../wait.ts';
 
-type Ctx = ScenarioContext<GravlKubeEnv>;
+type Ctx = ScenarioContext<GravlReleaseEnv>;
 
 /**
  * Probe: every replica of the backend is Ready (ROLLBACK.md: "All backend pods running and ready"), allowing the
  * readiness probes up to 60 s to catch up: a drill that ran before on the same cluster may leave a replica whose
  * probe has not yet passed again, which is the cluster settling, not a deviation.
  */
-export const allBackendPodsReady: Probe<GravlKubeEnv> = {
+export const allBackendPodsReady: Probe<GravlReleaseEnv> = {
   name: 'every backend replica Ready (within 60 s)',
   tolerance: { equals: true },
   timeoutMs: 70_000,
@@ -39,7 +39,7 @@ const underLoad = {
   verifyTimeoutMs: 120_000,
   baselineSeconds: 10,
   observeSeconds: 10,
-  load: (env: GravlKubeEnv) => backgroundLoad(env, 300),
+  load: (env: GravlReleaseEnv) => backgroundLoad(env, 300),
   dataProbe: true,
 } as const;
 
@@ -47,7 +47,7 @@ async function record(ctx: Ctx, label: string, done: Promise<string>): Promise<v
   ctx.evidence(label, await done, 'command');
 }
 
-export const badReleaseRollback = defineScenario<GravlKubeEnv>({
+export const badReleaseRollback = defineScenario<GravlReleaseEnv>({
   id: 'bad-release-rollback',
   title: 'A bad backend release crash-loops; rolled back to the previous image as ROLLBACK.md § Scenario 1 says',
   runbookRef: 'ROLLBACK.md § Scenario 1: Pod Crash After Deployment',
@@ -134,7 +134,7 @@ export const badReleaseRollback = defineScenario<GravlKubeEnv>({
   ...underLoad,
 });
 
-export const secretMissing = defineScenario<GravlKubeEnv>({
+export const secretMissing = defineScenario<GravlReleaseEnv>({
   id: 'secret-missing',
   title: 'The app secret is deleted and the backend restarts; pods cannot start until the secret is restored',
   runbookRef: 'ROLLBACK.md § Decision: Is This a Rollback Situation?; ROLLBACK.md § Scenario 4: Secrets / Configuration Issue', // "Config issue (secrets, env vars) → fix config, restart pods, don't rollback"

@@ -5,14 +5,17 @@
 // what works (replace the StatefulSet and its claim). "Fixed" means logs flow again: a line a pod writes now comes
 // back from a Loki query.
 import { defineScenario, type Probe, type RunbookStep, type ScenarioContext } from '../define.ts';
-import type { GravlKubeEnv } from './gravl-kube.env.ts';
-import type { LokiStorage } from './gravl-logging.env.ts';
+import type { GravlEnv } from './gravl.env.ts';
+import type { GravlLoggingEnv, LokiStorage } from './gravl-logging.env.ts';
 import { settle } from '../wait.ts';
 
-type Ctx = ScenarioContext<GravlKubeEnv>;
+/** What the Loki drills need: the stack and its logging tier. */
+type LoggingDrillEnv = GravlEnv & GravlLoggingEnv;
+
+type Ctx = ScenarioContext<LoggingDrillEnv>;
 
 /** Loki Ready, allowing it up to 90 s to settle: the drill before may have just replaced it. */
-const lokiReady: Probe<GravlKubeEnv> = {
+const lokiReady: Probe<LoggingDrillEnv> = {
   name: 'Loki StatefulSet ready (within 90 s)',
   tolerance: { equals: true },
   timeoutMs: 100_000,
@@ -22,7 +25,7 @@ const lokiReady: Probe<GravlKubeEnv> = {
 };
 
 /** Logs flow end to end: pod stdout -> log shipper -> Loki -> LogQL query. */
-export const logsFlow: Probe<GravlKubeEnv> = {
+export const logsFlow: Probe<LoggingDrillEnv> = {
   name: 'a line written now comes back from Loki',
   tolerance: { equals: true },
   timeoutMs: 200_000,
@@ -34,7 +37,7 @@ export const logsFlow: Probe<GravlKubeEnv> = {
   },
 };
 
-const storageIs = (want: 'emptyDir' | 'working-class'): Probe<GravlKubeEnv> => ({
+const storageIs = (want: 'emptyDir' | 'working-class'): Probe<LoggingDrillEnv> => ({
   name: want === 'emptyDir' ? 'Loki on an emptyDir' : 'Loki on a Bound PVC of the working StorageClass',
   tolerance: { equals: true },
   measure: async (ctx: Ctx) => {
@@ -44,7 +47,7 @@ const storageIs = (want: 'emptyDir' | 'working-class'): Probe<GravlKubeEnv> => (
   },
 });
 
-const diagnose: RunbookStep<GravlKubeEnv> = {
+const diagnose: RunbookStep<LoggingDrillEnv> = {
   name: 'check the pods and the StorageClasses',
   timeoutMs: 30_000,
   runbookRef: 'Issue #1 Symptom / Verification: kubectl get pods -n gravl-logging; kubectl get storageclass',
@@ -68,7 +71,7 @@ const diagnose: RunbookStep<GravlKubeEnv> = {
   },
 };
 
-function editAsWritten(storage: (ctx: Ctx) => LokiStorage, runbookRef: string, what: string): RunbookStep<GravlKubeEnv> {
+function editAsWritten(storage: (ctx: Ctx) => LokiStorage, runbookRef: string, what: string): RunbookStep<LoggingDrillEnv> {
   return {
     name: `edit the StatefulSet in place (${what}), as written`,
     timeoutMs: 30_000,
@@ -89,7 +92,7 @@ function editAsWritten(storage: (ctx: Ctx) => LokiStorage, runbookRef: string, w
   };
 }
 
-function recreate(storage: (ctx: Ctx) => LokiStorage, name: string, runbookRef: string): RunbookStep<GravlKubeEnv> {
+function recreate(storage: (ctx: Ctx) => LokiStorage, name: string, runbookRef: string): RunbookStep<LoggingDrillEnv> {
   return {
     name,
     timeoutMs: 300_000,
@@ -102,7 +105,7 @@ const shared = {
   tags: ['logging', 'kube', 'signoff'],
   destructive: true,
   steadyState: [lokiReady, logsFlow],
-  inject: (env: GravlKubeEnv) => [env.lokiStorageMismatch()],
+  inject: (env: LoggingDrillEnv) => [env.lokiStorageMismatch()],
   detect: {
     name: 'Loki pod unschedulable (watch)',
     timeoutMs: 120_000,
@@ -111,7 +114,7 @@ const shared = {
   verifyTimeoutMs: 240_000,
 } as const;
 
-export const lokiStorageEmptyDir = defineScenario<GravlKubeEnv>({
+export const lokiStorageEmptyDir = defineScenario<LoggingDrillEnv>({
   id: 'loki-storage-emptydir',
   title: 'Loki asks for a StorageClass the cluster lacks; fixed with an emptyDir (option A, staging)',
   runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #1: Loki Storage Misconfiguration > Fix Option A',
@@ -127,7 +130,7 @@ export const lokiStorageEmptyDir = defineScenario<GravlKubeEnv>({
   verify: [lokiReady, storageIs('emptyDir'), logsFlow],
 });
 
-export const lokiStorageLocalPath = defineScenario<GravlKubeEnv>({
+export const lokiStorageLocalPath = defineScenario<LoggingDrillEnv>({
   id: 'loki-storage-local-path',
   title: 'Loki asks for a StorageClass the cluster lacks; moved to the working class (option B)',
   // Option B has no heading of its own in the document (its text follows Option A's second 'Verification:').

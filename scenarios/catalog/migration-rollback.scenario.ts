@@ -9,10 +9,10 @@
 import { defineScenario, type Probe, type RunbookStep, type ScenarioContext } from '../define.ts';
 import type { Objectives } from '../define.ts';
 import { backendReady, backgroundLoad, exercisesListed } from './gravl.env.ts';
-import type { BackupRun, DatabaseState, GravlKubeEnv } from './gravl-kube.env.ts';
+import type { BackupRun, DatabaseState, GravlMigrationEnv } from './gravl-kube.env.ts';
 import { allBackendPodsReady } from './kube-rollback.scenario.ts';
 
-type Ctx = ScenarioContext<GravlKubeEnv>;
+type Ctx = ScenarioContext<GravlMigrationEnv>;
 
 interface PreDeploy {
   readonly backup: BackupRun;
@@ -27,7 +27,7 @@ function recorded(ctx: Ctx): PreDeploy {
   return p;
 }
 
-const preDeployBackup: RunbookStep<GravlKubeEnv> = {
+const preDeployBackup: RunbookStep<GravlMigrationEnv> = {
   name: 'pre-deploy backup',
   timeoutMs: 300_000,
   runbookRef: 'PRODUCTION_GO_LIVE.md: "Backup of production database exists"',
@@ -41,7 +41,7 @@ const preDeployBackup: RunbookStep<GravlKubeEnv> = {
 };
 
 /** Verification: the schema the previous release needs, its column back, and no pre-deploy row missing. */
-const databaseMatchesSnapshot: Probe<GravlKubeEnv> = {
+const databaseMatchesSnapshot: Probe<GravlMigrationEnv> = {
   name: 'database at the previous schema with every pre-deploy row',
   tolerance: { equals: true },
   timeoutMs: 120_000,
@@ -79,7 +79,7 @@ const shared = {
   verifyTimeoutMs: 180_000,
   baselineSeconds: 10,
   observeSeconds: 10,
-  load: (env: GravlKubeEnv) => backgroundLoad(env, 300),
+  load: (env: GravlMigrationEnv) => backgroundLoad(env, 300),
   dataProbe: true,
 } as const;
 
@@ -110,7 +110,7 @@ async function restorePreDeploy(ctx: Ctx, damaged: DatabaseState | undefined, ru
   }
 }
 
-const checkDatabase: RunbookStep<GravlKubeEnv> = {
+const checkDatabase: RunbookStep<GravlMigrationEnv> = {
   name: 'check database status',
   timeoutMs: 120_000,
   runbookRef: 'ROLLBACK.md § Scenario 2 step 2: psql -c "SELECT version();"',
@@ -135,7 +135,7 @@ const checkDatabase: RunbookStep<GravlKubeEnv> = {
  * after the restore applies the release's first migration to the restored database again (measured: the drill saw
  * the schema back at 3 after a restore to 2). Step 5 deletes the Job only after step 3 restored; it must go first.
  */
-const stopFailedMigration: RunbookStep<GravlKubeEnv> = {
+const stopFailedMigration: RunbookStep<GravlMigrationEnv> = {
   name: 'stop the failed migration Job before touching the database',
   timeoutMs: 120_000,
   runbookRef: 'ROLLBACK.md § Scenario 2 step 5 (kubectl delete job db-migration), moved before the restore',
@@ -156,7 +156,7 @@ const stopFailedMigration: RunbookStep<GravlKubeEnv> = {
 /** The database as step 2 saw it (before the restore), per run and scenario. */
 const damagedState = new Map<string, DatabaseState>();
 
-export const migrationFailed = defineScenario<GravlKubeEnv>({
+export const migrationFailed = defineScenario<GravlMigrationEnv>({
   id: 'migration-failed',
   title: "The next release's migration fails part-way; the database is restored from the pre-deploy backup and the release rolled back",
   runbookRef: 'ROLLBACK.md § Scenario 2: Database Migration Failure',
@@ -221,7 +221,7 @@ export const migrationFailed = defineScenario<GravlKubeEnv>({
   ],
 });
 
-export const fullRollback = defineScenario<GravlKubeEnv>({
+export const fullRollback = defineScenario<GravlMigrationEnv>({
   id: 'full-rollback',
   title: 'The whole release goes bad (migration, image, secrets); everything goes back to the previous version, database included',
   runbookRef: 'ROLLBACK.md § Full Rollback (Nuclear Option)',

@@ -3,13 +3,16 @@
 // from outside (SNI, chain verified, as `openssl s_client` does), recovered as the runbook writes it: check the
 // ingress and the endpoints, re-create the certificate Secret from the previous files, verify over HTTPS.
 import { defineScenario, type Probe, type ScenarioContext } from '../define.ts';
-import { backendReady } from './gravl.env.ts';
-import type { GravlKubeEnv } from './gravl-kube.env.ts';
+import { backendReady, type GravlEnv } from './gravl.env.ts';
+import type { GravlTlsEnv } from './gravl-tls.env.ts';
 import { settle } from '../wait.ts';
 
-type Ctx = ScenarioContext<GravlKubeEnv>;
+/** What the TLS drill needs: the stack and its edge. */
+type TlsDrillEnv = GravlEnv & GravlTlsEnv;
 
-const handshakeValid: Probe<GravlKubeEnv> = {
+type Ctx = ScenarioContext<TlsDrillEnv>;
+
+const handshakeValid: Probe<TlsDrillEnv> = {
   name: 'TLS handshake with the edge verifies for the public host',
   tolerance: { equals: true },
   measure: async (ctx: Ctx) => {
@@ -19,7 +22,7 @@ const handshakeValid: Probe<GravlKubeEnv> = {
   },
 };
 
-const healthOverHttps: Probe<GravlKubeEnv> = {
+const healthOverHttps: Probe<TlsDrillEnv> = {
   name: 'GET https://<host>/api/health through the edge',
   tolerance: { equals: 200 },
   measure: (ctx: Ctx) => ctx.env.httpsHealth(ctx.signal),
@@ -28,7 +31,7 @@ const healthOverHttps: Probe<GravlKubeEnv> = {
 /** How long the drill gives the edge to pick up the restored certificate by itself before restarting it. */
 const SELF_RELOAD_WAIT_MS = 15_000;
 
-export const tlsCertificateExpired = defineScenario<GravlKubeEnv>({
+export const tlsCertificateExpired = defineScenario<TlsDrillEnv>({
   id: 'tls-certificate-expired',
   title: 'An expired certificate is rolled out at the TLS edge; the previous certificate is restored as ROLLBACK.md § Scenario 3 says',
   runbookRef: 'ROLLBACK.md § Scenario 3: Ingress / Network Failure', // step 3: the TLS cert
