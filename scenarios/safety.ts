@@ -1,6 +1,7 @@
 // The safety gate for destructive scenarios: the one place that decides whether a scenario may break a target.
 // Drivers report who the target is (its context, and whether drillbook created it); the config says which other
 // contexts the user lets drillbook break. The runner asks here before anything is touched; nothing else decides.
+import { showValue } from './input.ts';
 import { UnsafeTargetError } from './errors.ts';
 import type { ClusterTarget } from './ports.ts';
 
@@ -21,8 +22,8 @@ export const NO_EXTRA_TARGETS: DestructivePolicy = { contexts: [] };
 export function allowListProblems(contexts: readonly string[], key = ALLOW_DESTRUCTIVE_KEY): string[] {
   const problems: string[] = [];
   contexts.forEach((c, i) => {
-    if (/[*?[\]]/.test(c)) problems.push(`${key}[${i}] (got ${JSON.stringify(c)}): wildcards are refused (they would let destructive scenarios touch any cluster); list each context by its exact name`);
-    else if (c.trim() !== c || c === '') problems.push(`${key}[${i}] (got ${JSON.stringify(c)}): a context name without surrounding spaces`);
+    if (/[*?[\]]/.test(c)) problems.push(`${key}[${i}] (got ${showValue(c)}): wildcards are refused (they would let destructive scenarios touch any cluster); list each context by its exact name`);
+    else if (c.trim() !== c || c === '') problems.push(`${key}[${i}] (got ${showValue(c)}): a context name without surrounding spaces`);
   });
   return problems;
 }

@@ -140,7 +140,7 @@ describe('bad input is refused before anything happens', () => {
   });
 
   it('allowDestructive.contexts: ["*"]', async () => {
-    await refused(configWith('allowDestructive:\n  contexts: ["*"]\n'), ['run', 'selftest'], 'allowDestructive.contexts.0 (got "*"): wildcards are not allowed');
+    await refused(configWith('allowDestructive:\n  contexts: ["*"]\n'), ['run', 'selftest'], 'allowDestructive.contexts[0] (got "*"): wildcards are refused');
   });
 
   it('stack.namespace longer than a DNS label, or 50 MiB: the value is cut short in the message', async () => {
