@@ -66,6 +66,9 @@ export async function k6OperatorLoad(cluster: StartedKindCluster, options: K6Ope
     namespace,
     runnerImage: images.runner,
     parallelism: options.parallelism,
+    // loaded onto every node just above (kind load): the kubelet lists a new image in the node's status only at its
+    // next image scan, so the status check would refuse an image that is there (seen in the e2e)
+    imagePullable: true,
   })
     .withAllowedHosts([serviceHost])
     .withTargetRewrite(options.backend.harnessUrl, options.backend.serviceUrl);

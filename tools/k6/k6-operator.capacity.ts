@@ -17,7 +17,7 @@ const SUFFIX: Readonly<Record<string, number>> = {
 export function parseQuantity(q: string | number | undefined): number {
   if (q === undefined) return 0;
   if (typeof q === 'number') return q;
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(m|[kMGTPE]i?|)$/.exec(q.trim());
+  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(m|k|[KMGTPE]i|[MGTPE]|)$/.exec(q.trim());
   if (!m) return Number.NaN;
   const value = Number(m[1]);
   return m[2] === 'm' ? value / 1000 : value * (SUFFIX[m[2]!] ?? Number.NaN);

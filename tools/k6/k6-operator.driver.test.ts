@@ -212,6 +212,9 @@ describe('capacity', () => {
     expect(parseQuantity('2')).toBe(2);
     expect(parseQuantity('16Gi')).toBe(16 * 2 ** 30);
     expect(parseQuantity('1.5G')).toBe(1.5e9);
+    // what a kind node reports as allocatable memory (binary kilo is upper-case Ki; decimal kilo is k)
+    expect(parseQuantity('24547956Ki')).toBe(24547956 * 1024);
+    expect(parseQuantity('100k')).toBe(100_000);
   });
 
   it('subtracts what running pods request, and skips nodes that are not Ready', () => {
