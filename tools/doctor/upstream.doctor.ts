@@ -8,6 +8,7 @@
 //   the module proxy's .info for each exact version.
 // - the Node binary's npm package version.
 import { readFile } from 'node:fs/promises';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { K6_VERSION } from '../k6/k6.installer.ts';
 import { KUBE_TOOLCHAIN } from '../kube/versions.ts';
@@ -119,7 +120,18 @@ export async function checkAptUpstream(opts: UpstreamOptions = {}): Promise<Upst
   }
 }
 
+/**
+ * Trust the machine's certificate store too (what curl, apt and npm's cafile use): an organisation's TLS-inspecting
+ * proxy signs with a CA that is in the system store and not in Node's bundled one, and fetch then fails with
+ * SELF_SIGNED_CERT_IN_CHAIN (seen here with a clean environment). Idempotent.
+ */
+export function trustSystemCertificates(): void {
+  const system = tls.getCACertificates('system');
+  if (system.length > 0) tls.setDefaultCACertificates([...new Set([...tls.getCACertificates('default'), ...system])]);
+}
+
 export async function checkUpstream(opts: UpstreamOptions = {}): Promise<UpstreamResult[]> {
+  if (!opts.fetch) trustSystemCertificates();
   const sources = aptSources();
   const proxy = await goProxy();
   const registry = await npmRegistry();
