@@ -1,0 +1,82 @@
+// ROLLBACK.md's release operations on the one-node kind environment (GravlReleaseEnv): the faults of Scenarios 1
+// and 4 as data, the watches that see their symptoms, and the runbook's kubectl operations on the backend
+// Deployment as server-side applies, each under its own field manager as kubectl has.
+import { isPodReady, podsReady, podsWaiting, waitingReasons, deploymentAvailable } from '../../clusters/kube/conditions.ts';
+import type { KubeObject } from '../../clusters/kube/kube-api.ts';
+import { secrets as stackSecrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
+import { COMPONENT } from '../../clusters/stack/manifests/stack-options.ts';
+import type { GravlReleaseEnv } from '../../scenarios/catalog/gravl-kube.env.ts';
+import type { KubeDrillDeps } from './kind-drill-deps.ts';
+
+/**
+ * Field managers of the runbook's own changes, one per operation as kubectl has (scale, set image, rollout
+ * restart). Each always applies the same fields: server-side apply removes a field its manager applied before and
+ * leaves out now, so one manager for "replicas" and then "image" would reset the replica count.
+ */
+export const RUNBOOK_FIELD_MANAGERS = {
+  scale: 'drillbook-runbook-scale',
+  setImage: 'drillbook-runbook-set-image',
+  restart: 'drillbook-runbook-restart',
+} as const;
+
+export function kindReleaseEnv(d: KubeDrillDeps & { platform: string; replicas: number; images: { backend: string; broken: string } }): GravlReleaseEnv {
+  const { client, stack, backendUrl, replicas, images } = d;
+  const ns = stack.namespaces.app;
+  const backendSelector = `${COMPONENT}=backend`;
+  const pods = async (sig: AbortSignal) =>
+    (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: backendSelector }, { signal: sig })).items.filter(
+      (p) => !p.metadata.deletionTimestamp,
+    );
+  const patchDeployment = async (manager: keyof typeof RUNBOOK_FIELD_MANAGERS, spec: Record<string, unknown>, sig: AbortSignal) => {
+    const started = performance.now();
+    await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'backend', namespace: ns }, spec }, RUNBOOK_FIELD_MANAGERS[manager], { signal: sig });
+    return Math.round(performance.now() - started);
+  };
+  const rolloutStatus = async (sig: AbortSignal) => {
+    const verdict = await client.waitFor(deploymentAvailable(ns, 'backend'), { timeoutMs: 280_000, signal: sig, hint: 'kubectl -n ' + ns + ' describe deployment backend' });
+    return verdict.detail;
+  };
+  return {
+    backendUrl,
+    platform: d.platform,
+  namespace: ns,
+  backendReplicas: replicas,
+  previousBackendImage: images.backend,
+  brokenBackendImage: images.broken,
+  // A crash is a SIGKILL of the component's containers (every backend replica, or PostgreSQL), as on Docker.
+  crashFault: (component) => ({ kind: 'container-kill', namespace: ns, selector: `${COMPONENT}=${component}` }),
+  // On Kubernetes the kubelet restarts a crashed container by itself: the runbook's "restart pods" is then
+  // watching the workload come back (kubectl rollout status).
+  // The service is back when every backend replica is Ready again, after a database crash too.
+  restart: async (component, sig) => {
+    const started = performance.now();
+    const waits = [...(component === 'database' ? [podsReady(ns, `${COMPONENT}=database`)] : []), podsReady(ns, backendSelector, replicas)];
+    const seen: string[] = [];
+    for (const condition of waits) seen.push(`${condition.name}: ${(await client.waitFor(condition, { timeoutMs: 110_000, signal: sig })).detail}`);
+    return `kubectl rollout status: ${seen.join('; ')}; after ${Math.round(performance.now() - started)} ms`;
+  },
+  badRelease: () => ({ kind: 'set-image', namespace: ns, deployment: 'backend', container: 'backend', image: images.broken }),
+  secretDeleted: () => ({ kind: 'secret-delete', namespace: ns, name: 'app-secret' }),
+  backendPodsKilled: () => ({ kind: 'pod-kill', namespace: ns, selector: backendSelector }),
+  watchBackendWaiting: async (reasons, count, sig) => {
+    const verdict = await client.waitFor(podsWaiting(ns, backendSelector, reasons, count), { timeoutMs: 600_000, signal: sig });
+    const matching = (await pods(sig)).filter((p) => waitingReasons(p).some((r) => reasons.includes(r))).length;
+    return { detail: verdict.detail, pods: matching };
+  },
+  readyBackendPods: async (sig) => (await pods(sig)).filter(isPodReady).length,
+  crashLoopingBackendPods: async (sig) => (await pods(sig)).filter((p) => waitingReasons(p).includes('CrashLoopBackOff')).length,
+  scaleBackend: async (n, sig) => `kubectl scale deployment backend --replicas=${n} (${await patchDeployment('scale', { replicas: n }, sig)} ms)`,
+  setBackendImage: async (image, sig) =>
+    `kubectl set image deployment/backend backend=${image} (${await patchDeployment('setImage', { template: { spec: { containers: [{ name: 'backend', image }] } } }, sig)} ms)`,
+  backendRolloutStatus: async (sig) => `kubectl rollout status deployment/backend: ${await rolloutStatus(sig)}`,
+  restartBackend: async (sig) => {
+    const ms = await patchDeployment('restart', { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } }, sig);
+    return `kubectl rollout restart deployment/backend (${ms} ms); rollout status: ${await rolloutStatus(sig)}`;
+  },
+  restoreAppSecret: async (sig) => {
+    const secret = stackSecrets(stack).find((o: KubeObject) => o.metadata.name === 'app-secret')!;
+    await client.apply([secret], { signal: sig });
+    return `re-applied Secret ${ns}/app-secret from the stack's definition`;
+  },
+  };
+}
