@@ -13,7 +13,8 @@ describe('doctor --upstream', () => {
     });
     const nginx = rows.find((r) => r.what.startsWith('nginx-light'));
     expect(nginx?.ok).toBe(false);
-    expect(nginx?.detail).toMatch(/^nginx-light: no version matching "1\.22\.1-9\+deb12u11" in http:\/\/deb\.debian\.org\/debian bookworm.*; the archive offers 1\.22\.1-9\+deb12u\d+/);
+    // what the archive offers is named, whatever build of the series it serves on the day the test runs
+    expect(nginx?.detail).toMatch(/^nginx-light: no version matching "1\.22\.1-9\+deb12u11" in http:\/\/deb\.debian\.org\/debian bookworm.*; the archive offers 1\.22\.1-\S+/);
     const postgres = rows.find((r) => r.what.startsWith('postgresql-15'));
     expect(postgres).toMatchObject({ ok: true });
   });
