@@ -14,9 +14,8 @@ import { K6_VERSION } from '../k6/k6.installer.ts';
 import { KUBE_TOOLCHAIN } from '../kube/versions.ts';
 import { readAptLock, resolveFromArchive, sourcesKey, UnresolvedPackagesError } from '../images/apt-lock.ts';
 import { describeUnresolved, type AptRequirement } from '../images/apt-versions.ts';
-import { imageExists, imageTag } from '../images/images.ts';
+import { aptSources, builtBaseImage, imageTag } from '../images/images.ts';
 import { aptRequirements, REPO_ROOT, VERSIONS } from '../images/recipes.ts';
-import { aptSources } from '../images/images.ts';
 import { tryRun } from '../lib/exec.ts';
 
 export interface UpstreamResult {
@@ -89,9 +88,9 @@ async function httpOk(url: string, opts: UpstreamOptions): Promise<{ ok: boolean
 export async function checkAptUpstream(opts: UpstreamOptions = {}): Promise<UpstreamResult[]> {
   const requirements = opts.apt ?? aptRequirements();
   const sources = aptSources();
-  const base = await imageTag('base');
-  if (!(await imageExists(base, opts))) {
-    return [{ source: 'debian', what: 'packages', ok: false, detail: `the base image ${base} is needed to ask the archive with the images' own sources; run \`bash tools/bootstrap.sh\`` }];
+  const base = await builtBaseImage(opts);
+  if (!base) {
+    return [{ source: 'debian', what: 'packages', ok: false, detail: `the base image ${await imageTag('base')} is needed to ask the archive with the images' own sources; run \`bash tools/bootstrap.sh\`` }];
   }
   const lock = await readAptLock();
   try {

@@ -61,14 +61,20 @@ export async function imageTag(name: ImageName, opts: { signal?: AbortSignal; lo
   const apt = await resolvedAptArgs(recipe, {
     ...opts,
     baseImage: async () => {
-      const base = await imageTag('base');
-      if (!(await imageExists(base))) {
-        throw new DrillbookError(`${name}: its Debian package versions are not resolved yet, and resolving them needs the base image ${base}`, { hint: 'run `bash tools/bootstrap.sh` (or `node tools/images/build.ts base`)' });
+      const base = await builtBaseImage();
+      if (!base) {
+        throw new DrillbookError(`${name}: its Debian package versions are not resolved yet, and resolving them needs the base image ${await imageTag('base')}`, { hint: 'run `bash tools/bootstrap.sh` (or `node tools/images/build.ts base`)' });
       }
       return base;
     },
   });
   return tagFor(recipe, await recipeHash(recipe, parentTag, apt));
+}
+
+/** The base image's tag when Docker has it (apt asks the archive from inside it), else undefined; builds nothing. */
+export async function builtBaseImage(opts: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+  const base = await imageTag('base');
+  return (await imageExists(base, opts)) ? base : undefined;
 }
 
 /** The archives the base image's sources.list names: what apt resolves against. */
