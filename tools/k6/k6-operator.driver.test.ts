@@ -227,8 +227,28 @@ describe('capacity', () => {
 
   it('names TestRuns as DNS labels short enough for the operator\'s suffixes', () => {
     const name = testRunName('signoff', labels);
-    expect(name).toMatch(/^signoff-[a-z0-9]+$/);
-    expect(name.length).toBeLessThanOrEqual(40);
+    expect(name).toMatch(/^signoff-[a-z0-9]+-1$/);
+    expect(testRunName('a-very-long-profile-name-for-the-sign-off', labels, 999).length).toBeLessThanOrEqual(40);
     expect(TESTRUN.apiVersion).toBe('k6.io/v1alpha1');
+  });
+
+  it('gives every load of a run a TestRun of its own (a reused name inherits the finished run\'s jobs and never starts)', async () => {
+    const api = cluster();
+    const logs = new Map<string, string>();
+    operator(api);
+    const t0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+    finishOnStop(api, logs, [
+      { log: runnerLog({ index: 1, requests: uniform(600, 100), startEpochMs: t0, testRunDurationMs: 60_000 }) },
+      { log: runnerLog({ index: 2, requests: uniform(600, 100), startEpochMs: t0, testRunDurationMs: 60_000 }) },
+    ]);
+    const load = generator(api, logs);
+    for (let i = 0; i < 2; i++) {
+      const running = await load.start(profile, { labels });
+      await running.stop();
+      await running[Symbol.asyncDispose]();
+    }
+    const names = api.applied.filter((o) => o.kind === 'TestRun').map((o) => o.metadata.name);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
   });
 });

@@ -68,6 +68,8 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
   #env: Record<string, string> = {};
   #readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS;
   #maxVus = 1000;
+  /** Loads started so far: each TestRun gets a name of its own (see testRunName). */
+  #starts = 0;
   #rewrites: [string, string][] = [];
 
   constructor(api: KubeApi, logs: PodLogs, settings: K6OperatorSettings) {
@@ -222,7 +224,7 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
     if (problems.length > 0) throw new InvalidInputError(`k6-operator load "${profile.name}"`, problems, { hint: 'nothing was created in the cluster' });
     throwIfAborted(options.signal, `starting load "${profile.name}"`);
     const { namespace, runnerImage, parallelism, separate, runnerResources } = this.#settings;
-    const name = testRunName(profile.name, options.labels);
+    const name = testRunName(profile.name, options.labels, ++this.#starts);
     const labels: Record<string, string> = { [LABELS.managedBy]: MANAGED_BY, ...options.labels, 'drillbook.io/load-profile': profile.name };
     const script = this.#scripts.get(profile.name)!;
     const configMap: KubeObject = {
@@ -284,10 +286,17 @@ function statusOf(error: unknown): number | undefined {
   return typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
 }
 
-/** `<profile>-<run id tail>`: a DNS label of at most 40 characters (the operator appends -service-N, -initializer). */
-export function testRunName(profile: string, labels: Labels): string {
+/**
+ * `<profile>-<run id tail>-<start>`: a DNS label of at most 40 characters (the operator appends -service-N,
+ * -initializer). `start` counts the loads one generator started: a run starts one load per drill, and a TestRun that
+ * reuses a finished one's name inherits its leftovers (k6-operator creates jobs only if absent, so the old
+ * initializer and runner jobs, deleted in the background, are taken for the new run's; their Succeeded pods are not
+ * counted as Running and the new TestRun waits at stage `created` for ever).
+ */
+export function testRunName(profile: string, labels: Labels, start = 1): string {
   const id = (labels[LABELS.runId] ?? `${Date.now().toString(36)}`).toLowerCase().replace(/[^a-z0-9]/g, '').slice(-10);
-  return `${profile.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 24)}-${id || 'run'}`.replace(/-+$/, '');
+  const base = `${profile.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 24)}-${id || 'run'}`.replace(/-+$/, '');
+  return `${base}-${Math.max(1, Math.trunc(start)) % 1000}`;
 }
 
 /** The profile's script and its siblings (common.k6.ts): every *.k6.ts of its folder, keyed by file name. */
