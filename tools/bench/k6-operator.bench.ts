@@ -58,6 +58,7 @@ await using kube = await startGravlKind({
   clusterName: 'drillbook-bench-k6op',
   backendReplicas: 2,
   load: { engine: 'k6-operator', parallelism: 1 },
+  keep: process.env.BENCH_KEEP === "1",
 });
 console.error(`[bench] cluster, stack and k6-operator ready in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 const operator = kube.ports.load as K6OperatorLoadGenerator;

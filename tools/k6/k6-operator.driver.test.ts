@@ -8,7 +8,7 @@ import { InvalidInputError } from '../../scenarios/errors.ts';
 import { LABELS, type LoadProfile } from '../../scenarios/ports.ts';
 import type { KindRef, KubeObject, Selectors } from '../../clusters/kube/kube-api.ts';
 import { IncompleteLoadError } from './k6-operator.merge.ts';
-import { K6OperatorLoadGenerator, TESTRUN, testRunName, type K6OperatorSettings, type PodLogs } from './k6-operator.driver.ts';
+import { K6OperatorLoadGenerator, NUDGE_ANNOTATION, TESTRUN, testRunName, type K6OperatorSettings, type PodLogs } from './k6-operator.driver.ts';
 import { fitRunners, parseQuantity } from './k6-operator.capacity.ts';
 import { runnerLog, uniform } from './testing/runner-log.ts';
 
@@ -250,5 +250,28 @@ describe('capacity', () => {
     const names = api.applied.filter((o) => o.kind === 'TestRun').map((o) => o.metadata.name);
     expect(names).toHaveLength(2);
     expect(new Set(names).size).toBe(2);
+  });
+
+  it('touches a TestRun that waits at `created` with every runner running (the operator\'s backoff would start it minutes late)', async () => {
+    const api = cluster();
+    const logs = new Map<string, string>();
+    const t0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+    finishOnStop(api, logs, [
+      { log: runnerLog({ index: 1, requests: uniform(600, 100), startEpochMs: t0, testRunDurationMs: 60_000 }) },
+      { log: runnerLog({ index: 2, requests: uniform(600, 100), startEpochMs: t0, testRunDurationMs: 60_000 }) },
+    ]);
+    // plays an operator whose reconcile of the runners' readiness failed and is queued behind a long backoff: only
+    // an update of the TestRun makes it look again
+    api.onApply = (o) => {
+      if (o.kind !== 'TestRun') return;
+      const nudged = o.metadata.annotations?.[NUDGE_ANNOTATION] !== undefined;
+      if (!nudged) for (let i = 1; i <= 2; i++) api.set(runnerPod(o.metadata.name, i, 'Running', { running: {} }));
+      api.set({ ...o, status: { stage: nudged ? 'started' : 'created' } });
+    };
+    const clock = new FakeClock();
+    const load = generator(api, logs).withClock(clock);
+    const running = await load.start(profile, { labels });
+    expect(api.applied.filter((o) => o.kind === 'TestRun' && o.metadata.annotations?.[NUDGE_ANNOTATION] !== undefined)).toHaveLength(1);
+    await running.stop();
   });
 });

@@ -249,6 +249,8 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
           ...image,
           ...podMeta,
           env: [{ name: 'DRILLBOOK_SAMPLES', value: '1' }],
+          // the operator's default probe checks every 10 s: a runner ready at once is seen ready up to 10 s late
+          readinessProbe: { httpGet: { path: '/v1/status', port: RUNNER_PORT, scheme: 'HTTP' }, periodSeconds: 1, failureThreshold: 3 },
           resources: { requests: { cpu: `${runnerResources.cpuMilli}m`, memory: String(runnerResources.memoryBytes) } },
         },
         initializer: { ...image, ...podMeta },
@@ -293,6 +295,11 @@ function statusOf(error: unknown): number | undefined {
  * initializer and runner jobs, deleted in the background, are taken for the new run's; their Succeeded pods are not
  * counted as Running and the new TestRun waits at stage `created` for ever).
  */
+/** See ready(): how often, with which annotation and field manager, the TestRun is touched while it waits at `created`. */
+const NUDGE_EVERY_MS = 5_000;
+export const NUDGE_ANNOTATION = 'drillbook.io/nudge';
+const NUDGE_FIELD_MANAGER = 'drillbook-k6-operator-nudge';
+
 export function testRunName(profile: string, labels: Labels, start = 1): string {
   const id = (labels[LABELS.runId] ?? `${Date.now().toString(36)}`).toLowerCase().replace(/[^a-z0-9]/g, '').slice(-10);
   const base = `${profile.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 24)}-${id || 'run'}`.replace(/-+$/, '');
@@ -355,12 +362,26 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
 
   /** Waits until the operator has started every runner (stage `started`); a stuck runner or stage `error` fails at once. */
   async ready(options: CallOptions & { timeoutMs: number }): Promise<void> {
-    const { clock, name, namespace } = this.#init;
+    const { api, clock, name, namespace, parallelism } = this.#init;
+    let nudges = 0;
+    let nudgedAt = Number.NEGATIVE_INFINITY;
     const seen = await waitFor(
       clock,
-      condition(`TestRun ${namespace}/${name} started on all ${this.#init.parallelism} runners`, async (signal) => {
+      condition(`TestRun ${namespace}/${name} started on all ${parallelism} runners`, async (signal) => {
         const o = await this.observe({ signal });
         const done = o.stuck.length > 0 || o.stage === 'error' || ['started', 'stopped', 'finished'].includes(o.stage);
+        // k6-operator creates the starter once every runner's REST API answers; until then each reconcile fails
+        // and the controller's queue backs off exponentially (5 ms doubling, up to 1000 s), so a runner that was
+        // slow to listen (a busy node) is noticed minutes late or, within our timeout, never. An update of the
+        // TestRun is queued at once whatever the backoff: touch an annotation every few seconds while every
+        // runner pod runs and the stage still says `created`.
+        if (!done && o.stage === 'created' && o.runners.filter((r) => r.phase === 'Running').length >= parallelism && clock.now() - nudgedAt >= NUDGE_EVERY_MS) {
+          nudgedAt = clock.now();
+          nudges += 1;
+          await api
+            .apply({ ...TESTRUN, metadata: { name, namespace, annotations: { [NUDGE_ANNOTATION]: String(nudges) } } }, NUDGE_FIELD_MANAGER, { signal })
+            .catch(() => undefined); // a failed nudge leaves the operator's own retry, no worse than without it
+        }
         return { ok: done, value: o };
       }),
       {
