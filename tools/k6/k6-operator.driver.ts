@@ -251,6 +251,11 @@ export class K6OperatorLoadGenerator implements LoadGenerator {
           env: [{ name: 'DRILLBOOK_SAMPLES', value: '1' }],
           // the operator's default probe checks every 10 s: a runner ready at once is seen ready up to 10 s late
           readinessProbe: { httpGet: { path: '/v1/status', port: RUNNER_PORT, scheme: 'HTTP' }, periodSeconds: 1, failureThreshold: 3 },
+          // the operator's default liveness probe is k6's REST API too, which closes when k6 ends, while the
+          // wrapper still filters and prints the samples (tens of MB of raw CSV on a busy node): the kubelet
+          // killed runners mid-print (bench: "section never ended ... no exit line"). A runner that hangs is
+          // bounded by the harness's hard limit instead; this probe only asks that the wrapper's shell runs.
+          livenessProbe: { exec: { command: ['/bin/sh', '-c', 'kill -0 1'] }, periodSeconds: 30, failureThreshold: 3 },
           resources: { requests: { cpu: `${runnerResources.cpuMilli}m`, memory: String(runnerResources.memoryBytes) } },
         },
         initializer: { ...image, ...podMeta },
