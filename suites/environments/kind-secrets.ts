@@ -208,16 +208,14 @@ export async function adoptSecrets(deps: AdoptDeps, namespace: string, names: re
   return adopted;
 }
 
-/** kubeseal's output as a SealedSecret; refuses one without every key encrypted or with any value in clear. */
-function parseSealed(output: string, secret: SecretObject): KubeObject {
+/**
+ * kubeseal's output as a SealedSecret; refuses one without every key encrypted, or with a value of the Secret in
+ * clear outside the metadata (the metadata is what sealingInput() gave, names and labels: a short value such as
+ * `gravl` may equal a label value there without being a leak).
+ */
+export function parseSealed(output: string, secret: SecretObject): KubeObject {
   const where = `kubeseal output for Secret ${secret.metadata.namespace}/${secret.metadata.name}`;
-  for (const encoded of Object.values(secret.data ?? {})) {
-    const plain = Buffer.from(encoded, 'base64').toString('utf8');
-    if (output.includes(encoded) || (plain.length >= 4 && output.includes(plain))) {
-      throw new DrillbookError(`${where} holds a value of the Secret in clear; nothing was applied`, { hint: 'the kubeseal binary is not the one built here? (tools/images/sealed-secrets.prerequisite.ts)' });
-    }
-  }
-  let sealed: KubeObject & { spec?: { encryptedData?: Record<string, string> } };
+  let sealed: KubeObject & { spec?: { encryptedData?: Record<string, string>; template?: Record<string, unknown> } };
   try {
     sealed = JSON.parse(output) as typeof sealed;
   } catch {
@@ -228,6 +226,18 @@ function parseSealed(output: string, secret: SecretObject): KubeObject {
   if (sealed.apiVersion !== SEALED_SECRET_API || sealed.kind !== 'SealedSecret' || have !== want) {
     throw new DrillbookError(`${where} is not a SealedSecret with encryptedData for [${want}] (got ${sealed.apiVersion}/${sealed.kind} with [${have}])`, {
       hint: 'check the kubeseal binary and version (VERSIONS.sealedSecrets)',
+    });
+  }
+  const { metadata: _template, ...template } = sealed.spec?.template ?? {};
+  const payload = JSON.stringify({ encryptedData: sealed.spec?.encryptedData, template });
+  const leaked = Object.entries(secret.data ?? {}).filter(([key, encoded]) => {
+    const plain = Buffer.from(encoded, 'base64').toString('utf8');
+    const sealedValue = sealed.spec!.encryptedData![key];
+    return sealedValue === encoded || sealedValue === plain || (encoded.length >= 8 && payload.includes(encoded)) || (plain.length >= 8 && payload.includes(plain));
+  });
+  if (leaked.length || 'data' in template || 'stringData' in template) {
+    throw new DrillbookError(`${where} holds ${leaked.length ? `the value of ${leaked.map(([k]) => k).join(', ')}` : 'data'} in clear; nothing was applied`, {
+      hint: 'the kubeseal binary is not the one built here? (tools/images/sealed-secrets.prerequisite.ts)',
     });
   }
   return sealed;
