@@ -2,6 +2,7 @@
 import { k6Check } from '../k6/k6.doctor.ts';
 import { k6OperatorCheck } from '../k6/k6-operator.doctor.ts';
 import { chromiumCheck, imagesCheck, kindCheck, minioCheck } from './components.doctor.ts';
+import { sealedSecretsCheck } from './sealed-secrets.doctor.ts';
 import { tryRun } from '../lib/exec.ts';
 
 export interface CheckResult {
@@ -60,7 +61,7 @@ export const kubectlCheck: Check = {
 };
 
 /** The registry other components add their checks to (k6, kind, images...). */
-export const checks: Check[] = [nodeCheck, dockerCheck, kubectlCheck, k6Check(), k6OperatorCheck(), imagesCheck, kindCheck, chromiumCheck, minioCheck];
+export const checks: Check[] = [nodeCheck, dockerCheck, kubectlCheck, k6Check(), k6OperatorCheck(), sealedSecretsCheck(), imagesCheck, kindCheck, chromiumCheck, minioCheck];
 
 export async function runDoctor(list: readonly Check[] = checks): Promise<CheckResult[]> {
   return Promise.all(

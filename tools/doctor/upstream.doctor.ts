@@ -4,7 +4,7 @@
 //   base image, against the archives the images build from; failure names the package, what was asked for and
 //   what the archive offers.
 // - the Debian suite itself (bookworm moves to an archive host one day): the InRelease files of the mirrors.
-// - Go module versions (k6, kind, Kubernetes, etcd, CoreDNS, local-path-provisioner, Loki, Chaos Mesh, MinIO):
+// - Go module versions (k6, kind, Kubernetes, etcd, CoreDNS, local-path-provisioner, Loki, Chaos Mesh, Sealed Secrets, MinIO):
 //   the module proxy's .info for each exact version.
 // - the Node binary's npm package version.
 import { readFile } from 'node:fs/promises';
@@ -48,6 +48,7 @@ export async function goModulePins(): Promise<{ module: string; version: string;
     { module: 'github.com/grafana/loki/v3', version: VERSIONS.loki, usedBy: 'loki and promtail images' },
     { module: 'github.com/chaos-mesh/chaos-mesh', version: VERSIONS.chaosMesh, usedBy: 'chaos-mesh-controller image' },
     { module: 'github.com/chaos-mesh/chaos-mesh/api', version: VERSIONS.chaosMeshApi, usedBy: 'chaos-mesh-controller image' },
+    { module: 'github.com/bitnami-labs/sealed-secrets', version: VERSIONS.sealedSecrets, usedBy: 'sealed-secrets-controller image and kubeseal' },
     ...(minio ? [{ module: 'github.com/minio/minio', version: minio, usedBy: 'MinIO (S3 backup target tests)' }] : []),
   ];
 }

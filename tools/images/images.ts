@@ -16,6 +16,7 @@ import { aptLockPath, lockedVersions, type AptSources } from './apt-lock.ts';
 import { withBuildLock } from './build-lock.ts';
 import { ensureK6 } from '../k6/k6.installer.ts';
 import { ensureK6OperatorBuild } from './k6-operator.prerequisite.ts';
+import { ensureSealedSecretsBuild } from './sealed-secrets.prerequisite.ts';
 import { ensureBackendNodeModules, ensureChaosMeshBinaries, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
 
 export { IMAGE_NAMES, isImageName, type ImageName } from './recipes.ts';
@@ -282,6 +283,11 @@ async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, pa
       const k6 = await ensureK6({ ...opts, version: String(recipe.buildArgs?.K6_VERSION) });
       await mkdir(join(context, 'bin'), { recursive: true });
       await cp(k6.path, join(context, 'bin', 'k6'));
+    }
+    if (recipe.prepare === 'sealed-secrets-binaries') {
+      const build = await ensureSealedSecretsBuild(opts);
+      await mkdir(join(context, 'bin'), { recursive: true });
+      await cp(build.controller, join(context, 'bin', 'controller'));
     }
     if (recipe.prepare === 'chaos-mesh-binaries') {
       const bin = await ensureChaosMeshBinaries(opts);

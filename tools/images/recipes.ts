@@ -33,6 +33,8 @@ export const VERSIONS = {
   k6Operator: '1.6.0',
   /** curl for k6-operator's starter/stopper jobs (they PATCH each runner's REST API with curl). */
   curl: '7.88.1',
+  /** Sealed Secrets (controller + kubeseal) from its Go module: tools/images/sealed-secrets.prerequisite.ts. */
+  sealedSecrets: 'v0.40.0',
 } as const;
 
 export const IMAGE_NAMES = [
@@ -50,6 +52,7 @@ export const IMAGE_NAMES = [
   'chaos-mesh-controller',
   'k6-operator',
   'k6-runner',
+  'sealed-secrets-controller',
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
@@ -80,7 +83,7 @@ export interface Recipe {
   apt?: Readonly<Record<string, AptRequirement>>;
   extraInputs?: () => ExtraInput[];
   /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
-  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary';
+  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary' | 'sealed-secrets-binaries';
 }
 
 const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
@@ -209,6 +212,16 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     buildArgs: { K6_VERSION },
     apt: { CURL_VERSION: { package: 'curl', version: VERSIONS.curl } },
     prepare: 'k6-binary',
+  },
+  'sealed-secrets-controller': {
+    name: 'sealed-secrets-controller',
+    repository: 'drillbook/sealed-secrets-controller',
+    tagPrefix: VERSIONS.sealedSecrets.replace(/^v/, ''),
+    kind: 'dockerfile',
+    recipeDir: 'sealed-secrets-controller',
+    parent: 'base',
+    buildArgs: { SEALED_SECRETS_VERSION: VERSIONS.sealedSecrets },
+    prepare: 'sealed-secrets-binaries',
   },
 };
 
