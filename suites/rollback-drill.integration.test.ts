@@ -23,7 +23,7 @@ describe('rollback drill: point-in-time recovery', () => {
     const result = await runSuite(rollbackDrillSuite, { config: parseConfig({ reports: { outDir } }), only: ['pitr-accidental-delete'], runId: 'drill-pitr' });
     const [j] = result.journals;
     expect(result.environments.map((e) => [e.name, e.status, e.scenarios])).toEqual([['postgres-pitr (Docker)', 'ready', ['pitr-accidental-delete']]]);
-    // RTO and RPO met; detection (< 2 s) judged on its numbers, which `BENCH_SUITE=rollback-drill npm run bench -- drills` prints
+    // RTO and RPO met; detection (< 2 s) judged on its numbers, which `npm run bench -- rollback-drill` prints
     expectJudgedOnItsNumbers(j!, { mustMeet: ['rto', 'rpo'] });
     const injected = j!.phases.find((p) => p.name === 'inject')!.steps[0]!.evidence.find((e) => e.label === 'accident')!.value as { rowsAffected: number };
     expect(injected.rowsAffected).toBe(3_000);
