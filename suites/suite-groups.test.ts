@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineScenario, type ScenarioDefinition } from '../scenarios/define.ts';
+import { exitCodeFor } from '../scenarios/decision.ts';
 import { DrillbookError, ToolFailedError } from '../scenarios/errors.ts';
 import type { Journal } from '../scenarios/journal.ts';
 import { FakeClock } from '../scenarios/testing/fake-clock.ts';
@@ -121,6 +122,9 @@ describe('runSuite: groups of (environment, scenarios)', () => {
     // the harness could not carry the run out: exit 2, not an interruption (130) nor a plain no-go (1)
     expect(result.exitCode).toBe(2);
     expect(result.report.harnessErrors).toEqual([expect.stringContaining('p1 not run: environment pitr could not be prepared'), expect.stringContaining('p2 not run')]);
+    // `drillbook report` judges the journals alone the same way
+    expect(exitCodeFor(result.journals)).toBe(2);
+    expect(exitCodeFor(result.journals.filter((j) => j.status === 'completed'))).toBe(0);
     expect(result.environments.find((e) => e.name === 'pitr')).toMatchObject({ status: 'failed', scenarios: ['p1', 'p2'], error: expect.stringContaining('port is already allocated') });
     expect(readFileSync(result.written.markdown, 'utf8')).toMatch(/outage p1 .*not-run/);
   });
