@@ -61,8 +61,19 @@ export interface SuiteOutcome {
 /** A journal counts toward GO only when the run completed and the system met its objectives. */
 const journalIsGo = (j: Pick<Journal, 'status' | 'verdict'>): boolean => j.status === 'completed' && j.verdict === 'met';
 
+/**
+ * The `error.name` of a not-run journal whose environment could not be prepared (or torn down before it): the
+ * harness could not carry the run out (exit 2), which is not an interruption.
+ */
+export const ENVIRONMENT_FAILED = 'EnvironmentFailed';
+
+type Judged = Pick<Journal, 'status'> & { readonly error?: Pick<NonNullable<Journal['error']>, 'name' | 'message'> | undefined };
+
+/** Not run because the environment it needed failed (see ENVIRONMENT_FAILED). */
+const journalSetupFailed = (j: Judged): boolean => j.status === 'not-run' && j.error?.name === ENVIRONMENT_FAILED;
+
 /** A journal says the suite was stopped: the run itself was interrupted, or the suite never got to it. */
-const journalInterrupted = (j: Pick<Journal, 'status'>): boolean => j.status === 'interrupted' || j.status === 'not-run';
+const journalInterrupted = (j: Judged): boolean => j.status === 'interrupted' || (j.status === 'not-run' && !journalSetupFailed(j));
 
 /**
  * No-go if any blocking readiness check is FAIL or PENDING (or did not run), or any journal is not `completed` +
@@ -88,6 +99,7 @@ export function judgeSuite(input: SuiteOutcomeInput): SuiteOutcome {
   const harnessErrors = [
     ...readiness.filter((r) => r.error !== undefined).map((r) => `readiness check ${r.id} crashed: ${r.error}`),
     ...input.journals.filter((j) => j.status === 'failed').map((j) => `scenario ${j.scenario.id} failed to run: ${j.error?.message ?? 'no error recorded'}`),
+    ...input.journals.filter(journalSetupFailed).map((j) => `scenario ${j.scenario.id} ${j.error?.message ?? 'not run: its environment failed'}`),
   ];
   const interrupted = input.interrupted === true || input.journals.some(journalInterrupted);
   const decision: Decision = blockingFailures.length === 0 && !interrupted ? 'go' : 'no-go';
@@ -102,10 +114,10 @@ export function exitCodeOf(outcome: { readonly interrupted: boolean; readonly ha
 }
 
 /** The exit code of journals alone (no readiness checks): `drillbook report`, and tests. */
-export function exitCodeFor(journals: readonly Pick<Journal, 'status' | 'verdict'>[]): ExitCode {
+export function exitCodeFor(journals: readonly (Pick<Journal, 'status' | 'verdict'> & Pick<Judged, 'error'>)[]): ExitCode {
   return exitCodeOf({
     interrupted: journals.some(journalInterrupted),
-    harnessError: journals.some((j) => j.status === 'failed'),
+    harnessError: journals.some((j) => j.status === 'failed' || journalSetupFailed(j)),
     decision: journals.every(journalIsGo) ? 'go' : 'no-go',
   });
 }

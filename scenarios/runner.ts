@@ -501,7 +501,7 @@ function scenarioHeader<Env>(scenario: Scenario<Env>): Journal['scenario'] {
  */
 export function notRunJournal<Env>(
   scenario: Scenario<Env>,
-  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string },
+  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string; /** default 'NotRun' (interrupted); ENVIRONMENT_FAILED when its environment failed */ errorName?: string },
 ): Journal {
   const measurements: Measurements = { detectionMs: null, rto: null, rtoCandidates: {}, rpo: null };
   const objectives = evaluateObjectives(scenario.objectives, measurements, undefined);
@@ -522,7 +522,7 @@ export function notRunJournal<Env>(
     measurements,
     objectives,
     findings: [],
-    error: { name: 'NotRun', message: `not run: ${options.reason}`, ...(options.hint ? { hint: options.hint } : {}) },
+    error: { name: options.errorName ?? 'NotRun', message: `not run: ${options.reason}`, ...(options.hint ? { hint: options.hint } : {}) },
   };
 }
 

@@ -1,5 +1,5 @@
 // The quick suite (the Docker tier) for real: the Gravl stack on Docker, k6 background load, the data probe through the backend,
-// container faults, the runbook's restart. And the same drill against an objective that is deliberately too tight,
+// container faults, the runbook's restart; then the PITR drill on PostgreSQL with a WAL archive. And the same drill against an objective that is deliberately too tight,
 // which must fail for the right reason.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,13 @@ describe('quick suite (Docker)', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'drillbook-quick-'));
     const result = await runSuite(quickSuite, { config: parseConfig({ reports: { outDir } }), runId: 'quick-it' });
     const byId = Object.fromEntries(result.journals.map((j) => [j.scenario.id, j]));
-    expect(Object.keys(byId).sort()).toEqual(['backend-crash', 'database-crash', 'local-service-crash', 'local-service-freeze']);
+    expect(Object.keys(byId).sort()).toEqual(['backend-crash', 'database-crash', 'local-service-crash', 'local-service-freeze', 'pitr-accidental-delete']);
+    // one environment at a time, in order, each set up and torn down
+    expect(result.environments.map((e) => [e.name, e.status])).toEqual([
+      ['local service (self-test)', 'ready'],
+      ['gravl (Docker)', 'ready'],
+      ['postgres-pitr (Docker)', 'ready'],
+    ]);
     for (const id of ['backend-crash', 'database-crash']) {
       const j = byId[id]!;
       expectJudgedOnItsNumbers(j, { mustMeet: ['rto', 'rpo'] });
@@ -34,6 +40,8 @@ describe('quick suite (Docker)', () => {
       expect(j.faults[0]!.revertedAtMs).toBeDefined();
     }
     for (const id of ['local-service-crash', 'local-service-freeze']) expectJudgedOnItsNumbers(byId[id]!, { mustMeet: ['rto'] });
+    // the PITR drill (rollback-drill.integration.test.ts looks at it closely): recovered within RTO and RPO
+    expectJudgedOnItsNumbers(byId['pitr-accidental-delete']!, { mustMeet: ['rto', 'rpo'] });
     expectDecisionFollowsVerdicts(result);
     expect(readdirSync(result.written.dir)).toEqual(expect.arrayContaining(['report.html', 'summary.md', 'junit.xml', 'backend-crash.journal.json']));
     expect(await leftovers('quick-it')).toEqual([]);

@@ -1,6 +1,7 @@
 // The rollback drill's point-in-time recovery for real: PostgreSQL 15 with WAL archiving, an accidental DELETE
 // under live writes, the runbook's recovery; and the same drill with a runbook that fails, where the safety-net
-// revert must still bring every row back.
+// revert must still bring every row back. The first runs the monthly suite with --only: only the PITR group's
+// environment is prepared (no kind cluster), and it is torn down after its drill.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ describe('rollback drill: point-in-time recovery', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'drillbook-drill-'));
     const result = await runSuite(rollbackDrillSuite, { config: parseConfig({ reports: { outDir } }), only: ['pitr-accidental-delete'], runId: 'drill-pitr' });
     const [j] = result.journals;
-    // RTO and RPO met; detection (< 2 s) judged on its numbers, which `BENCH_SUITE=rollback-drill npm run bench -- drills` prints
+    expect(result.environments.map((e) => [e.name, e.status, e.scenarios])).toEqual([['postgres-pitr (Docker)', 'ready', ['pitr-accidental-delete']]]);
+    // RTO and RPO met; detection (< 2 s) judged on its numbers, which `npm run bench -- rollback-drill` prints
     expectJudgedOnItsNumbers(j!, { mustMeet: ['rto', 'rpo'] });
     const injected = j!.phases.find((p) => p.name === 'inject')!.steps[0]!.evidence.find((e) => e.label === 'accident')!.value as { rowsAffected: number };
     expect(injected.rowsAffected).toBe(3_000);

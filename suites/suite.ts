@@ -12,7 +12,7 @@ import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
 import { registerActiveRun } from '../tools/state/active-runs.ts';
-import type { ReadinessResult } from '../scenarios/decision.ts';
+import { ENVIRONMENT_FAILED, type ReadinessResult } from '../scenarios/decision.ts';
 import { withRunbookCheck } from '../scenarios/runbook.ts';
 import { loadRunbookDocuments } from '../tools/runbooks/runbook-documents.ts';
 
@@ -45,7 +45,36 @@ export interface SuiteContext {
   readonly secret: (value: string) => void;
 }
 
-export interface SuiteDefinition {
+/**
+ * One environment of a suite that needs several, one after the other (never two at once): the group's environment
+ * is prepared when its first selected scenario is about to run and disposed after its last one. A group whose
+ * environment cannot be prepared (or one after an environment that could not be torn down) lists its scenarios as
+ * `not-run` with the reason; the next groups still run.
+ */
+export interface SuiteGroup {
+  /** Names the environment in logs, not-run reasons and the run's environment timings. */
+  readonly name: string;
+  /** The group's scenarios, in run order; prepare() returns items for (a subset of) them. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each group pairs scenarios with its own env type
+  readonly scenarios: readonly Scenario<any>[];
+  prepare(ctx: SuiteContext): Promise<PreparedSuite>;
+}
+
+/** What is known about each environment a run prepared (or could not): the bench prints the set-up wall times. */
+export interface EnvironmentRecord {
+  readonly name: string;
+  /** The selected scenarios that were to run on it. */
+  readonly scenarios: readonly string[];
+  readonly status: 'ready' | 'failed' | 'not-started';
+  /** Wall time of prepare(), ready or failed; null when it was not started. */
+  readonly setupMs: number | null;
+  /** Wall time of the disposal (grouped suites; a single environment is disposed after the reports). */
+  readonly disposeMs?: number;
+  /** Why it failed or was not started, or why its disposal failed. */
+  readonly error?: string;
+}
+
+interface SuiteBase {
   readonly name: string;
   readonly description: string;
   /** Wall-time budget; exceeding it is reported (nightly must stay fast). */
@@ -55,7 +84,19 @@ export interface SuiteDefinition {
   readonly scenarios: readonly string[];
   /** What this suite cannot run with, checked before anything is created (the provider it needs, say); one line each. */
   check?(config: Config): readonly string[];
-  prepare(ctx: SuiteContext): Promise<PreparedSuite>;
+}
+
+/**
+ * A suite runs in one environment (prepare, before its first scenario, disposed after the reports) or in ordered
+ * groups of (environment, scenarios), each prepared lazily and disposed after its last scenario (see SuiteGroup).
+ */
+export type SuiteDefinition =
+  | (SuiteBase & { prepare(ctx: SuiteContext): Promise<PreparedSuite>; readonly groups?: undefined })
+  | (SuiteBase & { readonly groups: readonly SuiteGroup[]; readonly prepare?: undefined });
+
+/** The scenario ids of a grouped suite, in run order (its `scenarios`). */
+export function groupScenarioIds(groups: readonly SuiteGroup[]): string[] {
+  return groups.flatMap((g) => g.scenarios.map((s) => s.id));
 }
 
 export type SuiteEvent = RunEvent | { type: 'scenario-start'; scenario: string } | { type: 'scenario-end'; journal: Journal } | { type: 'log'; line: string };
@@ -79,6 +120,8 @@ export interface SuiteRun {
   readonly wallMs: number;
   readonly budgetSeconds?: number;
   readonly exitCode: 0 | 1 | 2 | 130;
+  /** Each environment the run needed, in order, with its set-up wall time. */
+  readonly environments: readonly EnvironmentRecord[];
 }
 
 /** Apply the config's per-scenario objective overrides (validated again). */
@@ -89,7 +132,17 @@ export function withObjectives<Env>(scenario: Scenario<Env>, overrides: Objectiv
 }
 
 /** What can be checked about a suite run without touching anything: throws InvalidInputError, creates nothing. */
-export function checkSuiteRun(suite: Pick<SuiteDefinition, 'name' | 'scenarios' | 'check'>, only: readonly string[] | undefined, config?: Config): void {
+export function checkSuiteRun(suite: Pick<SuiteBase, 'name' | 'scenarios' | 'check'> & { readonly groups?: readonly SuiteGroup[] | undefined }, only: readonly string[] | undefined, config?: Config): void {
+  if (suite.groups) {
+    // a harness defect, not bad input: the declared ids and the groups' scenarios disagree
+    const grouped = groupScenarioIds(suite.groups);
+    const undeclared = grouped.filter((id) => !suite.scenarios.includes(id));
+    const ungrouped = suite.scenarios.filter((id) => !grouped.includes(id));
+    const twice = grouped.filter((id, i) => grouped.indexOf(id) !== i);
+    if (undeclared.length || ungrouped.length || twice.length) {
+      throw new DrillbookError(`suite ${suite.name}: its groups and its declared 'scenarios' disagree (in a group, undeclared: ${undeclared.join(', ') || '-'}; declared, in no group: ${ungrouped.join(', ') || '-'}; in two groups: ${twice.join(', ') || '-'})`);
+    }
+  }
   const problems = config && suite.check ? suite.check(config) : [];
   if (problems.length) throw new InvalidInputError(`the config for suite ${suite.name}`, problems, { hint: 'nothing was started' });
   const unknown = (only ?? []).filter((id) => !suite.scenarios.includes(id));
@@ -158,28 +211,40 @@ interface RunState {
 
 async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { started, startedAtWall, runId, signal, redactor, emit, outDir, runbooks }: RunState): Promise<SuiteRun> {
   using _active = registerActiveRun(runId); // gc (in any checkout) leaves this run's containers alone
-  emit({ type: 'log', line: `preparing suite ${suite.name} (run ${runId})` });
-  await using prepared = await prepare(suite, { config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }), secret: (v) => redactor.add(v) });
-  redactor.addAll(prepared.secrets);
-  const strays = prepared.items.filter((i) => !suite.scenarios.includes(i.scenario.id)).map((i) => i.scenario.id);
-  if (strays.length) throw new DrillbookError(`suite ${suite.name} prepared scenarios it does not declare in 'scenarios': ${strays.join(', ')}`);
-  const items = selected(prepared, options.config, options.only);
+  // A single environment is disposed after the reports (as it always was); a group's right after its last scenario.
+  await using single = new AsyncDisposableStack();
+  const preparedAll: PreparedSuite[] = []; // every environment prepared so far: its secrets stay redacted after it is gone
+  const secrets = () => preparedAll.flatMap((p) => p.secrets);
+  const ctx: SuiteContext = { config: options.config, runId, outDir, signal, log: (line) => emit({ type: 'log', line }), secret: (v) => redactor.add(v) };
   const journals: Journal[] = [];
+  const environments: EnvironmentRecord[] = [];
+  const readiness: ReadinessResult[] = [];
+  let readinessNotRun = false;
   const keep = (journal: Journal) => {
-    redactor.addAll(prepared.secrets); // a suite may learn secrets while it runs (signoff's cluster snapshot)
+    redactor.addAll(secrets()); // a suite may learn secrets while it runs (signoff's cluster snapshot)
     const safe = redactor.value(journal);
     journals.push(safe);
     writeFileSync(join(outDir, `${safe.scenario.id}.journal.json`), `${JSON.stringify(safe, null, 2)}\n`);
     emit({ type: 'scenario-end', journal: safe });
   };
-  for (const item of items) {
-    if (signal.aborted) {
-      // Interrupted: the rest are listed as not run, not left out (a report that lists 1 of 4 must not look whole).
-      keep(notRunJournal(item.scenario, { runId, suite: suite.name, wallNowMs: Date.now(), target: item.ports.cluster, reason: 'the suite was interrupted before this scenario started', hint: `run it again: drillbook run ${suite.name} --only ${item.scenario.id}` }));
-      continue;
-    }
-    emit({ type: 'scenario-start', scenario: item.scenario.id });
-    const ran = await runScenario(item.scenario, {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any scenario of the suite
+  const notRun = (scenario: Scenario<any>, reason: string, how: { target?: Ports['cluster']; environmentFailed?: boolean } = {}) =>
+    keep(notRunJournal(scenario, { runId, suite: suite.name, wallNowMs: Date.now(), ...(how.target ? { target: how.target } : {}), reason, hint: `run it again: drillbook run ${suite.name} --only ${scenario.id}`, ...(how.environmentFailed ? { errorName: ENVIRONMENT_FAILED } : {}) }));
+  const adopt = (prepared: PreparedSuite, scenarioIds: readonly string[]) => {
+    preparedAll.push(prepared);
+    redactor.addAll(prepared.secrets);
+    const strays = prepared.items.filter((i) => !scenarioIds.includes(i.scenario.id)).map((i) => i.scenario.id);
+    if (strays.length) throw new DrillbookError(`suite ${suite.name} prepared scenarios it does not declare in 'scenarios': ${strays.join(', ')}`);
+  };
+  const runItems = async (prepared: PreparedSuite, items: readonly SuiteItem[]) => {
+    for (const item of items) {
+      if (signal.aborted) {
+        // Interrupted: the rest are listed as not run, not left out (a report that lists 1 of 4 must not look whole).
+        notRun(item.scenario, 'the suite was interrupted before this scenario started', { target: item.ports.cluster });
+        continue;
+      }
+      emit({ type: 'scenario-start', scenario: item.scenario.id });
+      const ran = await runScenario(item.scenario, {
         ports: item.ports,
         env: item.env,
         runId,
@@ -190,14 +255,31 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
         allowDestructive: options.config.allowDestructive,
         onEvent: emit,
       });
-    // Runbook drift: the journal records the fingerprint of the sections followed, and a finding if they changed.
-    keep(withRunbookCheck(ran, item.scenario, runbooks));
+      // Runbook drift: the journal records the fingerprint of the sections followed, and a finding if they changed.
+      keep(withRunbookCheck(ran, item.scenario, runbooks));
+    }
+    if (prepared.readiness !== undefined && signal.aborted) readinessNotRun = true;
+    else if (prepared.readiness) readiness.push(...(await prepared.readiness(signal)));
+  };
+
+  if (suite.groups) {
+    await runGroups(suite, suite.groups, options.only, { ctx, signal, emit, environments, notRun, adopt, runItems, config: options.config });
+  } else {
+    emit({ type: 'log', line: `preparing suite ${suite.name} (run ${runId})` });
+    const t0 = performance.now();
+    const prepared = single.use(await prepare(suite.name, suite.prepare.bind(suite), ctx));
+    environments.push({ name: suite.name, scenarios: prepared.items.map((i) => i.scenario.id), status: 'ready', setupMs: Math.round(performance.now() - t0) });
+    adopt(prepared, suite.scenarios);
+    await runItems(prepared, selected(prepared, options.config, options.only));
   }
-  const readinessNotRun = prepared.readiness !== undefined && signal.aborted;
-  const readiness = prepared.readiness && !signal.aborted ? await prepared.readiness(signal) : [];
-  redactor.addAll(prepared.secrets);
+  redactor.addAll(secrets());
   const report = buildSuiteReport({ suite: suite.name, runId, startedAtWall, journals, readiness, interrupted: signal.aborted, readinessNotRun });
-  const written = await writeReports(report, { outDir: options.config.reports.outDir, secrets: [...prepared.secrets] });
+  const written = await writeReports(report, { outDir: options.config.reports.outDir, secrets: secrets() });
+  const undisposed = environments.filter((e) => e.status === 'ready' && e.error);
+  if (undisposed.length) {
+    // the reports are written; a teardown that failed is still a harness error (something may be left running)
+    throw new DrillbookError(`suite ${suite.name}: ${undisposed.map((e) => `environment ${e.name}: ${e.error}`).join('; ')}`, { hint: `the reports are in ${written.markdown}; run \`drillbook gc\` to remove what was left` });
+  }
   return {
     suite: suite.name,
     runId,
@@ -208,16 +290,104 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
     wallMs: Math.round(performance.now() - started),
     ...(suite.budgetSeconds ? { budgetSeconds: suite.budgetSeconds } : {}),
     exitCode: report.exitCode,
+    environments,
   };
 }
 
+interface GroupRun {
+  ctx: SuiteContext;
+  signal: AbortSignal;
+  emit: (e: SuiteEvent) => void;
+  environments: EnvironmentRecord[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any scenario of the suite
+  notRun: (scenario: Scenario<any>, reason: string, how?: { environmentFailed?: boolean }) => void;
+  adopt: (prepared: PreparedSuite, scenarioIds: readonly string[]) => void;
+  runItems: (prepared: PreparedSuite, items: readonly SuiteItem[]) => Promise<void>;
+  config: Config;
+}
+
+/**
+ * Ordered groups, one environment at a time: prepared when its first selected scenario is next, disposed after its
+ * last. A group with no selected scenario is not prepared. A failed preparation (or a failed teardown, which
+ * blocks every later environment: two must never run at once) lists the scenarios concerned as `not-run`.
+ */
+async function runGroups(suite: SuiteDefinition, groups: readonly SuiteGroup[], only: readonly string[] | undefined, run: GroupRun): Promise<void> {
+  const { ctx, signal, emit, environments, notRun, adopt, runItems, config } = run;
+  let blocked: string | undefined; // why no further environment may start
+  for (const group of groups) {
+    const scenarios = group.scenarios.filter((s) => !only?.length || only.includes(s.id));
+    if (!scenarios.length) continue;
+    const ids = scenarios.map((s) => s.id);
+    // not-run: interrupted (exit 130), or its environment failed (a harness error, exit 2); never GO either way
+    const skip = (reason: string, record: Omit<EnvironmentRecord, 'name' | 'scenarios'>, environmentFailed = !signal.aborted) => {
+      environments.push({ name: group.name, scenarios: ids, ...record });
+      emit({ type: 'log', line: `environment ${group.name}: ${reason}` });
+      for (const scenario of scenarios) notRun(scenario, reason, { environmentFailed });
+    };
+    if (signal.aborted) {
+      skip(`the suite was interrupted before environment ${group.name} was prepared`, { status: 'not-started', setupMs: null });
+      continue;
+    }
+    if (blocked) {
+      skip(blocked, { status: 'not-started', setupMs: null, error: blocked });
+      continue;
+    }
+    emit({ type: 'log', line: `preparing environment ${group.name} of suite ${suite.name} (run ${ctx.runId}) for ${ids.join(', ')}` });
+    const t0 = performance.now();
+    let prepared: PreparedSuite;
+    let items: SuiteItem[];
+    try {
+      prepared = await group.prepare(ctx);
+    } catch (error) {
+      const setupMs = Math.round(performance.now() - t0);
+      const why = signal.aborted ? `the suite was interrupted while environment ${group.name} was being prepared` : `environment ${group.name} could not be prepared: ${describe(error)}`;
+      skip(why, { status: 'failed', setupMs, error: describe(error) });
+      continue;
+    }
+    const setupMs = Math.round(performance.now() - t0);
+    emit({ type: 'log', line: `environment ${group.name} ready in ${(setupMs / 1000).toFixed(1)} s` });
+    let disposeMs: number | undefined;
+    let disposeError: string | undefined;
+    try {
+      try {
+        adopt(prepared, group.scenarios.map((s) => s.id)); // it may prepare all of its scenarios; --only picks among them
+        items = selected(prepared, config, ids);
+      } catch (error) {
+        // its scenarios cannot run on what was prepared (a harness defect, or a fault/load the environment refuses)
+        skip(`environment ${group.name} was prepared but its scenarios cannot run on it: ${describe(error)}`, { status: 'failed', setupMs, error: describe(error) });
+        continue;
+      }
+      const missing = scenarios.filter((s) => !items.some((i) => i.scenario.id === s.id));
+      await runItems(prepared, items);
+      for (const scenario of missing) notRun(scenario, `environment ${group.name} did not provide it`, { environmentFailed: true });
+      environments.push({ name: group.name, scenarios: ids, status: 'ready', setupMs });
+    } finally {
+      const d0 = performance.now();
+      try {
+        await prepared[Symbol.asyncDispose]();
+      } catch (error) {
+        disposeError = `its teardown failed: ${describe(error)}`;
+      }
+      disposeMs = Math.round(performance.now() - d0);
+      const at = environments.findIndex((e) => e.name === group.name && e.scenarios === ids);
+      if (at >= 0) environments[at] = { ...environments[at]!, disposeMs, ...(disposeError ? { error: disposeError } : {}) };
+      if (disposeError) {
+        blocked = `environment ${group.name} could not be torn down (${disposeError}); no later environment was started, so that two never run at once`;
+        emit({ type: 'log', line: blocked });
+      }
+    }
+  }
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** The suite's start-up. A signal during it is an interruption (exit 130), whatever error the aborted work threw. */
-async function prepare(suite: SuiteDefinition, ctx: SuiteContext): Promise<PreparedSuite> {
+async function prepare(name: string, start: (ctx: SuiteContext) => Promise<PreparedSuite>, ctx: SuiteContext): Promise<PreparedSuite> {
   try {
-    return await suite.prepare(ctx);
+    return await start(ctx);
   } catch (error) {
     if (!ctx.signal.aborted && !(error instanceof InterruptedError)) throw error; // a harness error
-    throw new InterruptedError(`suite ${suite.name} interrupted during start-up; no scenario ran`, { cause: error, hint: 'what start-up had created was torn down; run `drillbook gc` if anything was left' });
+    throw new InterruptedError(`suite ${name} interrupted during start-up; no scenario ran`, { cause: error, hint: 'what start-up had created was torn down; run `drillbook gc` if anything was left' });
   }
 }
 
