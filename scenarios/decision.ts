@@ -62,7 +62,12 @@ export interface SuiteOutcome {
 const journalIsGo = (j: Pick<Journal, 'status' | 'verdict'>): boolean => j.status === 'completed' && j.verdict === 'met';
 
 /** A journal says the suite was stopped: the run itself was interrupted, or the suite never got to it. */
-const journalInterrupted = (j: Pick<Journal, 'status'>): boolean => j.status === 'interrupted' || j.status === 'not-run';
+/** The error name of a not-run journal whose scenario the environment cannot run (skipped, with the reason). */
+export const SKIPPED = 'Skipped';
+
+// A scenario skipped because the environment lacks what it needs (error 'Skipped') is NO-GO, not an interruption.
+const journalInterrupted = (j: Pick<Journal, 'status'> & { readonly error?: Journal['error'] }): boolean =>
+  j.status === 'interrupted' || (j.status === 'not-run' && j.error?.name !== SKIPPED);
 
 /**
  * No-go if any blocking readiness check is FAIL or PENDING (or did not run), or any journal is not `completed` +
@@ -102,7 +107,7 @@ export function exitCodeOf(outcome: { readonly interrupted: boolean; readonly ha
 }
 
 /** The exit code of journals alone (no readiness checks): `drillbook report`, and tests. */
-export function exitCodeFor(journals: readonly Pick<Journal, 'status' | 'verdict'>[]): ExitCode {
+export function exitCodeFor(journals: readonly (Pick<Journal, 'status' | 'verdict'> & { readonly error?: Journal['error'] })[]): ExitCode {
   return exitCodeOf({
     interrupted: journals.some(journalInterrupted),
     harnessError: journals.some((j) => j.status === 'failed'),
