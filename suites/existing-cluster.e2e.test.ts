@@ -5,7 +5,9 @@
 //   (b) the namespace allowed for the context: the drills pass (crash through the kind node, lost Secret);
 //   (c) a run SIGKILLed with its fault in place, then `drillbook gc`: the stack is restored and nothing of
 //       drillbook's is left. The cluster is deleted at the end. Budget: ~8 min warm on 2 cores.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,6 @@ import { kindEnv } from '../clusters/kube/kind.provider.ts';
 import { DEFAULT_NAMESPACES, stackOptions } from '../clusters/stack/manifests/stack-options.ts';
 import { referenceStack } from '../clusters/stack/manifests/stack.manifest.ts';
 import { ensureImage } from '../tools/images/images.ts';
-import { killLeftovers, sandbox, startCli, type Sandbox } from '../tools/cli/testing/cli-process.ts';
 import { run, tryRun } from '../tools/lib/exec.ts';
 import { ensureKindToolchain, type KindToolchain } from '../tools/kube/toolchain.ts';
 import { ensureK6 } from '../tools/k6/k6.installer.ts';
@@ -23,6 +24,47 @@ const CLUSTER = 'team-staging-e2e'; // not drillbook-*: drillbook must not take 
 const CONTEXT = `kind-${CLUSTER}`;
 const NS = 'gravl-staging';
 const DRILLS = ['backend-crash', 'secret-missing'];
+
+/** The CLI as a user runs it (a path, not an import: suites sit below the CLI). */
+const CLI = fileURLToPath(new URL('../tools/cli/drillbook.mjs', import.meta.url));
+
+interface Sandbox {
+  readonly dir: string;
+  readonly config: string;
+  readonly state: string;
+  readonly out: string;
+}
+function sandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-existing-cli-'));
+  return { dir, config: join(dir, 'drillbook.yaml'), state: join(dir, 'state'), out: join(dir, 'out') };
+}
+
+const children: ChildProcess[] = [];
+/** drillbook with the sandbox's config and state folder; stdout lines can be waited for. */
+function startCli(sb: Sandbox, args: readonly string[]) {
+  const child = spawn(process.execPath, [CLI, '--config', sb.config, ...args], { cwd: sb.dir, env: { ...process.env, DRILLBOOK_STATE: sb.state }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    const before = stdout;
+    stdout += d.toString();
+    const lines = stdout.slice(before.lastIndexOf('\n') + 1).split('\n').slice(0, -1);
+    for (const line of lines) for (const w of [...waiters]) if (w.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
+  });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => ({ stdout, stderr }),
+    waitForLine: (test: (line: string) => boolean) => new Promise<string>((resolve) => waiters.push({ test, resolve })),
+  };
+}
+function killLeftovers(): void {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
 
 let toolchain: KindToolchain;
 let kubeconfig: string;
