@@ -73,7 +73,12 @@ type Judged = Pick<Journal, 'status'> & { readonly error?: Pick<NonNullable<Jour
 const journalSetupFailed = (j: Judged): boolean => j.status === 'not-run' && j.error?.name === ENVIRONMENT_FAILED;
 
 /** A journal says the suite was stopped: the run itself was interrupted, or the suite never got to it. */
-const journalInterrupted = (j: Judged): boolean => j.status === 'interrupted' || (j.status === 'not-run' && !journalSetupFailed(j));
+/** The error name of a not-run journal whose scenario the environment cannot run (skipped, with the reason). */
+export const SKIPPED = 'Skipped';
+
+// Neither a scenario skipped because the environment lacks what it needs (NO-GO) nor one whose environment failed
+// (exit 2) is an interruption.
+const journalInterrupted = (j: Judged): boolean => j.status === 'interrupted' || (j.status === 'not-run' && !journalSetupFailed(j) && j.error?.name !== SKIPPED);
 
 /**
  * No-go if any blocking readiness check is FAIL or PENDING (or did not run), or any journal is not `completed` +

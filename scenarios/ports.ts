@@ -166,6 +166,11 @@ export interface ClusterTarget {
    * this and the config's allow-list.
    */
   readonly createdByDrillbook: boolean;
+  /**
+   * The namespaces a destructive scenario would break, when the target is a stack someone else deployed (provider
+   * 'existing'): each must be on the config's allow-list for this context, since its objects carry no drillbook labels.
+   */
+  readonly namespaces?: readonly string[];
 }
 
 export interface Ports {

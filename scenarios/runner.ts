@@ -47,6 +47,7 @@ import {
   type RunningLoad,
 } from './ports.ts';
 import { errorRecord, runStep, type AddEvidence, type StepOutcome } from './step.ts';
+import { SKIPPED } from './decision.ts';
 import { allowListProblems, assertDestructiveAllowed, NO_EXTRA_TARGETS, type DestructivePolicy } from './safety.ts';
 import { condition, waitFor } from './wait.ts';
 
@@ -501,7 +502,7 @@ function scenarioHeader<Env>(scenario: Scenario<Env>): Journal['scenario'] {
  */
 export function notRunJournal<Env>(
   scenario: Scenario<Env>,
-  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string; /** default 'NotRun' (interrupted); ENVIRONMENT_FAILED when its environment failed */ errorName?: string },
+  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string; /** default 'NotRun' (interrupted); ENVIRONMENT_FAILED when its environment failed */ errorName?: string; skipped?: boolean },
 ): Journal {
   const measurements: Measurements = { detectionMs: null, rto: null, rtoCandidates: {}, rpo: null };
   const objectives = evaluateObjectives(scenario.objectives, measurements, undefined);
@@ -522,7 +523,8 @@ export function notRunJournal<Env>(
     measurements,
     objectives,
     findings: [],
-    error: { name: options.errorName ?? 'NotRun', message: `not run: ${options.reason}`, ...(options.hint ? { hint: options.hint } : {}) },
+    // Skipped: the environment cannot give what the scenario needs (said why); never a pass, but not an interruption.
+    error: { name: options.skipped ? SKIPPED : (options.errorName ?? 'NotRun'), message: `${options.skipped ? 'skipped' : 'not run'}: ${options.reason}`, ...(options.hint ? { hint: options.hint } : {}) },
   };
 }
 

@@ -46,3 +46,34 @@ describe('the safety gate', () => {
     expect(() => assertDestructiveAllowed(destructive, undefined, { contexts: [] })).toThrow(/against no cluster target/);
   });
 });
+
+describe('a stack someone else deployed (target with namespaces)', () => {
+  const staging: ClusterTarget = { name: 'staging', context: 'staging', provider: 'existing', createdByDrillbook: false, namespaces: ['gravl-staging'] };
+  const drill = { id: 'secret-missing', destructive: true };
+
+  it('is allowed only when every namespace is listed for its context; the context alone is not enough', () => {
+    expect(destructiveAllowance(staging, { contexts: ['staging'] })).toBeNull();
+    expect(destructiveAllowance(staging, { contexts: ['staging'], namespaces: { staging: ['other'] } })).toBeNull();
+    expect(destructiveAllowance(staging, { contexts: ['prod'], namespaces: { prod: ['gravl-staging'] } })).toBeNull();
+    expect(destructiveAllowance(staging, { contexts: ['staging'], namespaces: { staging: ['gravl-staging'] } })).toContain('gravl-staging');
+  });
+
+  it('the refusal names the context, the namespace and the config lines to add', () => {
+    const error = (() => {
+      try {
+        assertDestructiveAllowed(drill, staging, { contexts: ['staging'] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(UnsafeTargetError);
+    expect((error as UnsafeTargetError).message).toBe(
+      "refusing destructive drills in namespace gravl-staging of context 'staging': drillbook did not deploy this stack and allowDestructive.contexts does not allow it for this context (the context is listed, but without namespaces); nothing was touched",
+    );
+    expect((error as UnsafeTargetError).hint).toContain('"staging":\n          namespaces: ["gravl-staging"]');
+  });
+
+  it('a wildcard among the map keys allows nothing', () => {
+    expect(destructiveAllowance(staging, { contexts: ['staging', '*'], namespaces: { staging: ['gravl-staging'], '*': ['x'] } })).toBeNull();
+  });
+});

@@ -12,7 +12,8 @@ import { fullRollback, migrationFailed } from '../scenarios/catalog/migration-ro
 import { lokiStorageEmptyDir, lokiStorageLocalPath } from '../scenarios/catalog/loki-storage.scenario.ts';
 import { tlsCertificateExpired } from '../scenarios/catalog/tls-edge.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
-import { kindOnly } from './environments/kind-steps.ts';
+import { kindOrExisting } from './environments/kind-steps.ts';
+import { existingClusterProblems, prepareExisting } from './environments/existing-gravl.env.ts';
 import { AlertConfigFaultInjector } from '../tools/faults/alert-config.fault.ts';
 import { FaultDispatcher } from '../tools/faults/fault-dispatcher.ts';
 import { alertReceivers } from '../scenarios/catalog/alert-receivers.scenario.ts';
@@ -32,8 +33,10 @@ export const kubeDrillsSuite: SuiteDefinition = {
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   scenarios: DRILLS.map((s) => s.id),
-  check: kindOnly('kube-drills', `deploys the stack on a kind cluster it creates (${CLUSTER}) and deletes afterwards; it does not break existing clusters yet`),
+  // provider 'existing': see nightly (the namespace allow-list first; drills it cannot run are skipped with the reason)
+  check: kindOrExisting(existingClusterProblems),
   async prepare(ctx) {
+    if (ctx.config.cluster.provider === 'existing') return prepareExisting(ctx, 'kube-drills', DRILLS);
     const kube = await startGravlKind({
       runId: ctx.runId,
       suite: 'kube-drills',

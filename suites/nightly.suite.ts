@@ -10,7 +10,8 @@ import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.sc
 import { badReleaseRollback, secretMissing } from '../scenarios/catalog/kube-rollback.scenario.ts';
 import { tlsCertificateExpired } from '../scenarios/catalog/tls-edge.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
-import { kindOnly } from './environments/kind-steps.ts';
+import { kindOrExisting } from './environments/kind-steps.ts';
+import { existingClusterProblems, prepareExisting } from './environments/existing-gravl.env.ts';
 import type { SuiteDefinition } from './suite.ts';
 
 export const NIGHTLY_SCENARIOS = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing] as const;
@@ -22,8 +23,11 @@ export const nightlySuite: SuiteDefinition = {
   budgetSeconds: 300,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   scenarios: NIGHTLY_SCENARIOS.map((s) => s.id),
-  check: kindOnly('nightly', "deploys the stack on a kind cluster it owns (cluster.name, kept when cluster.keep is true); the Docker tier is 'quick'"),
+  // provider 'existing': the stack someone else deployed, in a namespace allowed for that context (checked here,
+  // before anything is created); the drills that need drillbook's own kind environment are skipped with the reason
+  check: kindOrExisting(existingClusterProblems),
   async prepare(ctx) {
+    if (ctx.config.cluster.provider === 'existing') return prepareExisting(ctx, 'nightly', NIGHTLY_SCENARIOS);
     const kube = await startGravlKind({
       runId: ctx.runId,
       suite: 'nightly',

@@ -24,6 +24,11 @@ export interface SuiteItem {
   readonly scenario: Scenario<any>;
   readonly env: unknown;
   readonly ports: Ports;
+  /**
+   * Why this environment cannot run the scenario (it needs something the environment lacks): it is then not run
+   * and reported as skipped with this reason (NO-GO, never a pass), instead of being left out.
+   */
+  readonly skip?: string;
 }
 
 export interface PreparedSuite extends AsyncDisposable {
@@ -243,6 +248,10 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
         notRun(item.scenario, 'the suite was interrupted before this scenario started', { target: item.ports.cluster });
         continue;
       }
+      if (item.skip !== undefined) {
+        keep(notRunJournal(item.scenario, { runId, suite: suite.name, wallNowMs: Date.now(), target: item.ports.cluster, reason: item.skip, skipped: true }));
+        continue;
+      }
       emit({ type: 'scenario-start', scenario: item.scenario.id });
       const ran = await runScenario(item.scenario, {
         ports: item.ports,
@@ -400,6 +409,6 @@ function selected(prepared: PreparedSuite, config: Config, only: readonly string
   const items = prepared.items
     .filter((item) => !only?.length || only.includes(item.scenario.id))
     .map((item) => ({ ...item, scenario: withObjectives(item.scenario, config.objectives[item.scenario.id]) }));
-  for (const item of items) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
+  for (const item of items) if (item.skip === undefined) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
   return items;
 }

@@ -97,3 +97,8 @@ export function handOver<Env>(owned: AsyncDisposableStack, parts: Omit<KindEnvir
 export function kindOnly(suite: string, why: string): (config: { cluster: { provider: string } }) => string[] {
   return (config) => (config.cluster.provider === 'kind' ? [] : [`cluster.provider '${config.cluster.provider}': ${suite} ${why}`]);
 }
+
+/** A suite's config check for environments that run on their own kind cluster or on an existing one (checked by `existing`). */
+export function kindOrExisting<C extends { cluster: { provider: string } }>(existing: (config: C) => string[]): (config: C) => string[] {
+  return (config) => (config.cluster.provider === 'existing' ? existing(config) : []);
+}

@@ -109,8 +109,14 @@ describe('bad input is refused before anything happens', () => {
     expect(stderr).not.toContain("'local-service-crash' is not");
   });
 
-  it('a suite that cannot run on the configured cluster is refused before it creates one (kube-drills on an existing cluster)', async () => {
-    await refused(configWith('cluster:\n  provider: existing\n  context: prod-eu\n'), ['run', 'kube-drills'], "cluster.provider 'existing': kube-drills deploys the stack on a kind cluster it creates");
+  it('a suite that cannot run on the configured cluster is refused before it creates one (region-drills on an existing cluster)', async () => {
+    await refused(configWith('cluster:\n  provider: existing\n  context: prod-eu\n'), ['run', 'region-drills'], "cluster.provider 'existing': region-drills stops the nodes of a two-region kind cluster it creates");
+  });
+
+  it('kube-drills on an existing cluster without the namespace allow-list: refused before anything (context, namespace and the lines to add)', async () => {
+    const stderr = await refused(configWith('cluster:\n  provider: existing\n  context: prod-eu\n'), ['run', 'kube-drills'], "refusing destructive drills in namespace gravl-staging of context 'prod-eu'");
+    expect(stderr).toContain('"prod-eu":\n');
+    expect(stderr).toContain('namespaces: ["gravl-staging"]');
   });
 
   it('objectives for a scenario id that does not exist (a typo)', async () => {

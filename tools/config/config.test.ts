@@ -133,3 +133,16 @@ describe('config checks beyond the schema (all listed at once)', () => {
     expect(problemsOf(() => loadConfig(bin))).toEqual(['is binary data (8 bytes), not YAML text']);
   });
 });
+
+describe('allowDestructive per context and namespace (a stack someone else deployed)', () => {
+  it('the map form is read as contexts plus their namespaces; the list form keeps no namespaces', () => {
+    expect(parseConfig({ allowDestructive: { contexts: { staging: { namespaces: ['gravl-staging'] } } } }).allowDestructive).toEqual({ contexts: ['staging'], namespaces: { staging: ['gravl-staging'] } });
+    expect(parseConfig({ allowDestructive: { contexts: ['kind-x'] } }).allowDestructive).toEqual({ contexts: ['kind-x'], namespaces: {} });
+    expect(parseConfig({}).allowDestructive).toEqual({ contexts: [], namespaces: {} });
+  });
+
+  it('refuses a wildcard context key and a namespace that is not a DNS label, naming each', () => {
+    expect(problemsOf(() => parseConfig({ allowDestructive: { contexts: { 'gke_*': { namespaces: ['a'] } } } })).join('\n')).toMatch(/allowDestructive\.contexts\."gke_\*": wildcards are refused/);
+    expect(problemsOf(() => parseConfig({ allowDestructive: { contexts: { staging: { namespaces: ['Gravl_*'] } } } })).join('\n')).toMatch(/allowDestructive\.contexts\.staging\.namespaces\.0 \(got "Gravl_\*"\): must be a DNS label/);
+  });
+});

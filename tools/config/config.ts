@@ -29,6 +29,8 @@ function notRead(why: string) {
   return z.never({ error: `not read by drillbook: ${why}` }).optional();
 }
 
+const dnsLabel = z.string().max(63, 'must be a DNS label: at most 63 characters').regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: a-z, 0-9 and \'-\', starting and ending with a letter or digit');
+
 export const configSchema = z.strictObject({
   cluster: z
     .strictObject({
@@ -49,13 +51,24 @@ export const configSchema = z.strictObject({
   allowDestructive: z
     .strictObject({
       /**
-       * Exact kubeconfig contexts destructive scenarios may touch (kind clusters drillbook created are always
-       * allowed). The safety gate (scenarios/safety.ts) refuses wildcards, here and again at run time.
+       * Where destructive scenarios may break things, beyond the kind clusters drillbook creates (always allowed).
+       * Either a list of exact kubeconfig contexts (drillbook may break what it labelled there), or, for a stack
+       * someone else deployed (`cluster.provider: existing`), a map of context -> the namespaces whose objects
+       * drillbook may break even without its labels: `{ staging-ctx: { namespaces: [gravl-staging] } }`.
+       * The safety gate (scenarios/safety.ts) refuses wildcards, here and again at run time.
        */
-      contexts: z.array(z.string().min(1)).default([]),
+      contexts: z
+        .union([z.array(z.string().min(1)), z.record(z.string().min(1), z.strictObject({ namespaces: z.array(dnsLabel).min(1, 'list at least one namespace') }))])
+        .default([]),
     })
-    .default({ contexts: [] }),
-  stack: z.strictObject({ namespace: z.string().max(63, 'must be a DNS label: at most 63 characters').regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: a-z, 0-9 and \'-\', starting and ending with a letter or digit').default('gravl-staging') }).default({ namespace: 'gravl-staging' }),
+    // one shape for the code: every allowed context in `contexts`, the namespace allow-list per context beside it
+    .transform(({ contexts }) =>
+      Array.isArray(contexts)
+        ? { contexts, namespaces: {} as Record<string, string[]> }
+        : { contexts: Object.keys(contexts), namespaces: Object.fromEntries(Object.entries(contexts).map(([c, v]) => [c, v.namespaces])) as Record<string, string[]> },
+    )
+    .default({ contexts: [], namespaces: {} }),
+  stack: z.strictObject({ namespace: dnsLabel.default('gravl-staging') }).default({ namespace: 'gravl-staging' }),
   load: z
     .strictObject({
       thresholds: thresholds.default({ p95Ms: 200, p99Ms: 500, errorRate: 0.001 }),
@@ -95,6 +108,7 @@ export function parseConfig(raw: unknown, source = 'config', checks: ConfigCheck
   }
   const contexts = get('allowDestructive', 'contexts');
   if (Array.isArray(contexts) && contexts.every((x) => typeof x === 'string')) problems.push(...allowListProblems(contexts, 'allowDestructive.contexts'));
+  else if (contexts && typeof contexts === 'object' && !Array.isArray(contexts)) problems.push(...allowListProblems(Object.keys(contexts), 'allowDestructive.contexts', true));
   const kubeconfig = get('cluster', 'kubeconfig');
   if (typeof kubeconfig === 'string' && kubeconfig !== '' && !isFile(kubeconfig)) {
     problems.push(`cluster.kubeconfig (got ${showValue(kubeconfig)}): no such file; give the path of an existing kubeconfig, or leave it out to use the default`);
@@ -163,8 +177,11 @@ function allowedKeys(path: readonly PropertyKey[]): string[] {
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
-  return s;
+  for (;;) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType; // allowDestructive: its shape is the input's
+    else return s;
+  }
 }
 
 const MAX_CONFIG_BYTES = 1024 * 1024;

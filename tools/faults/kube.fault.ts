@@ -17,8 +17,10 @@
 //                  a StatefulSet deployed asking for a StorageClass the cluster does not have (the seeds' Loki):
 //                  it and its PVCs are replaced by a copy whose volumeClaimTemplates name that class; revert:
 //                  the copy and its PVCs go (only while they are the fault's) and the original comes back if absent
-// Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label. Every
-// fault goes through the fault transaction (fault-transaction.ts): in the ledger before it takes effect.
+// Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label, except in
+// the namespaces the config explicitly allows for a stack someone else deployed (withUnlabelledObjectsIn): there the
+// allow-list stands in for the labels. Every fault goes through the fault transaction (fault-transaction.ts): in
+// the ledger before it takes effect.
 import { readFileSync } from 'node:fs';
 import { systemClock } from '../../scenarios/clock.ts';
 import { LABELS, MANAGED_BY, type FaultSpec } from '../../scenarios/ports.ts';
@@ -71,11 +73,16 @@ export function restorableJob(job: KubeObject): KubeObject {
   return { ...base, metadata: { ...base.metadata, labels: strip(base.metadata.labels) }, spec: { ...spec, ...(template ? { template } : {}) } } as KubeObject;
 }
 
-/** The guard: never touch an object the harness did not create. */
-function guard(object: KubeObject): void {
-  if (object.metadata.labels?.[LABELS.managedBy] !== MANAGED_BY) {
-    throw new Error(`refusing to touch ${object.kind} ${object.metadata.namespace}/${object.metadata.name}: it has no ${LABELS.managedBy}=${MANAGED_BY} label`);
-  }
+/**
+ * The guard: never touch an object the harness did not create, unless it is in a namespace the config explicitly
+ * allows drillbook to break (`unlabelledAllowedIn`: a stack someone else deployed, allowed per context).
+ */
+function guard(object: KubeObject, unlabelledAllowedIn: ReadonlySet<string>): void {
+  if (object.metadata.labels?.[LABELS.managedBy] === MANAGED_BY) return;
+  if (object.metadata.namespace !== undefined && unlabelledAllowedIn.has(object.metadata.namespace)) return;
+  throw new Error(
+    `refusing to touch ${object.kind} ${object.metadata.namespace}/${object.metadata.name}: it has no ${LABELS.managedBy}=${MANAGED_BY} label${unlabelledAllowedIn.size ? ` and its namespace is not one allowed in allowDestructive.contexts (${[...unlabelledAllowedIn].join(', ')})` : ''}`,
+  );
 }
 
 /** What every kube plan works with: the API, where gc sends the undo, node access. */
@@ -83,6 +90,7 @@ class KubeTarget {
   readonly api: KubeApi;
   readonly cluster: KubeTargetRef;
   nodeExec: NodeExec | undefined;
+  unlabelledAllowedIn: ReadonlySet<string> = new Set();
   constructor(api: KubeApi, cluster: KubeTargetRef) {
     this.api = api;
     this.cluster = cluster;
@@ -103,14 +111,14 @@ class KubeTarget {
   async livePods(namespace: string, selector: string, signal: AbortSignal | undefined): Promise<KubeObject[]> {
     const { items } = await this.api.list({ apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector: selector }, { signal });
     const pods = items.filter((p) => !p.metadata.deletionTimestamp);
-    for (const pod of pods) guard(pod);
+    for (const pod of pods) guard(pod, this.unlabelledAllowedIn);
     return pods;
   }
 
   async required(ref: ObjectRef, signal: AbortSignal | undefined): Promise<KubeObject> {
     const object = await this.api.read(ref, { signal });
     if (!object) throw new Error(`${describeRef(ref)} does not exist; the fault needs it in place`);
-    guard(object);
+    guard(object, this.unlabelledAllowedIn);
     return object;
   }
 }
@@ -205,7 +213,7 @@ const statefulSetStorageClass: Plan<'statefulset-storage-class'> = async (t, spe
   // every claim it would delete must be one of ours, checked before anything is touched
   for (const pvc of pvcs) {
     const existing = await t.api.read(pvc, { signal });
-    if (existing) guard(existing);
+    if (existing) guard(existing, t.unlabelledAllowedIn);
   }
   return {
     undo: [{ kind: 'kube-delete', cluster: t.cluster, refs: [ref, ...pvcs], onlyIfLabel: { [FAULT_ID_LABEL]: id } }, t.reapply([original], true)],
@@ -288,6 +296,17 @@ export class KubeFaultInjector extends FaultAdapter<KubeFaultSpec> {
   /** Lets container-kill reach the nodes (kind: docker exec into the node container). */
   withNodeExec(exec: NodeExec): this {
     this.#target.nodeExec = exec;
+    return this;
+  }
+
+  /**
+   * Objects drillbook did not create may be broken in these namespaces (each must also be one this injector may
+   * touch): the config's explicit allow-list for a stack someone else deployed stands in for drillbook's labels.
+   */
+  withUnlabelledObjectsIn(namespaces: readonly string[]): this {
+    const outside = namespaces.filter((n) => !this.#namespaces.has(n));
+    if (outside.length) throw new Error(`withUnlabelledObjectsIn: ${outside.join(', ')} is not among the namespaces this injector may touch (${[...this.#namespaces].join(', ')})`);
+    this.#target.unlabelledAllowedIn = new Set(namespaces);
     return this;
   }
 

@@ -73,22 +73,51 @@ export async function gc(config: Config, options: GcOptions = {}): Promise<GcAct
   }
 
   // 3. Kubernetes objects a run created (they carry the run-id label; the deployed stack itself does not), in
-  // drillbook's kind clusters (each with its own kubeconfig) and the allow-listed contexts.
-  const targets: { kubeconfig?: string; context: string }[] = options.contexts
-    ? options.contexts.map((context) => ({ context }))
-    : [...(await liveKindClusters(options.signal)), ...config.allowDestructive.contexts.map((context) => ({ context }))];
-  // runs still alive keep their objects
-  const notLive = live.size ? `,${LABELS.runId} notin (${[...live].join(',')})` : '';
+  // drillbook's kind clusters (each with its own kubeconfig) and the allow-listed contexts (for a stack someone else
+  // deployed, only in the namespaces allowed there). k6-operator TestRuns first: their controller owns runner Jobs.
+  const targets: SweepTarget[] = options.contexts ? options.contexts.map((context) => ({ context })) : [...(await liveKindClusters(options.signal)), ...allowListedTargets(config)];
   for (const t of targets) {
-    const kubeconfig = t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : [];
-    await step(`kube objects labelled ${LABELS.runId} in ${t.context}`, () =>
-      run('kubectl', [...kubeconfig, '--context', t.context, 'delete', KUBE_KINDS, '--all-namespaces', '-l', `${LABELS.managedBy}=${MANAGED_BY},${LABELS.runId}${notLive}`, '--ignore-not-found', '--wait=false', '--request-timeout=20s'], {
-        signal: options.signal,
-        timeoutMs: 120_000,
-      }),
-    );
+    const k6Operator = await tryRun('kubectl', [...kubeconfigArgs(t), '--context', t.context, 'api-resources', '--api-group=k6.io', '-o', 'name', '--request-timeout=20s'], { signal: options.signal, timeoutMs: 30_000 });
+    const hasTestRuns = !(k6Operator instanceof Error) && k6Operator.stdout.split('\n').some((l) => l.trim() === 'testruns.k6.io');
+    for (const sweep of kubeSweeps(t, live, hasTestRuns)) await step(sweep.what, () => run('kubectl', sweep.args, { signal: options.signal, timeoutMs: 120_000 }));
   }
   return actions;
+}
+
+/** A context gc sweeps; `namespaces`: only these (a stack someone else deployed), else every namespace. */
+export interface SweepTarget {
+  readonly kubeconfig?: string;
+  readonly context: string;
+  readonly namespaces?: readonly string[];
+}
+
+const kubeconfigArgs = (t: SweepTarget): string[] => (t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : []);
+
+/** The allow-listed contexts: the list form everywhere, the map form (existing clusters) only in its namespaces. */
+export function allowListedTargets(config: Pick<Config, 'allowDestructive' | 'cluster'>): SweepTarget[] {
+  const kubeconfig = config.cluster.kubeconfig ? { kubeconfig: config.cluster.kubeconfig } : {};
+  return config.allowDestructive.contexts.map((context) => {
+    const namespaces = config.allowDestructive.namespaces[context];
+    return { context, ...(context === config.cluster.context ? kubeconfig : {}), ...(namespaces ? { namespaces } : {}) };
+  });
+}
+
+/**
+ * The kubectl deletes of one context's sweep, as argument arrays: what runs that are over left labelled there
+ * (TestRuns of k6-operator first, when the cluster serves that kind, then the built-in kinds), never an object
+ * of a run still alive.
+ */
+export function kubeSweeps(t: SweepTarget, live: ReadonlySet<string>, hasTestRuns: boolean): { what: string; args: string[] }[] {
+  const notLive = live.size ? `,${LABELS.runId} notin (${[...live].join(',')})` : '';
+  const selector = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.runId}${notLive}`;
+  const scopes = t.namespaces ? t.namespaces.map((n) => ({ where: `${t.context}/${n}`, args: ['--namespace', n] })) : [{ where: t.context, args: ['--all-namespaces'] }];
+  const kinds = [...(hasTestRuns ? [{ kinds: 'testruns.k6.io', label: 'k6-operator TestRuns' }] : []), { kinds: KUBE_KINDS, label: 'kube objects' }];
+  return kinds.flatMap((k) =>
+    scopes.map((scope) => ({
+      what: `${k.label} labelled ${LABELS.runId} in ${scope.where}`,
+      args: [...kubeconfigArgs(t), '--context', t.context, 'delete', k.kinds, ...scope.args, '-l', selector, '--ignore-not-found', '--wait=false', '--request-timeout=20s'],
+    })),
+  );
 }
 
 /** Runs one gc action, records it, and says whether it worked (a dry run does nothing and says false). */
@@ -119,7 +148,7 @@ export async function replayLedger(
 }
 
 /** drillbook's kind clusters whose control plane is running, with their private kubeconfigs (<cache>/kind-clusters/<name>/kubeconfig). */
-async function liveKindClusters(signal?: AbortSignal): Promise<{ kubeconfig: string; context: string }[]> {
+async function liveKindClusters(signal?: AbortSignal): Promise<SweepTarget[]> {
   const root = cacheDir('kind-clusters');
   let names: string[] = [];
   try {
