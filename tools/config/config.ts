@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../scenarios/errors.ts';
 import { isBinary, issueLines, showValue } from '../../scenarios/input.ts';
 import { allowListProblems } from '../../scenarios/safety.ts';
+import { resolveStackPaths, stackDescriptionProblems, stackDescriptionSchema } from './stack-description.ts';
 
 export const DEFAULT_CONFIG_FILE = 'drillbook.yaml';
 export const KIND_NAME_PREFIX = 'drillbook-';
@@ -55,7 +56,8 @@ export const configSchema = z.strictObject({
       contexts: z.array(z.string().min(1)).default([]),
     })
     .default({ contexts: [] }),
-  stack: z.strictObject({ namespace: z.string().max(63, 'must be a DNS label: at most 63 characters').regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: a-z, 0-9 and \'-\', starting and ending with a letter or digit').default('gravl-staging') }).default({ namespace: 'gravl-staging' }),
+  /** The stack to drill: its namespace, and (optionally) its description (tools/config/stack-description.ts). */
+  stack: stackDescriptionSchema.default({ namespace: 'gravl-staging' }),
   load: z
     .strictObject({
       thresholds: thresholds.default({ p95Ms: 200, p99Ms: 500, errorRate: 0.001 }),
@@ -80,6 +82,8 @@ export type Config = z.infer<typeof configSchema>;
 export interface ConfigChecks {
   /** Every scenario id a suite can run: `objectives` for any other id is a typo, refused. */
   scenarioIds?: readonly string[];
+  /** The folder the config's relative paths (stack.deploy, stack.load...) are relative to; default: the working folder. */
+  baseDir?: string;
 }
 
 /** Parses and validates a config object. Throws InvalidInputError listing every problem. */
@@ -108,8 +112,12 @@ export function parseConfig(raw: unknown, source = 'config', checks: ConfigCheck
       if (!checks.scenarioIds.includes(id)) problems.push(`objectives.${showValue(id).slice(1, -1)}: no scenario has this id; known: ${checks.scenarioIds.join(', ')}`);
     }
   }
+  if (c && c.stack.components && !c.stack.deploy && c.cluster.provider === 'kind') {
+    problems.push("stack.deploy: required when cluster.provider is 'kind' (drillbook deploys the described stack onto its own kind cluster); give manifests, kustomize or helm, or use cluster.provider 'existing' for a stack already deployed");
+  }
+  problems.push(...stackDescriptionProblems(get('stack'), checks.baseDir ?? process.cwd()));
   if (problems.length || !c) throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
-  return c;
+  return { ...c, stack: resolveStackPaths(c.stack, checks.baseDir ?? process.cwd()) };
 }
 
 function isFile(path: string): boolean {
@@ -193,7 +201,7 @@ export function loadConfig(file?: string, checks: ConfigChecks = {}): Config {
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new InvalidInputError(what, [`the top level is ${Array.isArray(raw) ? 'a list' : `a ${typeof raw} (got ${showValue(raw)})`}; a drillbook config is a mapping (cluster:, stack:, reports:, ...)`]);
   }
-  return parseConfig(raw, what, checks);
+  return parseConfig(raw, what, { ...checks, baseDir: checks.baseDir ?? dirname(path) });
 }
 
 /**
