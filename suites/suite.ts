@@ -7,7 +7,8 @@ import { defineScenario, type Objectives, type Scenario } from '../scenarios/def
 import { DrillbookError, InterruptedError, InvalidInputError } from '../scenarios/errors.ts';
 import { Redactor, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
-import { newRunId, notRunJournal, preflight, runScenario, type RunEvent } from '../scenarios/runner.ts';
+import { newRunId, notRunJournal, preflight, runScenario, skippedJournal, type RunEvent } from '../scenarios/runner.ts';
+import { descriptionField, planAgainst, type SkippedScenario, type StackFacts } from '../scenarios/plan.ts';
 import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
@@ -32,6 +33,12 @@ export interface PreparedSuite extends AsyncDisposable {
   readonly secrets: readonly string[];
   /** Readiness checks (sign-off), evaluated after the scenarios against the same environment. */
   readiness?(signal: AbortSignal): Promise<readonly ReadinessResult[]>;
+  /**
+   * The stack description the items drill (the config's `stack:` when the environment was built from it).
+   * Scenarios needing what it lacks are skipped with the reason (scenarios/plan.ts). Leave out for drillbook's
+   * own reference stack, which has every component.
+   */
+  readonly stack?: StackFacts;
 }
 
 export interface SuiteContext {
@@ -163,7 +170,7 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
   redactor.addAll(prepared.secrets);
   const strays = prepared.items.filter((i) => !suite.scenarios.includes(i.scenario.id)).map((i) => i.scenario.id);
   if (strays.length) throw new DrillbookError(`suite ${suite.name} prepared scenarios it does not declare in 'scenarios': ${strays.join(', ')}`);
-  const items = selected(prepared, options.config, options.only);
+  const { items, skipped } = selected(prepared, options.config, options.only);
   const journals: Journal[] = [];
   const keep = (journal: Journal) => {
     redactor.addAll(prepared.secrets); // a suite may learn secrets while it runs (signoff's cluster snapshot)
@@ -173,6 +180,13 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
     emit({ type: 'scenario-end', journal: safe });
   };
   for (const item of items) {
+    const skip = skipped.get(item.scenario.id);
+    if (skip) {
+      // The stack lacks what the drill needs: listed as skipped with the reason, never run, never a pass.
+      emit({ type: 'log', line: `skipping ${item.scenario.id}: ${skip.reason}` });
+      keep(skippedJournal(item.scenario, { runId, suite: suite.name, wallNowMs: Date.now(), target: item.ports.cluster, reason: skip.reason, hint: skipHint(skip, suite.name) }));
+      continue;
+    }
     if (signal.aborted) {
       // Interrupted: the rest are listed as not run, not left out (a report that lists 1 of 4 must not look whole).
       keep(notRunJournal(item.scenario, { runId, suite: suite.name, wallNowMs: Date.now(), target: item.ports.cluster, reason: 'the suite was interrupted before this scenario started', hint: `run it again: drillbook run ${suite.name} --only ${item.scenario.id}` }));
@@ -222,14 +236,23 @@ async function prepare(suite: SuiteDefinition, ctx: SuiteContext): Promise<Prepa
 }
 
 /**
- * The items to run (all, or those --only names), each checked as the runner would (scenario, fault specs, load
- * profile, safety gate) before the first one starts: a problem with the fourth must not surface after three ran.
+ * The items to run (all, or those --only names), planned against the stack the suite drills (what it lacks is
+ * skipped), each one to run checked as the runner would (scenario, fault specs, load profile, safety gate) before
+ * the first one starts: a problem with the fourth must not surface after three ran.
  */
-function selected(prepared: PreparedSuite, config: Config, only: readonly string[] | undefined): SuiteItem[] {
+function selected(prepared: PreparedSuite, config: Config, only: readonly string[] | undefined): { items: SuiteItem[]; skipped: Map<string, SkippedScenario<unknown>> } {
   // --only was checked against the suite's declared scenarios before anything was created (checkSuiteRun)
   const items = prepared.items
     .filter((item) => !only?.length || only.includes(item.scenario.id))
     .map((item) => ({ ...item, scenario: withObjectives(item.scenario, config.objectives[item.scenario.id]) }));
-  for (const item of items) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
-  return items;
+  const plan = planAgainst(prepared.stack, items.map((i) => i.scenario));
+  const skipped = new Map<string, SkippedScenario<unknown>>(plan.skipped.map((s) => [s.scenario.id, s]));
+  for (const item of items) {
+    if (!skipped.has(item.scenario.id)) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
+  }
+  return { items, skipped };
+}
+
+function skipHint(skip: SkippedScenario<unknown>, suite: string): string {
+  return `describe ${skip.missing.map(descriptionField).join(', ')} in drillbook.yaml's stack section, or leave the drill out on purpose: drillbook run ${suite} --only <the other scenarios>`;
 }

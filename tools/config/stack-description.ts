@@ -140,9 +140,16 @@ const backup = z.strictObject({
   pvc: objectName,
 });
 
+const migration = z.strictObject({
+  ...inNamespace,
+  /** The Job that migrates the database schema for a release (the migration drills run the next release's). */
+  job: objectName,
+});
+
 const components = z.strictObject({
   backend,
   database,
+  migration: migration.optional(),
   logging: logging.optional(),
   alerting: alerting.optional(),
   tlsEdge: tlsEdge.optional(),
