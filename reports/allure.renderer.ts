@@ -24,7 +24,7 @@ const stepStatus = (s: StepStatus): AllureStatus => (s === 'passed' ? 'passed' :
 
 function scenarioResult(report: SuiteReport, j: Journal): object {
   const t0 = Date.parse(j.startedAtWall);
-  const status: AllureStatus = j.status === 'not-run' ? 'skipped' : j.status !== 'completed' ? 'broken' : j.verdict === 'met' ? 'passed' : 'failed';
+  const status: AllureStatus = j.status === 'not-run' || j.status === 'skipped' ? 'skipped' : j.status !== 'completed' ? 'broken' : j.verdict === 'met' ? 'passed' : 'failed';
   const missed = j.objectives.filter((o) => o.met !== true);
   return {
     uuid: uuid(report.runId, 'scenario', j.scenario.id),

@@ -70,7 +70,7 @@ function matrix(report: SuiteReport): string {
     rows.push(`<tr data-kind="scenario" data-id="${e(j.scenario.id)}" data-status="${e(status)}" data-problem="${ok ? 'no' : 'yes'}">
 <td><a href="#s-${e(j.scenario.id)}">Scenario: ${e(j.scenario.title)}</a><div class="ev">${e(j.scenario.runbookRef ?? '')}</div></td><td>${st(status)}</td><td class="blocking">YES</td>
 <td class="ev">${j.objectives.map((o) => `<div><b>${e(o.statement)}:</b> ${e(objectiveMeasured(o))} ${o.met === true ? '✓' : o.met === false ? '✗' : '?'}</div>`).join('')}</td>
-<td>${ok ? '—' : e(j.error?.hint ?? missed.map((o) => `${o.statement}: ${o.reason}`).join('; '))}</td></tr>`);
+<td>${ok ? '—' : e(j.status === 'skipped' ? `skipped: ${j.error?.message ?? ''}` : (j.error?.hint ?? missed.map((o) => `${o.statement}: ${o.reason}`).join('; ')))}</td></tr>`);
   }
   const passedBlocking = report.readiness.filter((r) => r.blocking && r.status === 'PASS').length + report.journals.filter((j) => j.status === 'completed' && j.verdict === 'met').length;
   const totalBlocking = report.readiness.filter((r) => r.blocking).length + report.journals.length;

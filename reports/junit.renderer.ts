@@ -19,8 +19,9 @@ export function renderJunit(report: SuiteReport): string {
       ['error_rate', String(j.load?.errorRate ?? '')],
     ];
     let body = `<properties>${props.map(([k, v]) => `<property name="${x(k)}" value="${x(v)}"/>`).join('')}</properties>`;
-    if (j.status === 'not-run') {
-      body += `<skipped message="${x(j.error?.message ?? 'not run')}"/>`;
+    if (j.status === 'not-run' || j.status === 'skipped') {
+      skipped++;
+      body += `<skipped message="${x(j.error?.message ?? j.status)}"/>`;
     } else if (j.status !== 'completed') {
       errors++;
       body += `<error type="${x(j.status)}" message="${x(j.error?.message ?? `run ${j.status}`)}">${x([j.error?.name, j.error?.message, j.error?.hint].filter(Boolean).join('\n'))}</error>`;
@@ -32,8 +33,9 @@ export function renderJunit(report: SuiteReport): string {
     body += `<system-out>${x(j.objectives.map((o) => `${o.statement}: ${o.measured === null ? 'not measured' : o.unit === 'ms' ? fmtDuration(o.measured) : o.measured} (${o.met === true ? 'met' : o.met === false ? 'not met' : 'unknown'})`).join('\n'))}</system-out>`;
     cases.push(`<testcase classname="drillbook.${x(report.suite)}.scenarios" name="${x(j.scenario.id)}: ${x(j.scenario.title)}" time="${(j.durationMs / 1000).toFixed(3)}">${body}</testcase>`);
   }
-  const scenarioSuite = { cases: cases.splice(0), failures, errors };
+  const scenarioSuite = { cases: cases.splice(0), failures, errors, skipped };
   failures = 0;
+  skipped = 0;
   for (const r of report.readiness) {
     let body = '';
     if (r.error) {
@@ -51,8 +53,8 @@ export function renderJunit(report: SuiteReport): string {
   const readinessErrors = errors - scenarioSuite.errors;
   const total = report.journals.length + report.readiness.length;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="drillbook ${x(report.suite)} ${x(report.runId)}" tests="${total}" failures="${scenarioSuite.failures + failures}" errors="${errors}" skipped="${skipped}">
-<testsuite name="${x(report.suite)} scenarios" tests="${report.journals.length}" failures="${scenarioSuite.failures}" errors="${scenarioSuite.errors}" skipped="0" timestamp="${x(report.startedAtWall.replace(/Z$/, ''))}" time="${(report.journals.reduce((a, j) => a + j.durationMs, 0) / 1000).toFixed(3)}">
+<testsuites name="drillbook ${x(report.suite)} ${x(report.runId)}" tests="${total}" failures="${scenarioSuite.failures + failures}" errors="${errors}" skipped="${scenarioSuite.skipped + skipped}">
+<testsuite name="${x(report.suite)} scenarios" tests="${report.journals.length}" failures="${scenarioSuite.failures}" errors="${scenarioSuite.errors}" skipped="${scenarioSuite.skipped}" timestamp="${x(report.startedAtWall.replace(/Z$/, ''))}" time="${(report.journals.reduce((a, j) => a + j.durationMs, 0) / 1000).toFixed(3)}">
 ${scenarioSuite.cases.join('\n')}
 </testsuite>
 <testsuite name="${x(report.suite)} readiness" tests="${report.readiness.length}" failures="${failures}" errors="${readinessErrors}" skipped="${skipped}" timestamp="${x(report.startedAtWall.replace(/Z$/, ''))}" time="0">

@@ -91,6 +91,16 @@ describe('JUnit XML', () => {
     expect(xml).toContain('<failure type="pending"');
     expect(xml).toContain('<property name="rto_ms" value="1140000"/>');
   });
+  it('a drill skipped for what the stack lacks (or not run) is a skipped testcase with the reason, counted as skipped, not as a pass', () => {
+    const [first, ...rest] = report.journals;
+    const skipped = { ...first!, status: 'skipped' as const, verdict: 'inconclusive' as const, phases: [], faults: [], error: { name: 'Skipped', message: 'stack has no backup component: add stack.components.backup' } };
+    const out = renderJunit({ ...report, journals: [skipped, ...rest] });
+    expect(out).toMatch(/<testsuite name="signoff scenarios" tests="4" failures="\d+" errors="0" skipped="1"/);
+    expect(out).toContain('<skipped message="stack has no backup component: add stack.components.backup"/>');
+    const allure = renderAllure({ ...report, journals: [skipped] }).find((f) => f.name.endsWith('-result.json') && f.content.includes(skipped.scenario.title));
+    expect(JSON.parse(allure!.content)).toMatchObject({ status: 'skipped', statusDetails: { message: 'stack has no backup component: add stack.components.backup' } });
+  });
+
   it('is well-formed enough: every testcase closes, and no raw & or <', () => {
     expect(xml.match(/<testcase /g)!.length).toBe(xml.match(/<\/testcase>/g)!.length);
     expect(xml).not.toMatch(/&(?!amp;|lt;|gt;|quot;|#39;)/);

@@ -50,6 +50,17 @@ describe('go/no-go decision', () => {
     expect(buildSuiteReport({ suite: 's', runId: 'r', startedAtWall: 'x', journals: [{ ...met(), status: 'interrupted' }] }).exitCode).toBe(130);
   });
 
+  it('a drill skipped because the stack lacks a component is not GO: a blocking failure with the reason, exit 1 (not a harness error, not an interruption)', () => {
+    const reason = 'stack has no backup component: add stack.components.backup to drill runbook BLOCKING_ISSUES_REMEDIATION.md § Issue #2';
+    const skipped = { ...met(), scenario: { ...met().scenario, id: 'backup-job-missing' }, status: 'skipped' as const, verdict: 'inconclusive' as const, phases: [], faults: [], error: { name: 'Skipped', message: reason } };
+    const r = buildSuiteReport({ suite: 'signoff', runId: 'r', startedAtWall: 'x', journals: [met(), skipped], readiness: readyReadiness() });
+    expect(r.decision).toBe('no-go');
+    expect(r.blockingFailures).toEqual([{ kind: 'scenario', id: 'backup-job-missing', title: skipped.scenario.title, reason: 'skipped', action: reason }]);
+    expect(r.harnessErrors).toEqual([]);
+    expect(r.interrupted).toBe(false);
+    expect(r.exitCode).toBe(1);
+  });
+
   it('an interrupted suite is never go, even when every journal it has met its objectives', () => {
     const r = buildSuiteReport({ suite: 's', runId: 'r', startedAtWall: 'x', journals: [met()], interrupted: true });
     expect(r.decision).toBe('no-go');

@@ -82,7 +82,8 @@ const journalInterrupted = (j: Judged): boolean => j.status === 'interrupted' ||
 
 /**
  * No-go if any blocking readiness check is FAIL or PENDING (or did not run), or any journal is not `completed` +
- * `met` (a scenario not run included).
+ * `met` (a scenario not run included, and a drill skipped because the stack lacks what it needs: a sign-off with
+ * a skipped drill is not GO; exit 1, not 2, since nothing failed to run).
  */
 export function judgeSuite(input: SuiteOutcomeInput): SuiteOutcome {
   const readiness = input.readiness ?? [];
@@ -94,7 +95,11 @@ export function judgeSuite(input: SuiteOutcomeInput): SuiteOutcome {
     if (r.blocking && r.status !== 'PASS') blockingFailures.push({ kind: 'readiness', id: r.id, title: r.title, reason: r.status, action: r.action });
   }
   for (const j of input.journals) {
-    if (j.status !== 'completed') {
+    if (j.status === 'skipped') {
+      // A drill the stack could not run proves nothing: the suite is not GO until it runs (or is left out on
+      // purpose with --only), and the report says what to add to the description.
+      blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: 'skipped', action: j.error?.message ?? null });
+    } else if (j.status !== 'completed') {
       blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: `status ${j.status}`, action: j.error?.hint ?? j.error?.message ?? null });
     } else if (!journalIsGo(j)) {
       const missed = j.objectives.filter((o) => o.met !== true).map((o) => `${o.statement}: ${o.reason}`);

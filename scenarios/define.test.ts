@@ -67,6 +67,11 @@ describe('defineScenario', () => {
     expect(p[0]).toMatch(/steadyState\[0\]\.tolerance: unknown form \{"below":3\}/);
   });
 
+  it('refuses a need no stack description can have, listing the known ones', () => {
+    expect(validateScenario({ ...valid, needs: ['backend', 'backups' as never] })).toEqual([expect.stringMatching(/^needs: 'backups' is not something a stack can have; known: backend, database, .*backup,/)]);
+    expect(validateScenario({ ...valid, needs: ['backend', 'backup'] })).toEqual([]);
+  });
+
   it("ties RTO sources to the probes that measure them", () => {
     expect(validateScenario({ ...valid, objectives: { rtoSource: 'data-probe' } })).toContain("objectives.rtoSource: 'data-probe' needs dataProbe: true");
     expect(validateScenario({ ...valid, objectives: { rtoSource: 'load' } })[0]).toContain("'load' needs a load profile");

@@ -3,6 +3,7 @@
 // touches a cluster.
 import { InvalidInputError } from './errors.ts';
 import type { Finding, RtoSource } from './journal.ts';
+import { STACK_NEEDS, type StackNeed } from './plan.ts';
 import type { Clock, FaultSpec, InjectedFault, Labels, LoadProfile, Ports } from './ports.ts';
 
 export type Scalar = string | number | boolean;
@@ -83,6 +84,12 @@ export interface ScenarioDefinition<Env = Record<string, unknown>> {
   readonly tags?: readonly string[];
   /** Breaks things on the target: only allowed on allow-listed contexts. */
   readonly destructive: boolean;
+  /**
+   * What the drill needs from a described stack (scenarios/plan.ts): on a stack without one of them it is skipped,
+   * with the reason, instead of run. A data probe implies 'probe', a background load 'load'. Leave out for a drill
+   * that brings its own environment (a local process, its own containers).
+   */
+  readonly needs?: readonly StackNeed[];
   readonly objectives: Objectives;
   readonly steadyState: readonly Probe<Env>[];
   /**
@@ -132,6 +139,12 @@ export function validateScenario<Env>(def: ScenarioDefinition<Env>): string[] {
   if (def.runbookFingerprint !== undefined) {
     if (!def.runbookRef) p.push('runbookFingerprint: set without a runbookRef (the fingerprint is of the sections runbookRef names)');
     if (!/^sha256:[0-9a-f]{16}$/.test(def.runbookFingerprint)) p.push(`runbookFingerprint: '${def.runbookFingerprint}' must look like 'sha256:' + 16 hex digits (print the current ones with npm run runbooks)`);
+  }
+  if (def.needs !== undefined) {
+    if (!Array.isArray(def.needs)) p.push(`needs: must be a list of ${STACK_NEEDS.join(', ')}`);
+    else {
+      for (const n of def.needs) if (!(STACK_NEEDS as readonly string[]).includes(n)) p.push(`needs: '${String(n)}' is not something a stack can have; known: ${STACK_NEEDS.join(', ')}`);
+    }
   }
   const o = def.objectives ?? {};
   for (const key of ['rtoSeconds', 'rpoSeconds', 'detectionSeconds'] as const) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineScenario } from './define.ts';
 import { InvalidInputError } from './errors.ts';
 import { parseJournal } from './journal.schema.ts';
-import { runScenario } from './runner.ts';
+import { runScenario, skippedJournal } from './runner.ts';
 import { FakeClock } from './testing/fake-clock.ts';
 import { FakeFaultInjector, FakeSystem, fakePorts, takes, type FakeEnv } from './testing/fake-system.ts';
 
@@ -36,6 +36,22 @@ describe('journal schema', () => {
   it('accepts what the runner writes', async () => {
     const j = await aJournal();
     expect(parseJournal(j, 'a.journal.json').scenario.id).toBe('outage');
+  });
+
+  it('accepts the journal of a drill skipped for what the stack lacks (drillbook report reads it back)', () => {
+    const scenario = defineScenario<FakeEnv>({
+      id: 'backup-drill',
+      title: 'backup drill',
+      destructive: true,
+      needs: ['backup'],
+      objectives: { rtoSeconds: 900 },
+      steadyState: [{ name: 'healthy', tolerance: { equals: true }, measure: async () => true }],
+      inject: () => [],
+      detect: { name: 'down', timeoutMs: 10_000, check: async () => ({ detected: true, value: 1 }) },
+      recover: [{ name: 'fix', timeoutMs: 60_000, run: async () => {} }],
+    });
+    const j = JSON.parse(JSON.stringify(skippedJournal(scenario, { runId: 'r-1', wallNowMs: 0, reason: 'stack has no backup component' })));
+    expect(parseJournal(j, 'backup-drill.journal.json')).toMatchObject({ status: 'skipped', verdict: 'inconclusive', error: { name: 'Skipped', message: 'stack has no backup component' } });
   });
 
   it('a missing runId is refused (RUN_ID.test(undefined) tested the string "undefined")', async () => {

@@ -60,7 +60,7 @@ export const journalSchema = z.object({
   target: z.object({ name: text, context: text, provider: text }).optional(),
   startedAtWall: z.iso.datetime(),
   durationMs: ms.min(0),
-  status: z.enum(['completed', 'aborted', 'failed', 'interrupted', 'not-run']),
+  status: z.enum(['completed', 'aborted', 'failed', 'interrupted', 'not-run', 'skipped']),
   deviated: z.boolean(),
   verdict: z.enum(['met', 'not-met', 'inconclusive']),
   phases: z.array(phase),

@@ -108,8 +108,9 @@ export interface ObjectiveResult {
  * Did the run itself work? `completed` means every phase ran; anything else is not a verdict on the system.
  * `aborted`: the steady state did not hold, nothing was injected. `failed`: a harness error. `interrupted`: a
  * signal arrived during the run (recovery and revert ran). `not-run`: the suite was interrupted before it started.
+ * `skipped`: the stack lacks what the drill needs (scenarios/plan.ts); nothing was injected, and it is not a pass.
  */
-export type RunStatus = 'completed' | 'aborted' | 'failed' | 'interrupted' | 'not-run';
+export type RunStatus = 'completed' | 'aborted' | 'failed' | 'interrupted' | 'not-run' | 'skipped';
 /** Did the system meet its objectives? */
 export type Verdict = 'met' | 'not-met' | 'inconclusive';
 

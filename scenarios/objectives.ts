@@ -62,7 +62,7 @@ export function evaluateObjectives(objectives: Objectives, m: Measurements, load
 }
 
 export function verdictOf(status: RunStatus, deviated: boolean, objectives: readonly ObjectiveResult[]): Verdict {
-  if (status === 'failed' || status === 'interrupted' || status === 'not-run') return 'inconclusive';
+  if (status === 'failed' || status === 'interrupted' || status === 'not-run' || status === 'skipped') return 'inconclusive';
   if (deviated) return 'not-met';
   return objectives.every((o) => o.met === true) ? 'met' : 'not-met';
 }

@@ -502,11 +502,29 @@ function scenarioHeader<Env>(scenario: Scenario<Env>): Journal['scenario'] {
  */
 export function notRunJournal<Env>(
   scenario: Scenario<Env>,
-  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string; /** default 'NotRun' (interrupted); ENVIRONMENT_FAILED when its environment failed */ errorName?: string; skipped?: boolean },
+  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string; /** default 'NotRun' (interrupted); ENVIRONMENT_FAILED when its environment failed */ errorName?: string },
+): Journal {
+  return unrunJournal('not-run', scenario, { ...options, error: { name: options.errorName ?? 'NotRun', message: `not run: ${options.reason}`, ...(options.hint ? { hint: options.hint } : {}) } });
+}
+
+/**
+ * The journal of a scenario the stack cannot run (scenarios/plan.ts): listed as `skipped` with the reason, its
+ * objectives unmeasured and its verdict inconclusive, so it is neither left out nor counted as a pass.
+ */
+export function skippedJournal<Env>(
+  scenario: Scenario<Env>,
+  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; reason: string; hint?: string },
+): Journal {
+  return unrunJournal('skipped', scenario, { ...options, error: { name: SKIPPED, message: options.reason, ...(options.hint ? { hint: options.hint } : {}) } });
+}
+
+function unrunJournal<Env>(
+  status: Extract<RunStatus, 'not-run' | 'skipped'>,
+  scenario: Scenario<Env>,
+  options: { runId: string; suite?: string; wallNowMs: number; target?: Ports['cluster']; error: NonNullable<Journal['error']> },
 ): Journal {
   const measurements: Measurements = { detectionMs: null, rto: null, rtoCandidates: {}, rpo: null };
   const objectives = evaluateObjectives(scenario.objectives, measurements, undefined);
-  const status: RunStatus = 'not-run';
   return {
     schemaVersion: JOURNAL_SCHEMA_VERSION,
     runId: options.runId,
@@ -523,8 +541,7 @@ export function notRunJournal<Env>(
     measurements,
     objectives,
     findings: [],
-    // Skipped: the environment cannot give what the scenario needs (said why); never a pass, but not an interruption.
-    error: { name: options.skipped ? SKIPPED : (options.errorName ?? 'NotRun'), message: `${options.skipped ? 'skipped' : 'not run'}: ${options.reason}`, ...(options.hint ? { hint: options.hint } : {}) },
+    error: options.error,
   };
 }
 

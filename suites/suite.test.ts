@@ -199,3 +199,57 @@ describe('runSuite: the safety gate, from the config file to the runner', () => 
     expect((error as InvalidInputError).problems).toEqual([expect.stringMatching(/^allowDestructive\.contexts\[0\] \(got "\*"\): wildcards are refused/)]);
   });
 });
+
+describe('runSuite: a described stack that lacks what a drill needs', () => {
+  it('the drill is skipped with the reason (journal, report, event), nothing of it touched or preflighted, the rest run; no-go, exit 1', async () => {
+    const w = world();
+    const events: string[] = [];
+    const backupDrill = outage('backup-drill', {
+      runbookRef: 'BACKUP.md § 2',
+      needs: ['database', 'backup'],
+      // the environment cannot even say what this drill would break: it must not be asked
+      inject: () => {
+        throw new Error('no backup CronJob to describe');
+      },
+    });
+    const suite: SuiteDefinition = {
+      name: 'unit-suite',
+      description: 'two outages on a stack without backup',
+      requires: [],
+      scenarios: ['crash', 'backup-drill'],
+      prepare: async () => ({
+        items: [outage('crash', { needs: ['backend'] }), backupDrill].map((scenario) => ({ scenario, env: w.env, ports: w.ports })),
+        secrets: [],
+        stack: { components: { backend: {}, database: {} } },
+        [Symbol.asyncDispose]: async () => {},
+      }),
+    };
+    const result = await runSuite(suite, { config: w.config, onEvent: (e) => e.type === 'log' && events.push(e.line) });
+    const reason = 'stack has no backup component: add stack.components.backup to drill runbook BACKUP.md § 2';
+    expect(result.journals.map((j) => [j.scenario.id, j.status, j.verdict])).toEqual([
+      ['crash', 'completed', 'met'],
+      ['backup-drill', 'skipped', 'inconclusive'],
+    ]);
+    expect(w.system.log).toEqual(['inject fault-1', 'revert fault-1']); // the crash only
+    const onDisk = JSON.parse(readFileSync(join(result.outDir, 'backup-drill.journal.json'), 'utf8')) as Journal;
+    expect(onDisk).toMatchObject({ status: 'skipped', phases: [], faults: [], error: { name: 'Skipped', message: reason, hint: expect.stringContaining('describe stack.components.backup') } });
+    expect(events).toContain(`skipping backup-drill: ${reason}`);
+    expect(result.report.blockingFailures).toEqual([{ kind: 'scenario', id: 'backup-drill', title: 'outage backup-drill', reason: 'skipped', action: reason }]);
+    expect(result.exitCode).toBe(1);
+    expect(readFileSync(result.written.markdown, 'utf8')).toContain(`**outage backup-drill**: skipped — ${reason}`);
+  });
+
+  it('without a stack description (the reference stack) nothing is skipped', async () => {
+    const w = world();
+    const suite: SuiteDefinition = {
+      name: 'unit-suite',
+      description: 'one outage',
+      requires: [],
+      scenarios: ['backup-drill'],
+      prepare: async () => ({ items: [{ scenario: outage('backup-drill', { needs: ['backup'] }), env: w.env, ports: w.ports }], secrets: [], [Symbol.asyncDispose]: async () => {} }),
+    };
+    const result = await runSuite(suite, { config: w.config });
+    expect(result.journals.map((j) => j.status)).toEqual(['completed']);
+    expect(result.exitCode).toBe(0);
+  });
+});

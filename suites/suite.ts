@@ -7,7 +7,8 @@ import { defineScenario, type Objectives, type Scenario } from '../scenarios/def
 import { DrillbookError, InterruptedError, InvalidInputError } from '../scenarios/errors.ts';
 import { Redactor, type Journal } from '../scenarios/journal.ts';
 import type { Ports } from '../scenarios/ports.ts';
-import { newRunId, notRunJournal, preflight, runScenario, type RunEvent } from '../scenarios/runner.ts';
+import { newRunId, notRunJournal, preflight, runScenario, skippedJournal, type RunEvent } from '../scenarios/runner.ts';
+import { descriptionField, planAgainst, type SkippedScenario, type StackFacts } from '../scenarios/plan.ts';
 import { buildSuiteReport, type SuiteReport } from '../reports/suite-report.ts';
 import { writeReports, type WrittenReports } from '../reports/write-reports.ts';
 import type { Config } from '../tools/config/config.ts';
@@ -29,6 +30,8 @@ export interface SuiteItem {
    * and reported as skipped with this reason (NO-GO, never a pass), instead of being left out.
    */
   readonly skip?: string;
+  /** What to do about the skip (set when the stack description lacks a component the drill needs). */
+  readonly skipHint?: string;
 }
 
 export interface PreparedSuite extends AsyncDisposable {
@@ -37,6 +40,12 @@ export interface PreparedSuite extends AsyncDisposable {
   readonly secrets: readonly string[];
   /** Readiness checks (sign-off), evaluated after the scenarios against the same environment. */
   readiness?(signal: AbortSignal): Promise<readonly ReadinessResult[]>;
+  /**
+   * The stack description the items drill (the config's `stack:` when the environment was built from it).
+   * Scenarios needing what it lacks are skipped with the reason (scenarios/plan.ts). Leave out for drillbook's
+   * own reference stack, which has every component.
+   */
+  readonly stack?: StackFacts;
 }
 
 export interface SuiteContext {
@@ -249,7 +258,9 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
         continue;
       }
       if (item.skip !== undefined) {
-        keep(notRunJournal(item.scenario, { runId, suite: suite.name, wallNowMs: Date.now(), target: item.ports.cluster, reason: item.skip, skipped: true }));
+        // The environment or the stack lacks what the drill needs: listed as skipped with the reason, never run, never a pass.
+        emit({ type: 'log', line: `skipping ${item.scenario.id}: ${item.skip}` });
+        keep(skippedJournal(item.scenario, { runId, suite: suite.name, wallNowMs: Date.now(), target: item.ports.cluster, reason: item.skip, ...(item.skipHint ? { hint: item.skipHint } : {}) }));
         continue;
       }
       emit({ type: 'scenario-start', scenario: item.scenario.id });
@@ -279,7 +290,7 @@ async function runPrepared(suite: SuiteDefinition, options: SuiteRunOptions, { s
     const prepared = single.use(await prepare(suite.name, suite.prepare.bind(suite), ctx));
     environments.push({ name: suite.name, scenarios: prepared.items.map((i) => i.scenario.id), status: 'ready', setupMs: Math.round(performance.now() - t0) });
     adopt(prepared, suite.scenarios);
-    await runItems(prepared, selected(prepared, options.config, options.only));
+    await runItems(prepared, selected(prepared, options.config, options.only, suite.name));
   }
   redactor.addAll(secrets());
   const report = buildSuiteReport({ suite: suite.name, runId, startedAtWall, journals, readiness, interrupted: signal.aborted, readinessNotRun });
@@ -360,7 +371,7 @@ async function runGroups(suite: SuiteDefinition, groups: readonly SuiteGroup[], 
     try {
       try {
         adopt(prepared, group.scenarios.map((s) => s.id)); // it may prepare all of its scenarios; --only picks among them
-        items = selected(prepared, config, ids);
+        items = selected(prepared, config, ids, suite.name);
       } catch (error) {
         // its scenarios cannot run on what was prepared (a harness defect, or a fault/load the environment refuses)
         skip(`environment ${group.name} was prepared but its scenarios cannot run on it: ${describe(error)}`, { status: 'failed', setupMs, error: describe(error) });
@@ -401,14 +412,25 @@ async function prepare(name: string, start: (ctx: SuiteContext) => Promise<Prepa
 }
 
 /**
- * The items to run (all, or those --only names), each checked as the runner would (scenario, fault specs, load
- * profile, safety gate) before the first one starts: a problem with the fourth must not surface after three ran.
+ * The items to run (all, or those --only names), planned against the stack the suite drills (what it lacks is
+ * skipped), each one to run checked as the runner would (scenario, fault specs, load profile, safety gate) before
+ * the first one starts: a problem with the fourth must not surface after three ran.
  */
-function selected(prepared: PreparedSuite, config: Config, only: readonly string[] | undefined): SuiteItem[] {
+function selected(prepared: PreparedSuite, config: Config, only: readonly string[] | undefined, suite: string): SuiteItem[] {
   // --only was checked against the suite's declared scenarios before anything was created (checkSuiteRun)
   const items = prepared.items
     .filter((item) => !only?.length || only.includes(item.scenario.id))
     .map((item) => ({ ...item, scenario: withObjectives(item.scenario, config.objectives[item.scenario.id]) }));
-  for (const item of items) if (item.skip === undefined) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
-  return items;
+  const plan = planAgainst(prepared.stack, items.map((i) => i.scenario));
+  const skipped = new Map<string, SkippedScenario<unknown>>(plan.skipped.map((s) => [s.scenario.id, s]));
+  const planned = items.map((item): SuiteItem => {
+    const skip = skipped.get(item.scenario.id);
+    return skip && item.skip === undefined ? { ...item, skip: skip.reason, skipHint: skipHint(skip, suite) } : item;
+  });
+  for (const item of planned) if (item.skip === undefined) preflight(item.scenario, { ports: item.ports, env: item.env, allowDestructive: config.allowDestructive });
+  return planned;
+}
+
+function skipHint(skip: SkippedScenario<unknown>, suite: string): string {
+  return `describe ${skip.missing.map(descriptionField).join(', ')} in drillbook.yaml's stack section, or leave the drill out on purpose: drillbook run ${suite} --only <the other scenarios>`;
 }

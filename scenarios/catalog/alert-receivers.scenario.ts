@@ -54,6 +54,7 @@ export const alertReceivers = defineScenario<Env>({
   runbookFingerprint: 'sha256:c1bb547d38fac01f',
   tags: ['alerting', 'kube', 'signoff'],
   destructive: true,
+  needs: ['alerting'],
   // The remediation plan budgets 30 minutes for this issue; no user traffic depends on it, so the RTO is the time
   // until verification (a receiver with an endpoint runs, the test alert arrived) passes. AlertManager's API
   // answers the question directly, hence 2 s to detect.

@@ -20,6 +20,7 @@ export const backupJobMissing = defineScenario<GravlBackupEnv>({
   runbookFingerprint: 'sha256:63819b1ff89833c6',
   tags: ['backup', 'kube', 'signoff'],
   destructive: true,
+  needs: ['database', 'backup'],
   // The remediation plan budgets 15 minutes for this issue; nothing serves users here, so the RTO is the time
   // until the verification (CronJob deployed, a backup restored) passes.
   objectives: { rtoSeconds: 900, detectionSeconds: 2, rtoSource: 'verify' },

@@ -12,6 +12,8 @@ function crashScenario(component: GravlComponent, title: string, runbookRef: str
     runbookFingerprint,
     tags: ['nightly', 'rollback', 'quick'],
     destructive: true,
+    // a crash of the database is seen, and recovered, through the backend
+    needs: component === 'database' ? ['backend', 'database'] : ['backend'],
     // ROLLBACK.md: RTO < 15 min, RPO < 5 min; the harness's own detection goal: 2 s.
     objectives: { rtoSeconds: 900, rpoSeconds: 300, detectionSeconds: 2 },
     steadyState: [backendReady, exercisesListed],

@@ -54,6 +54,7 @@ export const badReleaseRollback = defineScenario<GravlReleaseEnv>({
   runbookFingerprint: 'sha256:783adf33c6312bdb',
   tags: ['rollback', 'kube'],
   destructive: true,
+  needs: ['backend', 'releases.broken'],
   // ROLLBACK.md: RTO < 15 min, RPO < 5 min. Detection is measured from `kubectl set image`: the symptom needs
   // the kubelet to start the new container, see it exit and back off, so the bound is 30 s, not the 2 s of a
   // readiness probe.
@@ -141,6 +142,7 @@ export const secretMissing = defineScenario<GravlReleaseEnv>({
   runbookFingerprint: 'sha256:b8f4ec25689ac9e3',
   tags: ['rollback', 'kube', 'secrets'],
   destructive: true,
+  needs: ['backend', 'backend.appSecret'],
   // The secret is not read until a container starts, so detection waits for the kubelet's
   // CreateContainerConfigError on the restarted pods.
   objectives: { rtoSeconds: 900, rpoSeconds: 300, detectionSeconds: 30 },

@@ -104,6 +104,7 @@ function recreate(storage: (ctx: Ctx) => LokiStorage, name: string, runbookRef: 
 const shared = {
   tags: ['logging', 'kube', 'signoff'],
   destructive: true,
+  needs: ['logging'],
   steadyState: [lokiReady, logsFlow],
   inject: (env: LoggingDrillEnv) => [env.lokiStorageMismatch()],
   detect: {

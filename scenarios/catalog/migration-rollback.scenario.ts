@@ -163,6 +163,8 @@ export const migrationFailed = defineScenario<GravlMigrationEnv>({
   runbookFingerprint: 'sha256:f131ed04d966d776',
   tags: ['rollback', 'kube', 'database'],
   ...shared,
+  // the pre-deploy backup is taken with the backup CronJob's definition and restored into the database
+  needs: ['backend', 'database', 'migration', 'backup', 'releases.next'],
   inject: (env) => [env.failedMigration(), env.nextRelease()],
   recover: [
     {
@@ -228,6 +230,7 @@ export const fullRollback = defineScenario<GravlMigrationEnv>({
   runbookFingerprint: 'sha256:9882ad000128ce59',
   tags: ['rollback', 'kube', 'database'],
   ...shared,
+  needs: ['backend', 'database', 'migration', 'backup', 'backend.appSecret', 'releases.next'],
   inject: (env) => [env.failedMigration(), env.nextRelease(), env.secretDeleted()],
   recover: [
     {

@@ -78,6 +78,7 @@ export const regionLoss = defineScenario<GravlRegionEnv>({
   runbookFingerprint: 'sha256:d13a8570b6a22e46',
   tags: ['dr', 'region', 'kube', 'failover'],
   destructive: true,
+  needs: ['backend', 'database'],
   // The document: RPO < 1 h, RTO < 4 h; its RTO breakdown allows 5 min for detection.
   objectives: { rtoSeconds: 4 * 3600, rpoSeconds: 3600, detectionSeconds: 300 },
   steadyState: [backendReady, exercisesListed, primaryServesInRegionA, standbyStreaming],
@@ -210,6 +211,7 @@ export const regionFailback = defineScenario<GravlRegionEnv>({
   runbookFingerprint: 'sha256:d13a8570b6a22e46',
   tags: ['dr', 'region', 'kube', 'failback'],
   destructive: true,
+  needs: ['backend', 'database'],
   objectives: { rtoSeconds: 4 * 3600, rpoSeconds: 3600, detectionSeconds: 300 },
   steadyState: [backendReady, exercisesListed, promotedServesInRegionB],
   setup: [

@@ -38,6 +38,7 @@ export const tlsCertificateExpired = defineScenario<TlsDrillEnv>({
   runbookFingerprint: 'sha256:4878c25fbacdc40d',
   tags: ['rollback', 'kube', 'tls'],
   destructive: true,
+  needs: ['backend', 'tlsEdge'],
   // ROLLBACK.md's timeline for Scenario 3: diagnose, revert and verify in 0-3 min. Detection waits for the edge
   // to restart onto the new certificate: 30 s.
   objectives: { rtoSeconds: 180, detectionSeconds: 30, rtoSource: 'verify' },

@@ -53,6 +53,7 @@ export function jsonPrinter(out: Out): Printer {
 
 function summaryLine(j: Journal, c: Colors): string {
   if (j.status === 'not-run') return c.yellow(`- ${j.scenario.id}: NOT RUN (${j.error?.message ?? 'not run'})`);
+  if (j.status === 'skipped') return c.yellow(`- ${j.scenario.id}: SKIPPED (${j.error?.message ?? 'skipped'})`);
   const verdict = j.verdict === 'met' ? c.green('MET') : j.verdict === 'not-met' ? c.red('NOT MET') : c.yellow('INCONCLUSIVE');
   const m = j.measurements;
   const rpo = m.rpo ? `${ms(m.rpo.valueMs)} (${m.rpo.lostWrites} lost)` : '—';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../scenarios/errors.ts';
 import { isBinary, issueLines, showValue } from '../../scenarios/input.ts';
 import { allowListProblems } from '../../scenarios/safety.ts';
+import { resolveStackPaths, stackDescriptionProblems, stackDescriptionSchema } from './stack-description.ts';
 
 export const DEFAULT_CONFIG_FILE = 'drillbook.yaml';
 export const KIND_NAME_PREFIX = 'drillbook-';
@@ -68,7 +69,8 @@ export const configSchema = z.strictObject({
         : { contexts: Object.keys(contexts), namespaces: Object.fromEntries(Object.entries(contexts).map(([c, v]) => [c, v.namespaces])) as Record<string, string[]> },
     )
     .default({ contexts: [], namespaces: {} }),
-  stack: z.strictObject({ namespace: dnsLabel.default('gravl-staging') }).default({ namespace: 'gravl-staging' }),
+  /** The stack to drill: its namespace, and (optionally) its description (tools/config/stack-description.ts). */
+  stack: stackDescriptionSchema.default({ namespace: 'gravl-staging' }),
   load: z
     .strictObject({
       thresholds: thresholds.default({ p95Ms: 200, p99Ms: 500, errorRate: 0.001 }),
@@ -93,6 +95,8 @@ export type Config = z.infer<typeof configSchema>;
 export interface ConfigChecks {
   /** Every scenario id a suite can run: `objectives` for any other id is a typo, refused. */
   scenarioIds?: readonly string[];
+  /** The folder the config's relative paths (stack.deploy, stack.load...) are relative to; default: the working folder. */
+  baseDir?: string;
 }
 
 /** Parses and validates a config object. Throws InvalidInputError listing every problem. */
@@ -122,8 +126,12 @@ export function parseConfig(raw: unknown, source = 'config', checks: ConfigCheck
       if (!checks.scenarioIds.includes(id)) problems.push(`objectives.${showValue(id).slice(1, -1)}: no scenario has this id; known: ${checks.scenarioIds.join(', ')}`);
     }
   }
+  if (c && c.stack.components && !c.stack.deploy && c.cluster.provider === 'kind') {
+    problems.push("stack.deploy: required when cluster.provider is 'kind' (drillbook deploys the described stack onto its own kind cluster); give manifests, kustomize or helm, or use cluster.provider 'existing' for a stack already deployed");
+  }
+  problems.push(...stackDescriptionProblems(get('stack'), checks.baseDir ?? process.cwd()));
   if (problems.length || !c) throw new InvalidInputError(source, problems, { hint: 'fix the config file; nothing was run' });
-  return c;
+  return { ...c, stack: resolveStackPaths(c.stack, checks.baseDir ?? process.cwd()) };
 }
 
 function isFile(path: string): boolean {
@@ -210,7 +218,7 @@ export function loadConfig(file?: string, checks: ConfigChecks = {}): Config {
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new InvalidInputError(what, [`the top level is ${Array.isArray(raw) ? 'a list' : `a ${typeof raw} (got ${showValue(raw)})`}; a drillbook config is a mapping (cluster:, stack:, reports:, ...)`]);
   }
-  return parseConfig(raw, what, checks);
+  return parseConfig(raw, what, { ...checks, baseDir: checks.baseDir ?? dirname(path) });
 }
 
 /**
