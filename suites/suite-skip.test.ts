@@ -1,4 +1,4 @@
-// A scenario the environment cannot run is reported as skipped with its reason: a not-run journal (never a pass,
+// A scenario the environment cannot run is reported as skipped with its reason: a skipped journal (never a pass,
 // never silently dropped), NO-GO with exit 1, not an interruption (130); nothing of it is checked or injected.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ beforeEach(() => vi.stubEnv('DRILLBOOK_ACTIVE_RUNS', mkdtempSync(join(tmpdir(), 
 afterEach(() => vi.unstubAllEnvs());
 
 describe('a skipped scenario', () => {
-  it('gets a not-run journal with the reason, the suite is NO-GO with exit 1, and nothing was injected', async () => {
+  it('gets a skipped journal with the reason, the suite is NO-GO with exit 1, and nothing was injected', async () => {
     const clock = new FakeClock();
     const system = new FakeSystem();
     const injector = new FakeFaultInjector(system, clock);
@@ -38,7 +38,7 @@ describe('a skipped scenario', () => {
       },
     };
     const result = await runSuite(suite, { config: parseConfig({ reports: { outDir: mkdtempSync(join(tmpdir(), 'drillbook-skip-')) } }) });
-    expect(result.journals).toEqual([expect.objectContaining({ status: 'not-run', error: expect.objectContaining({ name: 'Skipped', message: 'skipped: needs a broken release image on the nodes' }) })]);
+    expect(result.journals).toEqual([expect.objectContaining({ status: 'skipped', error: expect.objectContaining({ name: 'Skipped', message: 'needs a broken release image on the nodes' }) })]);
     expect(result.report.decision).toBe('no-go');
     expect(result.report.interrupted).toBe(false);
     expect(result.exitCode).toBe(1);
