@@ -8,36 +8,13 @@ import { ALERTMANAGER } from '../../clusters/stack/manifests/alert-webhook.manif
 import { manualJobFromCronJob } from '../../clusters/stack/manifests/backup-test.manifest.ts';
 import { parseSchemaMigrations, schemaMigrationsJob } from '../../clusters/stack/manifests/db-admin.manifest.ts';
 import { AlertManagerProxy } from '../../clusters/stack/alertmanager.proxy.ts';
-import { restartCounts, type JsonGet, type PodRestartView, type TestAlertPort } from '../readiness/facts.ts';
-import type { ContainerRestarts } from '../readiness/snapshot.ts';
+import { restartCounts, type JsonGet, type PodRestartView } from '../readiness/facts.ts';
+import type { SignoffClusterEnv } from '../readiness/signoff-measure.ts';
 import { kindAlertingEnv } from './kind-alerting.ts';
 import { jobRunner, suffix, type KubeDrillDeps } from './kind-drill-deps.ts';
 
 /** The stack's backup CronJob (clusters/stack/manifests/app.manifest.ts). */
 export const BACKUP_CRONJOB = 'postgres-backup-cronjob';
-
-export interface SignoffClusterEnv {
-  /** The namespace the stack was deployed into: the one the readiness snapshot judges. */
-  readonly appNamespace: string;
-  readonly backupCronJob: string;
-  /** A Job made from the backup CronJob now, waited for until it succeeds; the detail of what ran. */
-  runBackupFromCronJob(signal: AbortSignal): Promise<string>;
-  /** Has a Job owned by the CronJob as it exists now (its uid) succeeded? false when the CronJob is gone. */
-  backupSucceeded(signal: AbortSignal): Promise<boolean>;
-  /** Every container restartCount of the app namespace's Deployment and StatefulSet pods. */
-  appRestarts(signal: AbortSignal): Promise<ContainerRestarts[]>;
-  /** The names in schema_migrations, read by a one-off psql Job in the app namespace. */
-  appliedMigrations(signal: AbortSignal): Promise<string[]>;
-  readonly prometheus: JsonGet;
-  readonly alertmanager: JsonGet;
-  readonly loki: JsonGet;
-  /** The LogQL query whose lines prove the backend's logs reach Loki (the write path's commit line). */
-  readonly lokiQuery: string;
-  /** AlertManager POST /api/v2/alerts and the in-cluster webhook's deliveries. */
-  readonly testAlert: TestAlertPort;
-  /** The webhook receiver deployed, AlertManager's route sent to it, and the config running (reloaded). */
-  routeAlertsToWebhook(signal: AbortSignal): Promise<string>;
-}
 
 /** A JSON GET through the API server's service proxy; a non-2xx answer rejects with what was asked. */
 export function serviceJson(api: KubeDrillDeps['client']['api'], service: ServiceRef): JsonGet {
