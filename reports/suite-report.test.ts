@@ -67,9 +67,9 @@ describe('go/no-go decision', () => {
     expect(r.exitCode).toBe(130);
   });
 
-  it('the staging cluster of the sign-off document is no-go with 7 blocking readiness failures', () => {
+  it('the staging cluster of the sign-off document is no-go with 8 blocking readiness failures', () => {
     const d = judgeSuite({ journals: [], readiness: stagingReadiness() });
     expect(d.decision).toBe('no-go');
-    expect(d.blockingFailures.map((b) => b.id).sort()).toEqual(['alerting', 'backup', 'db-credentials', 'load-test', 'network-policies', 'secrets-management', 'tls']);
+    expect(d.blockingFailures.map((b) => b.id).sort()).toEqual(['alerting', 'backup', 'db-credentials', 'load-test', 'network-policies', 'no-restarts-under-load', 'secrets-management', 'tls']);
   });
 });

@@ -23,8 +23,8 @@ const CLUSTER = 'drillbook-drills';
 /** The config's default cluster name is signoff's long-lived cluster: kube-drills then uses its own. */
 const DEFAULT_CONFIG_CLUSTER = 'drillbook-gravl';
 
-// Loki: option B before option A (see prepare)
-const DRILLS = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers];
+// Loki: option B before option A (see prepare). Every kind drill: signoff runs them all too.
+export const KUBE_DRILLS = [backendCrash, databaseCrash, badReleaseRollback, secretMissing, tlsCertificateExpired, backupJobMissing, lokiStorageLocalPath, lokiStorageEmptyDir, migrationFailed, fullRollback, alertReceivers];
 
 export const kubeDrillsSuite: SuiteDefinition = {
   name: 'kube-drills',
@@ -32,11 +32,11 @@ export const kubeDrillsSuite: SuiteDefinition = {
     'ROLLBACK.md on a kind cluster: backend and database crashes (SIGKILL), bad-release rollback, missing secret, failed DB migration restored from the pre-deploy backup, full rollback (k6 load + data probe), an expired certificate at the TLS edge; BLOCKING_ISSUES: Loki StorageClass mismatch (options A and B), missing backup CronJob, alert receivers without endpoint (webhook + test alert)',
   budgetSeconds: 1800,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
-  scenarios: DRILLS.map((s) => s.id),
+  scenarios: KUBE_DRILLS.map((s) => s.id),
   // provider 'existing': see nightly (the namespace allow-list first; drills it cannot run are skipped with the reason)
   check: kindOrExisting(existingClusterProblems),
   async prepare(ctx) {
-    if (ctx.config.cluster.provider === 'existing') return prepareExisting(ctx, 'kube-drills', DRILLS);
+    if (ctx.config.cluster.provider === 'existing') return prepareExisting(ctx, 'kube-drills', KUBE_DRILLS);
     const kube = await startGravlKind({
       runId: ctx.runId,
       suite: 'kube-drills',
@@ -54,7 +54,7 @@ export const kubeDrillsSuite: SuiteDefinition = {
     return {
       // Loki: option B before option A; a revert leaves the runbook's fix in place, and A's (an emptyDir) has no
       // claim template for B's fault to break
-      items: DRILLS.map((scenario) => ({ scenario, env: kube.env, ports })),
+      items: KUBE_DRILLS.map((scenario) => ({ scenario, env: kube.env, ports })),
       secrets: kube.secrets,
       [Symbol.asyncDispose]: () => kube[Symbol.asyncDispose](),
     };

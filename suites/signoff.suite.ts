@@ -1,98 +1,106 @@
-// signoff: the pre-launch evidence. Every drill, then the sign-off load test (PRODUCTION_SIGN_OFF.md §5: 10 VUs,
-// 5 min, p95 < 200 ms, p99 < 500 ms, errors < 0.1 %, > 100 req/s), then the readiness checks of the sign-off
-// matrix over the cluster and the facts the harness measured, giving the go/no-go decision.
-import { existsSync } from 'node:fs';
+// signoff: the pre-launch evidence, on kind. The one-node Gravl kind environment (kept between runs when
+// cluster.keep is true, as nightly), Prometheus included, AlertManager routed to the in-cluster webhook receiver,
+// a backup run of the CronJob; then EVERY kind drill (kube-drills' eleven), the sign-off load (PRODUCTION_SIGN_OFF.md
+// §5: 10 VUs, 5 min, p95 < 200 ms, p99 < 500 ms, errors < 0.1 %, > 100 req/s) through the cluster's front door (the
+// TLS edge's NodePort on 127.0.0.1, by its public name, verified against the drill CA), no pod restart during it
+// (PRODUCTION_GO_LIVE.md § 6.1), and the readiness matrix collected from that cluster: the go/no-go decision.
+// The laptop tier without kind is `quick`.
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { cacheDir } from '../tools/lib/cache.ts';
-import { backendCrash, databaseCrash } from '../scenarios/catalog/gravl-crash.scenario.ts';
-import { pitrAccidentalDelete } from '../scenarios/catalog/pitr-accidental-delete.scenario.ts';
 import { LABELS, MANAGED_BY } from '../scenarios/ports.ts';
+import { AlertConfigFaultInjector } from '../tools/faults/alert-config.fault.ts';
+import { FaultDispatcher } from '../tools/faults/fault-dispatcher.ts';
+import { K6LoadGenerator } from '../tools/k6/k6.driver.ts';
+import { ensureK6 } from '../tools/k6/k6.installer.ts';
+import { startGravlKind } from './environments/gravl-kind.env.ts';
+import { kindSignoffEnv, secretsUnderOperator } from './environments/kind-signoff.ts';
+import { kindOnly } from './environments/kind-steps.ts';
+import { KUBE_DRILLS } from './kube-drills.suite.ts';
 import { signoffProfile } from './load/profiles.ts';
-import { startGravlDocker } from './environments/gravl-docker.env.ts';
-import { startPitrEnvironment } from './environments/postgres-pitr.env.ts';
 import { collectSnapshot } from './readiness/collect.ts';
-import { alertingFact, lokiFact, migrationsFact, offClusterSnapshot, prometheusTargets } from './readiness/facts.ts';
-import { evaluateReadiness } from './readiness/readiness.ts';
-import type { HarnessFacts } from './readiness/snapshot.ts';
+import { measureSignoff } from './readiness/signoff-measure.ts';
 import type { SuiteDefinition } from './suite.ts';
 
-/** The release being signed off is the backend v2 (gravl-backend-v2): its schema is migration 002. */
-const RELEASE_SCHEMA = 2;
-
-type Measured = keyof NonNullable<HarnessFacts['unmeasured']>;
-
-/** A fact, or undefined with why in `unmeasured`: the check then says PENDING with what to do and what failed. */
-async function measureFact<T>(unmeasured: Partial<Record<Measured, string>>, fact: Measured, p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (error) {
-    unmeasured[fact] = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
-    return undefined;
-  }
-}
+export { RELEASE_SCHEMA } from './readiness/signoff-measure.ts';
 
 export const signoffSuite: SuiteDefinition = {
   name: 'signoff',
-  description: 'Every drill, the sign-off load test and the readiness checks of the sign-off matrix: the go/no-go decision',
+  description:
+    'On kind: every kind drill, the sign-off load through the TLS edge, no pod restarts under load, and the readiness matrix collected from that cluster: the go/no-go decision',
   budgetSeconds: 3600,
-  requires: ['node', 'docker', 'k6', 'images'],
-  scenarios: [backendCrash.id, databaseCrash.id, pitrAccidentalDelete.id],
+  requires: ['node', 'docker', 'k6', 'kind', 'images'],
+  scenarios: KUBE_DRILLS.map((s) => s.id),
+  check: kindOnly('signoff', "deploys the stack on a kind cluster it owns (cluster.name, kept when cluster.keep is true) and judges that cluster; the Docker tier is 'quick'"),
   async prepare(ctx) {
+    const { config, signal, log } = ctx;
     await using started = new AsyncDisposableStack();
-    const pitr = started.use(await startPitrEnvironment({ runId: ctx.runId, outDir: ctx.outDir, signal: ctx.signal, log: ctx.log }));
-    const gravl = started.use(await startGravlDocker({ runId: ctx.runId, suite: 'signoff', outDir: ctx.outDir, signal: ctx.signal, log: ctx.log, observability: true }));
+    const kube = started.use(
+      await startGravlKind({
+        runId: ctx.runId,
+        suite: 'signoff',
+        outDir: ctx.outDir,
+        signal,
+        log,
+        clusterName: config.cluster.name,
+        keep: config.cluster.keep,
+        namespace: config.stack.namespace,
+        prometheus: true,
+        load: { engine: config.load.engine, parallelism: config.load.parallelism },
+      }),
+    );
+    const deps = { client: kube.client, stack: kube.stack, runLabels: kube.runLabels, backendUrl: kube.backendUrl };
+    const cluster = kindSignoffEnv(deps);
+    // The release as PRODUCTION_GO_LIVE.md orders it, beyond the stack's deploy: alerts routed to a receiver with an
+    // endpoint, a first backup of the CronJob, the secrets under the operator.
+    log(`alerting: ${await cluster.routeAlertsToWebhook(signal)}`);
+    log(`backup: ${await cluster.runBackupFromCronJob(signal)}`);
+    await secretsUnderOperator({ deps, signal, log });
+    // alert-receivers' fault is in the monitoring namespace: this injector takes that kind, the kube one the rest
+    const alertConfig = new AlertConfigFaultInjector(kube.client.api, kube.stack, { kubeconfig: kube.cluster.kubeconfigPath, context: kube.cluster.context });
+    const ports = { ...kube.ports, faults: new FaultDispatcher([kube.ports.faults, alertConfig]) };
+    const secrets: string[] = [...kube.secrets];
     const owned = started.move();
-    const { stack } = gravl;
-    const secrets = [...gravl.secrets, ...pitr.secrets];
     return {
-      items: [
-        { scenario: backendCrash, env: gravl.env, ports: gravl.ports },
-        { scenario: databaseCrash, env: gravl.env, ports: gravl.ports },
-        { scenario: pitrAccidentalDelete, env: pitr.env, ports: pitr.ports },
-      ],
+      items: KUBE_DRILLS.map((scenario) => ({ scenario, env: kube.env, ports })),
       secrets,
-      async readiness(signal) {
-        const { config } = ctx;
-        const configured = config.load.profiles.signoff;
-        const profile = signoffProfile(stack.backendUrl, {
-          ...(configured ? { vus: configured.vus, durationSeconds: configured.durationSeconds } : {}),
-          thresholds: { p95Ms: config.load.thresholds.p95Ms, p99Ms: config.load.thresholds.p99Ms, errorRate: config.load.thresholds.errorRate, ...(config.load.thresholds.minRps ? { minRps: config.load.thresholds.minRps } : {}) },
-        });
-        ctx.log(`sign-off load: ${profile.vus} VUs for ${profile.durationSeconds} s against ${profile.target}`);
-        const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: ctx.runId, [LABELS.scenario]: 'signoff-load' };
-        const load = await gravl.k6.start(profile, { labels, signal });
-        const unmeasured: Partial<Record<Measured, string>> = {};
-        const facts: HarnessFacts = {
-          load: await load.finished({ signal }),
-          ...(stack.prometheusUrl ? { prometheusTargets: await measureFact(unmeasured, 'prometheusTargets', prometheusTargets(stack.prometheusUrl, signal)) } : {}),
-          ...(stack.alertmanagerUrl ? { alerting: await measureFact(unmeasured, 'alerting', alertingFact(stack.alertmanagerUrl, signal)) } : {}),
-          ...(stack.lokiUrl ? { loki: await measureFact(unmeasured, 'loki', lokiFact(stack.lokiUrl, '{job="docker", service="gravl-backend"} |= "workout log committed"', signal)) } : {}),
-          migrations: await measureFact(unmeasured, 'migrations', migrationsFact({ host: stack.db.host, port: stack.db.port, user: stack.db.user, password: stack.db.password, database: stack.db.database }, RELEASE_SCHEMA)),
-          unmeasured,
-        };
-        // The cluster side of the matrix: the configured cluster when one answers, else an off-cluster snapshot
-        // (every cluster check then says what is missing).
-        const context = config.cluster.provider === 'existing' ? config.cluster.context : `kind-${config.cluster.name}`;
-        const kindKubeconfig = cacheDir('kind-clusters', config.cluster.name, 'kubeconfig');
-        const kubeConfig = new KubeConfig();
-        if (config.cluster.provider === 'kind' && existsSync(kindKubeconfig)) kubeConfig.loadFromFile(kindKubeconfig);
-        else if (config.cluster.kubeconfig) kubeConfig.loadFromFile(config.cluster.kubeconfig);
-        else kubeConfig.loadFromDefault();
-        let snapshot;
-        try {
-          if (context) kubeConfig.setCurrentContext(context);
-          // The database password the stack's manifests read (clusters/stack/manifests/app.manifest.ts): its
-          // strength and its write time are the db-credentials check's evidence.
-          const credentialRefs = [{ namespace: config.stack.namespace, secret: 'postgres-secret', key: 'POSTGRES_PASSWORD', user: stack.db.user }];
-          const collected = await collectSnapshot({ appNamespace: config.stack.namespace, kubeConfig, facts, credentialRefs, signal });
-          secrets.push(...collected.secrets);
-          snapshot = collected.snapshot;
-          ctx.log(`readiness: cluster snapshot from context ${context}`);
-        } catch (error) {
-          ctx.log(`readiness: no cluster answered on context ${context} (${(error as Error).message.split('\n')[0]}); judging off-cluster`);
-          snapshot = offClusterSnapshot(config.stack.namespace, facts);
-        }
-        return evaluateReadiness(snapshot);
+      async readiness(sig) {
+        const { readiness, secrets: read } = await measureSignoff(
+          {
+            cluster,
+            dbUser: kube.stack.db.user,
+            configuredNamespace: config.stack.namespace,
+            runId: ctx.runId,
+            log,
+            runLoad: async (s) => {
+              const configured = config.load.profiles.signoff;
+              const t = config.load.thresholds;
+              const profile = signoffProfile(kube.frontDoor.url, {
+                ...(configured ? { vus: configured.vus, durationSeconds: configured.durationSeconds } : {}),
+                thresholds: { p95Ms: t.p95Ms, p99Ms: t.p99Ms, errorRate: t.errorRate, ...(t.minRps ? { minRps: t.minRps } : {}) },
+              });
+              log(`sign-off load: ${profile.vus} VUs for ${profile.durationSeconds} s through the front door ${profile.target} (${kube.frontDoor.host} -> ${kube.frontDoor.address}, drill CA trusted)`);
+              const k6 = await ensureK6({ signal: s, log });
+              const generator = new K6LoadGenerator()
+                .withK6(k6.path, k6.version)
+                .withOutputDir(join(ctx.outDir, 'k6'))
+                .withResolve(kube.frontDoor.host, kube.frontDoor.address)
+                .withTrustedCa(kube.frontDoor.caPath);
+              const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: ctx.runId, [LABELS.scenario]: 'signoff-load' };
+              const load = await generator.start(profile, { labels, signal: s });
+              return load.finished({ signal: s });
+            },
+            collect: async ({ appNamespace, facts, credentialRefs, signal: s }) => {
+              // THAT cluster: the environment's kubeconfig and context, never the machine's default one
+              const kubeConfig = new KubeConfig();
+              kubeConfig.loadFromFile(kube.cluster.kubeconfigPath);
+              kubeConfig.setCurrentContext(kube.cluster.context);
+              return collectSnapshot({ appNamespace, kubeConfig, facts, credentialRefs, signal: s });
+            },
+          },
+          sig,
+        );
+        secrets.push(...read);
+        return readiness;
       },
       [Symbol.asyncDispose]: () => owned.disposeAsync(),
     };

@@ -19,6 +19,7 @@ import { systemClock } from '../../scenarios/clock.ts';
 import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { settle } from '../../scenarios/wait.ts';
 import { KubeFaultInjector } from '../../tools/faults/kube.fault.ts';
+import { ensureImage } from '../../tools/images/images.ts';
 import { cacheDir } from '../../tools/lib/cache.ts';
 import { run } from '../../tools/lib/exec.ts';
 import { freePort } from '../../tools/lib/free-port.ts';
@@ -40,11 +41,31 @@ export { RUNBOOK_FIELD_MANAGERS };
 const EDGE_NODE_PORT = 30443;
 const PUBLIC_HOST = 'gravl.example.test';
 
-export type GravlKindEnvironment = KindEnvironment<GravlKubeEnv>;
+/** The cluster's front door: the TLS edge's NodePort on 127.0.0.1, by its public name, verified with the drill CA. */
+export interface FrontDoor {
+  /** https://<public host>:<published port> */
+  readonly url: string;
+  readonly host: string;
+  /** Where the public host resolves to (the published port's address). */
+  readonly address: string;
+  readonly port: number;
+  /** PEM of the drill CA that issued the edge's certificate (valid while the environment lives). */
+  readonly caPath: string;
+}
+
+export type GravlKindEnvironment = KindEnvironment<GravlKubeEnv> & {
+  readonly frontDoor: FrontDoor;
+  /** The labels of this run (every object the environment's capabilities create carries them). */
+  readonly runLabels: Readonly<Record<string, string>>;
+  /** The backend's NodePort on loopback (the drills' data probe). */
+  readonly backendUrl: string;
+};
 
 export interface GravlKindOptions extends KindEnvironmentOptions {
   /** The drills' load: local k6 (default) or k6-operator in the cluster with `parallelism` runners. */
   load?: { engine: 'k6' | 'k6-operator'; parallelism: number };
+  /** Deploy Prometheus too (monitoring namespace; scrapes the backends): the sign-off reads its targets. Default false. */
+  prometheus?: boolean;
 }
 
 interface KeptState {
@@ -109,7 +130,7 @@ async function oneNodeCluster(
 async function tlsEdgeStep(
   owned: AsyncDisposableStack,
   o: { client: KubeClient; stack: StackOptions; image: string; edgePort: number; signal: AbortSignal; log: (line: string) => void },
-): Promise<GravlTlsEnv> {
+): Promise<{ tls: GravlTlsEnv; caPath: string }> {
   const { client, stack, signal } = o;
   const certDir = mkdtempSync(join(tmpdir(), 'drillbook-tls-'));
   owned.defer(() => rmSync(certDir, { recursive: true, force: true }));
@@ -121,7 +142,7 @@ async function tlsEdgeStep(
   const handshake = await settle({ clock: systemClock, signal }, 60_000, 500, () => tls.tlsHandshake(signal), (h) => h.ok);
   if (!handshake.ok) throw new Error(`the TLS edge is Ready but no handshake with 127.0.0.1:${o.edgePort} verified within 60 s: ${handshake.error}`);
   o.log(`TLS edge ${TLS_EDGE} serving https://${PUBLIC_HOST} on 127.0.0.1:${o.edgePort} in ${Math.round(performance.now() - started)} ms`);
-  return tls;
+  return { tls, caPath: certs.ca };
 }
 
 export async function startGravlKind(options: GravlKindOptions): Promise<GravlKindEnvironment> {
@@ -139,6 +160,8 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     },
     options,
   );
+  // Prometheus only where asked (the sign-off): the drills do not read it, and nightly's budget is minutes
+  const prometheusImage = options.prometheus ? await ensureImage('prometheus', { signal, log }) : undefined;
   const replicas = options.backendReplicas ?? 3;
   const clusterName = options.clusterName ?? 'drillbook-drills';
   const keep = options.keep ?? false;
@@ -147,7 +170,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const kept = keep ? readKeptState(clusterName) : undefined;
   const credentials = kept ?? { dbPassword: randomBytes(24).toString('base64url'), jwtSecret: randomBytes(32).toString('base64url') };
   const stack = stackOptions({
-    images: { postgres: images.postgres, backend: images.backend, alertmanager: images.alertmanager, loki: images.loki, logShipper: images.logShipper },
+    images: { postgres: images.postgres, backend: images.backend, alertmanager: images.alertmanager, loki: images.loki, logShipper: images.logShipper, ...(prometheusImage ? { prometheus: prometheusImage } : {}) },
     namespaces: { ...DEFAULT_NAMESPACES, app: options.namespace ?? DEFAULT_NAMESPACES.app },
     db: { user: 'gravl_user', password: credentials.dbPassword, name: 'gravl' },
     jwtSecret: credentials.jwtSecret,
@@ -158,8 +181,8 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   await using owned = new AsyncDisposableStack();
   const { cluster, hostPort, edgePort } = await oneNodeCluster(owned, { name: clusterName, keep, credentialsKept: kept !== undefined, toolchain, backendNodePort: stack.backendNodePort, signal, log });
   if (keep && !cluster.reused) writeKeptState(clusterName, credentials);
-  const { client, deployTimings } = await deployOnto(cluster, images, (c, onStage) => deployStack(c, stack, { signal, conditionTimeoutMs: 240_000, onStage }), options);
-  const tls = await tlsEdgeStep(owned, { client, stack, image: images.edge, edgePort, signal, log });
+  const { client, deployTimings } = await deployOnto(cluster, { ...images, ...(prometheusImage ? { prometheus: prometheusImage } : {}) }, (c, onStage) => deployStack(c, stack, { signal, conditionTimeoutMs: 240_000, onStage }), options);
+  const { tls, caPath } = await tlsEdgeStep(owned, { client, stack, image: images.edge, edgePort, signal, log });
   const backendUrl = `http://127.0.0.1:${hostPort}`;
   const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId, [LABELS.scenario]: options.suite };
   const deps = { client, stack, runLabels, backendUrl };
@@ -197,5 +220,6 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     }),
     ...(distributed ? { load: distributed.load } : {}),
   });
-  return handOver(owned, { env, ports, cluster, client, stack, deployTimings, secrets: [stack.db.password, stack.jwtSecret] });
+  const frontDoor: FrontDoor = { url: `https://${PUBLIC_HOST}:${edgePort}`, host: PUBLIC_HOST, address: '127.0.0.1', port: edgePort, caPath };
+  return { ...handOver(owned, { env, ports, cluster, client, stack, deployTimings, secrets: [stack.db.password, stack.jwtSecret] }), frontDoor, runLabels, backendUrl };
 }

@@ -47,6 +47,21 @@ export function thresholds(defaults: { minRps: number } = { minRps: 100 }): NonN
   return result;
 }
 
+/**
+ * k6's `hosts` from RESOLVE=name=127.0.0.1[,name2=...] (the driver's withResolve): the target's host name resolved
+ * to a loopback address, so TLS sees the real name (SNI, certificate) while the port is published on 127.0.0.1.
+ */
+export function resolvedHosts(): Record<string, string> {
+  const raw = __ENV.RESOLVE ?? '';
+  const hosts: Record<string, string> = {};
+  for (const pair of raw.split(',').filter(Boolean)) {
+    const [name, address] = pair.split('=');
+    if (!name || !address || !/^127\./.test(address)) throw new Error(`env RESOLVE must be name=127.x.y.z[,...], got "${raw}"`);
+    hosts[name] = address;
+  }
+  return hosts;
+}
+
 /** The run is bounded: DURATION in seconds, plus a short graceful stop for in-flight iterations. */
 export function durationSeconds(fallback: number): string {
   const seconds = envNumber('DURATION', fallback);

@@ -1,10 +1,11 @@
 // Sign-off load (PRODUCTION_SIGN_OFF.md section 5): 10 VUs for 5 minutes against health, list-exercises and a
 // write path, judged on p95 < 200 ms, p99 < 500 ms, errors < 0.1 %, throughput > 100 req/s.
-//   k6 run -e TARGET=http://127.0.0.1:8080 [-e VUS=10] [-e DURATION=300] [-e P95_MS=200 ...] suites/load/signoff.k6.ts
+//   k6 run -e TARGET=http://127.0.0.1:8080 [-e RESOLVE=gravl.example.test=127.0.0.1] [-e VUS=10] [-e DURATION=300] [-e P95_MS=200 ...] suites/load/signoff.k6.ts
 import { sleep } from 'k6';
 import type { Options } from 'k6/options';
 import {
   GRACEFUL_STOP,
+  resolvedHosts,
   SUMMARY_TREND_STATS,
   durationSeconds,
   envNumber,
@@ -23,6 +24,7 @@ export const options: Options = {
     signoff: { executor: 'constant-vus', vus: envNumber('VUS', 10), duration: durationSeconds(300), gracefulStop: GRACEFUL_STOP },
   },
   thresholds: thresholds({ minRps: 100 }),
+  hosts: resolvedHosts(),
   summaryTrendStats: SUMMARY_TREND_STATS,
 };
 

@@ -16,9 +16,10 @@ describe('readiness checks', () => {
     expect(results.every((r) => r.action === null)).toBe(true);
   });
 
-  it('blocking flags follow the sign-off matrix (10 blocking, storage/prometheus/loki not)', () => {
+  it('blocking flags follow the sign-off matrix (11 blocking with GO_LIVE § 6.1 restarts, storage/prometheus/loki not)', () => {
     const blocking = READINESS_CHECKS.filter((c) => c.blocking).map((c) => c.id);
-    expect(blocking).toHaveLength(10);
+    expect(blocking).toHaveLength(11);
+    expect(blocking).toContain('no-restarts-under-load');
     expect(READINESS_CHECKS.filter((c) => !c.blocking).map((c) => c.id).sort()).toEqual(['cluster-storage', 'logs-loki', 'prometheus-targets']);
   });
 

@@ -9,7 +9,7 @@
 // stays FAIL (what was seen is wrong whatever else is hidden), with the unreadable lists added to its evidence.
 // A fact the harness did not measure is PENDING with why (`facts.unmeasured`).
 import type { Evidence } from '../../scenarios/journal.ts';
-import type { ClusterSnapshot, HarnessFacts, SnapshotList } from './snapshot.ts';
+import type { ClusterSnapshot, HarnessFacts, RestartsFact, SnapshotList } from './snapshot.ts';
 
 import type { ReadinessResult, ReadinessStatus } from '../../scenarios/decision.ts';
 
@@ -416,6 +416,48 @@ const loadTest: ReadinessCheck = {
   },
 };
 
+/**
+ * What changed between two restart samples: containers whose restartCount grew, and pods that appeared or vanished
+ * (a pod replaced during the load is a restart the counters do not show: the new pod starts at 0).
+ */
+export function restartsDuring(before: RestartsFact['before'], after: RestartsFact['after']): string[] {
+  const key = (c: { pod: string; container: string }) => `${c.pod}/${c.container}`;
+  const was = new Map(before.map((c) => [key(c), c.restarts]));
+  const problems: string[] = [];
+  for (const c of after) {
+    const prev = was.get(key(c));
+    if (prev === undefined) {
+      if (!before.some((b) => b.pod === c.pod)) {
+        if (!problems.includes(`pod ${c.pod} appeared during the load (a replacement)`)) problems.push(`pod ${c.pod} appeared during the load (a replacement)`);
+      } else if (c.restarts > 0) problems.push(`pod ${c.pod} container ${c.container}: restartCount ${c.restarts} (new container)`);
+    } else if (c.restarts > prev) problems.push(`pod ${c.pod} container ${c.container}: restartCount ${prev} -> ${c.restarts}`);
+  }
+  for (const pod of new Set(before.map((b) => b.pod))) if (!after.some((a) => a.pod === pod)) problems.push(`pod ${pod} vanished during the load`);
+  return problems;
+}
+
+const noRestartsUnderLoad: ReadinessCheck = {
+  id: 'no-restarts-under-load',
+  title: 'No application pod restarted during the sign-off load',
+  blocking: true,
+  source: 'PRODUCTION_GO_LIVE.md § 6.1 (no pod restarts); PRODUCTION_SIGN_OFF.md § 5',
+  reads: [],
+  evaluate(s) {
+    const r = s.facts.restarts;
+    if (!r) return notMeasured(s, 'restarts', 'restart counts', "Let the harness read every application pod's restartCount before and after the sign-off load.");
+    const problems = restartsDuring(r.before, r.after);
+    const ev = [
+      text('namespace', r.namespace),
+      json('before the load', r.before.map((c) => `${c.pod}/${c.container}: ${c.restarts}`)),
+      json('after the load', r.after.map((c) => `${c.pod}/${c.container}: ${c.restarts}`)),
+      json('restarted during the load', problems),
+    ];
+    if (r.after.length === 0) return pending(`No application pod found in ${r.namespace} after the load: deploy the application and re-run.`, ...ev);
+    if (problems.length > 0) return fail(`Find why ${problems.map((p) => p.replace(/^pod (\S+).*$/, '$1')).join(', ')} restarted under load (kubectl describe pod; kubectl logs --previous): OOMKilled, a failing liveness probe, a crash.`, ...ev);
+    return pass(...ev);
+  },
+};
+
 /** In the order of the sign-off matrix. */
 export const READINESS_CHECKS: readonly ReadinessCheck[] = [
   clusterStorage,
@@ -428,6 +470,7 @@ export const READINESS_CHECKS: readonly ReadinessCheck[] = [
   networkPolicies,
   rbac,
   workloads,
+  noRestartsUnderLoad,
   migrations,
   prometheusTargets,
   logs,

@@ -101,14 +101,33 @@ export interface CredentialSample {
   readonly writtenAtSource?: string;
 }
 
+/** One container of an application pod and its restartCount (status.containerStatuses[].restartCount). */
+export interface ContainerRestarts {
+  readonly pod: string;
+  readonly container: string;
+  readonly restarts: number;
+}
+
+/**
+ * The application pods' container restart counts right before and right after the sign-off load
+ * (PRODUCTION_GO_LIVE.md § 6.1: no pod restarts under load). Pods of Deployments and StatefulSets only (a Job's pod
+ * is not the application).
+ */
+export interface RestartsFact {
+  readonly namespace: string;
+  readonly before: readonly ContainerRestarts[];
+  readonly after: readonly ContainerRestarts[];
+}
+
 export interface HarnessFacts {
   readonly prometheusTargets?: readonly PrometheusTargetFact[];
   readonly alerting?: AlertingFact;
   readonly loki?: LokiFact;
   readonly load?: LoadResult;
   readonly migrations?: MigrationsFact;
+  readonly restarts?: RestartsFact;
   /** Why a fact above is absent, when the harness tried and failed to measure it (e.g. 'GET .../targets: HTTP 503'). */
-  readonly unmeasured?: Readonly<Partial<Record<'prometheusTargets' | 'alerting' | 'loki' | 'load' | 'migrations', string>>>;
+  readonly unmeasured?: Readonly<Partial<Record<'prometheusTargets' | 'alerting' | 'loki' | 'load' | 'migrations' | 'restarts', string>>>;
 }
 
 /** The list fields of a snapshot: each was read from the API (then [] means none exist) or is unreadable. */

@@ -113,6 +113,15 @@ describe('no readiness check passes on an unreadable or missing input', () => {
     notPassing(check(unmeasured('loki'), 'logs-loki'), /ECONNREFUSED/);
   });
 
+  it('no-restarts-under-load: not measured says why', () => {
+    notPassing(check(unmeasured('restarts'), 'no-restarts-under-load'), /ECONNREFUSED/);
+  });
+
+  it('no-restarts-under-load: no application pod seen after the load is not PASS', () => {
+    const r = check(editSnapshot((x) => (x.facts = { ...x.facts, restarts: { namespace: 'gravl', before: [], after: [] } })), 'no-restarts-under-load');
+    expect(r.status).toBe('PENDING');
+  });
+
   it('load-test: not run says why', () => {
     notPassing(check(unmeasured('load'), 'load-test'), /ECONNREFUSED/);
   });

@@ -1,5 +1,5 @@
 // What each kind drill's journal must show, one function per scenario id, shared by the e2e tests that run them
-// (nightly runs six, kube-drills the rest): behaviour and evidence, never a wall-clock bound (RTO and RPO limits are
+// (nightly runs six, the signoff e2e all eleven): behaviour and evidence, never a wall-clock bound (RTO and RPO limits are
 // minutes; detection objectives are judged on their numbers, printed by the benches).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
 // RPO with the lost/acknowledged writes, wall time, and each objective as judged. Numbers only: nothing here passes
 // or fails on a timing (the integration and e2e tests assert that verdicts follow these numbers, not the numbers).
 //   node tools/bench/drills.bench.ts [scenario-id...]
-//   BENCH_SUITE=quick node tools/bench/drills.bench.ts            (Docker: quick, signoff, selftest; kind: nightly; the monthly drill: rollback-drill.bench.ts)
+//   BENCH_SUITE=quick node tools/bench/drills.bench.ts            (Docker: quick, selftest; kind: nightly, signoff; the monthly drill: rollback-drill.bench.ts)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -40,6 +40,14 @@ describe('K6LoadGenerator.validate', () => {
     expect(load.validate(profile({ target: 'ftp://127.0.0.1/' })).join()).toMatch(/http\(s\)/);
   });
 
+  it('accepts the TLS edge by its public name when that name is resolved to loopback (withResolve), and only then', () => {
+    const edge = profile({ name: 'signoff', target: 'https://gravl.example.test:41443' });
+    expect(load.validate(edge).join()).toMatch(/gravl\.example\.test.*neither loopback/);
+    expect(new K6LoadGenerator().withResolve('gravl.example.test', '127.0.0.1').validate(edge)).toEqual([]);
+    expect(() => new K6LoadGenerator().withResolve('gravl.example.test', '10.0.0.7')).toThrow(/not a loopback IP address/);
+    expect(() => new K6LoadGenerator().withResolve('gravl.example.test', 'localhost')).toThrow(/not a loopback IP address/);
+  });
+
   it('bounds VUs and duration, and checks thresholds and the profile name', () => {
     const problems = new K6LoadGenerator()
       .withLimits({ maxVus: 50, maxDurationSeconds: 600 })

@@ -95,6 +95,8 @@ export class K6LoadGenerator implements LoadGenerator {
   #env: Record<string, string> = {};
   #keepRawSamples = false;
   #readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS;
+  #resolve = new Map<string, string>();
+  #trustedCa: string | undefined;
 
   /** A k6 binary other than the cached pinned build (e.g. from ensureK6()). */
   withK6(path: string, version: string = 'custom'): this {
@@ -111,6 +113,27 @@ export class K6LoadGenerator implements LoadGenerator {
   /** Hosts (IPs or names) of containers this run created; the only non-loopback targets ever accepted. */
   withAllowedHosts(hosts: Iterable<string>): this {
     for (const h of hosts) this.#allowedHosts.add(h.replace(/^\[|\]$/g, '').toLowerCase());
+    return this;
+  }
+
+  /**
+   * A host name the target uses, resolved to a loopback address (k6's `hosts` option, like curl --resolve): the
+   * TLS edge's public name served on a 127.0.0.1 NodePort, so SNI and the certificate's name are the real ones.
+   * Only loopback addresses: that is what keeps the target this machine's.
+   */
+  withResolve(host: string, loopbackAddress: string): this {
+    const h = host.toLowerCase();
+    if (!/^[a-z0-9.-]+$/.test(h)) throw new InvalidInputError('k6 resolve', [`host '${host}' must be a DNS name`], { hint: 'pass the public host name the certificate is for' });
+    if (isIP(loopbackAddress) === 0 || !isLoopbackHost(loopbackAddress)) {
+      throw new InvalidInputError('k6 resolve', [`address '${loopbackAddress}' for ${host} is not a loopback IP address`], { hint: 'publish the port on 127.0.0.1 and resolve the name to it' });
+    }
+    this.#resolve.set(h, loopbackAddress);
+    return this;
+  }
+
+  /** A PEM CA bundle k6 trusts instead of the system's (SSL_CERT_FILE for k6's Go TLS): e.g. the drill's CA. */
+  withTrustedCa(pemPath: string): this {
+    this.#trustedCa = pemPath;
     return this;
   }
 
@@ -161,7 +184,7 @@ export class K6LoadGenerator implements LoadGenerator {
     if (url) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`target "${profile.target}" must be http(s)`);
       const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-      if (!isLoopbackHost(host) && !this.#allowedHosts.has(host)) {
+      if (!isLoopbackHost(host) && !this.#allowedHosts.has(host) && !this.#resolve.has(host)) {
         problems.push(
           `target host "${host}" is neither loopback (127.0.0.0/8, ::1, localhost) nor a container this run created; ` +
             'publish the port on 127.0.0.1, or pass the container address with withAllowedHosts()',
@@ -214,6 +237,7 @@ export class K6LoadGenerator implements LoadGenerator {
       VUS: String(profile.vus),
       DURATION: String(profile.durationSeconds),
       ...thresholdEnv(profile.thresholds),
+      ...(this.#resolve.size > 0 ? { RESOLVE: [...this.#resolve].map(([h, a]) => `${h}=${a}`).join(',') } : {}),
     };
     const args = [
       'run',
@@ -255,7 +279,7 @@ export class K6LoadGenerator implements LoadGenerator {
       // k6 treats SIGTERM/SIGINT as "stop gracefully and write the summary"; SIGKILL 5 s later if it hangs.
       killSignal: 'SIGTERM',
       forceKillAfterDelay: 5_000,
-      env: { K6_CSV_TIME_FORMAT: 'unix_milli', K6_NO_USAGE_REPORT: 'true', K6_NO_COLOR: 'true' },
+      env: { K6_CSV_TIME_FORMAT: 'unix_milli', K6_NO_USAGE_REPORT: 'true', K6_NO_COLOR: 'true', ...(this.#trustedCa ? { SSL_CERT_FILE: this.#trustedCa } : {}) },
       cwd: dir,
       stdin: 'ignore',
       stdout: { file: artifacts.logPath, append: true },

@@ -25,6 +25,35 @@ export function backupJobFrom(cronJob: KubeObject, name: string, labels: Record<
   };
 }
 
+/**
+ * `kubectl create job --from=cronjob/NAME NAME-manual-SUFFIX` exactly: the CronJob's jobTemplate (its labels and
+ * annotations too), the annotation cronjob.kubernetes.io/instantiate=manual, and an ownerReference to the CronJob
+ * (controller), so the Job counts as the CronJob's run (the readiness backup check) and goes with it when the CronJob
+ * is deleted. `labels` (the run's) are added so nothing the harness creates is unlabelled.
+ */
+export function manualJobFromCronJob(cronJob: KubeObject, suffix: string, labels: Readonly<Record<string, string>>): KubeObject {
+  const name = cronJob.metadata.name;
+  const uid = cronJob.metadata.uid;
+  if (!uid) throw new Error(`CronJob ${cronJob.metadata.namespace}/${name} has no metadata.uid: read it from the API server (an ownerReference needs it), not from its manifest`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(suffix)) throw new Error(`manual Job suffix '${suffix}' must be a DNS label (lower-case letters, digits, '-')`);
+  const jobName = `${name}-manual-${suffix}`;
+  if (jobName.length > 63) throw new Error(`manual Job name '${jobName}' is longer than 63 characters: use a shorter suffix`);
+  const template = (cronJob.spec as { jobTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown } } | undefined)?.jobTemplate;
+  if (!template?.spec) throw new Error(`CronJob ${name} has no jobTemplate.spec`);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: jobName,
+      namespace: cronJob.metadata.namespace,
+      labels: { ...(template.metadata?.labels ?? {}), ...labels },
+      annotations: { ...(template.metadata?.annotations ?? {}), 'cronjob.kubernetes.io/instantiate': 'manual' },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name, uid, controller: true }],
+    },
+    spec: template.spec,
+  };
+}
+
 /** The restore test's shell script (run as root in the postgres image; PostgreSQL itself runs as postgres). */
 export function restoreTestScript(dumpGlob = '/backups/*.dump'): string {
   const count = TABLES.map((t) => `select '${t}=' || count(*) from ${t}`).join(' union all ');

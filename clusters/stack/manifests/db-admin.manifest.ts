@@ -102,3 +102,15 @@ export function restoreDatabaseJob(o: StackOptions, name: string, labels: Record
   const restore = `pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error -d "$PGDATABASE" '${dumpFile}'`;
   return dbAdminJob(o, name, labels, `${restore}\n${REPORT}`, { withBackups: true });
 }
+
+/** The applied migrations' names in version order (schema_migrations), as `applied=001_init,002_add_rpe`. */
+export function schemaMigrationsJob(o: StackOptions, name: string, labels: Record<string, string>): KubeObject {
+  const sql = "select 'applied=' || coalesce(string_agg(name, ',' order by version), '') from schema_migrations";
+  return dbAdminJob(o, name, labels, `psql -v ON_ERROR_STOP=1 -tA -c "${sql}" > /tmp/report\ntr -d "\\n" < /tmp/report | tee /dev/termination-log`);
+}
+
+export function parseSchemaMigrations(message: string): string[] {
+  const m = /^applied=([A-Za-z0-9_,]*)$/.exec(message.trim());
+  if (!m) throw new Error(`unexpected schema_migrations report: "${message.trim()}"`);
+  return m[1] ? m[1].split(',') : [];
+}

@@ -76,6 +76,7 @@ export function tlsEdge(o: StackOptions, e: TlsEdgeOptions): KubeObject[] {
                 command: ['nginx', '-g', 'daemon off;'],
                 ports: [{ name: 'https', containerPort: 8443 }],
                 readinessProbe: { tcpSocket: { port: 8443 }, periodSeconds: 2 },
+                livenessProbe: { tcpSocket: { port: 8443 }, initialDelaySeconds: 5, periodSeconds: 10 },
                 resources: { requests: { cpu: '20m', memory: '16Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
                 volumeMounts: [
                   { name: 'site', mountPath: '/etc/nginx/sites-enabled' },

@@ -133,6 +133,11 @@ export function readySnapshot(): ClusterSnapshot {
         series: [],
       },
       migrations: { expected: ['001_init', '002_exercises', '003_workouts', '004_indexes'], applied: ['001_init', '002_exercises', '003_workouts', '004_indexes'] },
+      restarts: {
+        namespace: NS,
+        before: [{ pod: 'backend-7f9c-abcde', container: 'backend', restarts: 1 }, { pod: 'postgres-0', container: 'postgres', restarts: 0 }],
+        after: [{ pod: 'backend-7f9c-abcde', container: 'backend', restarts: 1 }, { pod: 'postgres-0', container: 'postgres', restarts: 0 }],
+      },
     },
   };
 }
@@ -156,7 +161,7 @@ export function stagingAsSignedOff(): ClusterSnapshot {
     s.cronJobs = [];
     s.jobs = [];
     s.credentials = [{ ref: `${NS}/postgres-secret#POSTGRES_PASSWORD`, user: 'gravl_user', value: 'gravl_password' }];
-    s.facts = { ...s.facts, load: undefined, alerting: { receivers: [{ name: 'slack', kind: 'slack', configured: false }] }, loki: { query: '{namespace="gravl"}', lines: 0, newestAgeMs: null } };
+    s.facts = { ...s.facts, load: undefined, restarts: undefined, alerting: { receivers: [{ name: 'slack', kind: 'slack', configured: false }] }, loki: { query: '{namespace="gravl"}', lines: 0, newestAgeMs: null } };
     s.networkPolicies = s.networkPolicies.filter((p) => p.metadata?.name !== 'allow-dns').map((p) => (p.metadata?.name === 'default-deny' ? { ...p, spec: { podSelector: {}, policyTypes: ['Ingress'] } } : p));
   });
 }
