@@ -39,3 +39,12 @@ describe('Go service images (the ledger example)', () => {
     expect(await imageTag('ledger-v1')).toBe(before);
   });
 });
+
+describe('stable aliases of example images', () => {
+  it('name the release (ledger v1/v2/broken) and are distinct from the content tags', () => {
+    expect(RECIPES['ledger-v1'].aliases).toEqual(['drillbook/ledger:v1']);
+    expect(RECIPES['ledger-v2'].aliases).toEqual(['drillbook/ledger:v2']);
+    expect(RECIPES['ledger-broken'].aliases).toEqual(['drillbook/ledger:broken']);
+    expect(RECIPES.postgres.aliases).toEqual(['drillbook/postgres:15']);
+  });
+});

@@ -43,7 +43,9 @@ export async function ensureImage(name: ImageName, opts: EnsureImageOptions = {}
   }
   const pending = inFlight.get(name);
   if (pending && !opts.force) return pending;
-  const promise = ensureUncached(RECIPES[name], opts).finally(() => inFlight.delete(name));
+  const promise = ensureUncached(RECIPES[name], opts)
+    .then((tag) => tagAliases(RECIPES[name], tag, opts))
+    .finally(() => inFlight.delete(name));
   inFlight.set(name, promise);
   return promise;
 }
@@ -136,6 +138,15 @@ async function ensureUncached(recipe: Recipe, opts: EnsureImageOptions): Promise
     log(`${recipe.name}: built ${tag} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return tag;
   }, { signal: opts.signal, log });
+}
+
+/** Points the recipe's stable aliases (e.g. drillbook/postgres:15) at the image just ensured; returns its content tag. */
+async function tagAliases(recipe: Recipe, tag: string, opts: EnsureImageOptions): Promise<string> {
+  for (const alias of recipe.aliases ?? []) {
+    await run('docker', ['tag', tag, alias], { signal: opts.signal, hint: 'is the Docker engine running? (`docker info`)' });
+  }
+  if (recipe.aliases?.length) opts.log?.(`${recipe.name}: ${recipe.aliases.join(', ')} -> ${tag}`);
+  return tag;
 }
 
 function tagFor(recipe: Recipe, hash: string): string {

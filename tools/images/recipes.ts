@@ -86,6 +86,11 @@ export interface Recipe {
   extraInputs?: () => ExtraInput[];
   /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
   prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary' | 'go-service';
+  /**
+   * Stable tags also given to the image each time it is ensured (the content tag stays its identity): plain-YAML
+   * example stacks cannot compute content tags, so their manifests name these, as a team names its own releases.
+   */
+  aliases?: readonly string[];
   /** For prepare 'go-service': the Go module built into bin/<binary> (its build inputs are part of the hash). */
   goService?: { readonly binary: string; readonly moduleDir: string };
 }
@@ -121,6 +126,7 @@ const ledger = (variant: 'v1' | 'v2' | 'broken'): Recipe => ({
   parent: 'base',
   buildArgs: { LEDGER_VERSION: variant === 'broken' ? 'v2' : variant, LEDGER_BROKEN: variant === 'broken' ? '1' : '0' },
   prepare: 'go-service',
+  aliases: [`drillbook/ledger:${variant}`],
   goService: { binary: 'ledger', moduleDir: join(EXAMPLES_DIR, 'ledger', 'app') },
 });
 
@@ -146,6 +152,8 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     recipeDir: 'postgres',
     parent: 'base',
     apt: { PG_VERSION: { package: 'postgresql-15', version: VERSIONS.postgresql15 } },
+    // the ledger example's plain YAML names it so (clusters/examples/ledger/k8s)
+    aliases: ['drillbook/postgres:15'],
   },
   'gravl-backend-v1': backend('v1'),
   'gravl-backend-v2': backend('v2'),

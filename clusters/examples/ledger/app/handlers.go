@@ -15,7 +15,13 @@ import (
 	"time"
 )
 
-const maxNoteBytes = 1024
+const (
+	maxNoteBytes = 1024
+	maxWriterLen = 128
+	// defaultWriter owns entries written without a writer.
+	defaultWriter = "default"
+	maxListLimit  = 100_000
+)
 
 // Server holds the HTTP handlers of the ledger service.
 type Server struct {
@@ -36,13 +42,14 @@ func NewServer(store Store, version string) *Server {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.route(mux, "POST /v1/entries", s.postEntry)
+	s.route(mux, "GET /v1/entries", s.listEntries)
 	s.route(mux, "GET /v1/entries/{seq}", s.getEntry)
 	s.route(mux, "GET /livez", s.livez)
 	s.route(mux, "GET /readyz", s.readyz)
 	s.route(mux, "GET /metrics", s.metricsText)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.metrics.Count(r.Method, "other", http.StatusNotFound)
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s; routes: POST /v1/entries, GET /v1/entries/{seq}, GET /livez, GET /readyz, GET /metrics", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s; routes: POST /v1/entries, GET /v1/entries?writer=, GET /v1/entries/{seq}?writer=, GET /livez, GET /readyz, GET /metrics", r.Method, r.URL.Path))
 	})
 	return mux
 }
@@ -57,8 +64,20 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 }
 
 type entryRequest struct {
-	Seq  *json.Number `json:"seq"`
-	Note string       `json:"note"`
+	Writer *string      `json:"writer"`
+	Seq    *json.Number `json:"seq"`
+	Note   string       `json:"note"`
+}
+
+// writerOf checks a writer name (from the body or ?writer=); empty means defaultWriter.
+func writerOf(raw *string) (string, error) {
+	if raw == nil || *raw == "" {
+		return defaultWriter, nil
+	}
+	if len(*raw) > maxWriterLen {
+		return "", fmt.Errorf(`"writer" is %d bytes; at most %d`, len(*raw), maxWriterLen)
+	}
+	return *raw, nil
 }
 
 func (s *Server) postEntry(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +91,7 @@ func (s *Server) postEntry(w http.ResponseWriter, r *http.Request) {
 	dec.DisallowUnknownFields()
 	var req entryRequest
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, `body must be JSON {"seq": <positive integer>, "note": "<text>"}: `+err.Error())
+		writeError(w, http.StatusBadRequest, `body must be JSON {"seq": <positive integer>, "note": "<text>", "writer": "<optional name>"}: `+err.Error())
 		return
 	}
 	if req.Seq == nil {
@@ -88,18 +107,24 @@ func (s *Server) postEntry(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf(`"note" is %d bytes; at most %d`, len(req.Note), maxNoteBytes))
 		return
 	}
+	writer, err := writerOf(req.Writer)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.dbTimeout)
 	defer cancel()
-	entry, err := s.store.Insert(ctx, seq, req.Note)
+	entry, created, err := s.store.Insert(ctx, writer, seq, req.Note)
 	switch {
-	case errors.Is(err, ErrDuplicate):
-		writeError(w, http.StatusConflict, fmt.Sprintf("seq %d exists already; it was not written again", seq))
 	case err != nil:
 		// Not acknowledged: the caller must treat the entry as not written.
 		writeError(w, http.StatusServiceUnavailable, "entry not written (database unavailable): "+err.Error())
-	default:
+	case created:
 		s.metrics.entriesWritten.Add(1)
 		writeJSON(w, http.StatusCreated, entry)
+	default:
+		// (writer, seq) was committed before: acknowledged again with the stored entry, not written twice.
+		writeJSON(w, http.StatusOK, entry)
 	}
 }
 
@@ -110,17 +135,56 @@ func (s *Server) getEntry(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("seq in the path must be a positive integer, got %q", raw))
 		return
 	}
+	q := r.URL.Query().Get("writer")
+	writer, err := writerOf(&q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.dbTimeout)
 	defer cancel()
-	entry, err := s.store.Get(ctx, seq)
+	entry, err := s.store.Get(ctx, writer, seq)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no entry with seq %d", seq))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no entry with seq %d for writer %q", seq, writer))
 	case err != nil:
 		writeError(w, http.StatusServiceUnavailable, "database unavailable: "+err.Error())
 	default:
 		writeJSON(w, http.StatusOK, entry)
 	}
+}
+
+// listEntries: GET /v1/entries?writer=&afterSeq=&limit= -> a JSON array of the writer's entries, by seq.
+func (s *Server) listEntries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	raw := q.Get("writer")
+	writer, err := writerOf(&raw)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	afterSeq := int64(0)
+	if v := q.Get("afterSeq"); v != "" {
+		if afterSeq, err = strconv.ParseInt(v, 10, 64); err != nil || afterSeq < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("afterSeq must be a non-negative integer, got %q", v))
+			return
+		}
+	}
+	limit := maxListLimit
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxListLimit {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be an integer 1-%d, got %q", maxListLimit, v))
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.dbTimeout)
+	defer cancel()
+	entries, err := s.store.List(ctx, writer, afterSeq, limit)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "database unavailable: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, entries)
 }
 
 // livez says the process serves HTTP (and which release it is); it never looks at the database, so a database

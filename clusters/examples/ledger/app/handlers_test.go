@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,40 +18,61 @@ import (
 // fakeStore is an in-memory Store; down makes every call fail as a dead database would.
 type fakeStore struct {
 	mu      sync.Mutex
-	rows    map[int64]Entry
+	rows    map[[2]string]Entry
 	down    bool
 	schemas int
 }
 
-func newFakeStore() *fakeStore { return &fakeStore{rows: map[int64]Entry{}} }
+func newFakeStore() *fakeStore { return &fakeStore{rows: map[[2]string]Entry{}} }
+
+func key(writer string, seq int64) [2]string { return [2]string{writer, strconv.FormatInt(seq, 10)} }
 
 var errDown = errors.New("dial tcp 10.0.0.9:5432: connect: connection refused")
 
-func (f *fakeStore) Insert(_ context.Context, seq int64, note string) (Entry, error) {
+func (f *fakeStore) Insert(_ context.Context, writer string, seq int64, note string) (Entry, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.down {
-		return Entry{}, errDown
+		return Entry{}, false, errDown
 	}
-	if _, ok := f.rows[seq]; ok {
-		return Entry{}, ErrDuplicate
+	if e, ok := f.rows[key(writer, seq)]; ok {
+		return e, false, nil
 	}
-	e := Entry{Seq: seq, Note: note, CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	f.rows[seq] = e
-	return e, nil
+	e := Entry{Writer: writer, Seq: seq, Note: note, CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	f.rows[key(writer, seq)] = e
+	return e, true, nil
 }
 
-func (f *fakeStore) Get(_ context.Context, seq int64) (Entry, error) {
+func (f *fakeStore) Get(_ context.Context, writer string, seq int64) (Entry, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.down {
 		return Entry{}, errDown
 	}
-	e, ok := f.rows[seq]
+	e, ok := f.rows[key(writer, seq)]
 	if !ok {
 		return Entry{}, ErrNotFound
 	}
 	return e, nil
+}
+
+func (f *fakeStore) List(_ context.Context, writer string, afterSeq int64, limit int) ([]Entry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return nil, errDown
+	}
+	out := []Entry{}
+	for _, e := range f.rows {
+		if e.Writer == writer && e.Seq > afterSeq {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 func (f *fakeStore) Ping(context.Context) error {
@@ -152,15 +176,64 @@ func TestPostRejectsBadBodiesWithAReason(t *testing.T) {
 	}
 }
 
-func TestDuplicateSeqIsAConflictAndKeepsTheFirstNote(t *testing.T) {
+func TestARetriedWriteIsAcknowledgedAgainNotWrittenTwice(t *testing.T) {
 	h := readyServer(newFakeStore()).Handler()
 	do(t, h, "POST", "/v1/entries", `{"seq": 5, "note": "first"}`)
-	code, _ := do(t, h, "POST", "/v1/entries", `{"seq": 5, "note": "second"}`)
-	if code != http.StatusConflict {
-		t.Fatalf("status %d, want 409", code)
+	code, body := do(t, h, "POST", "/v1/entries", `{"seq": 5, "note": "second"}`)
+	if code != http.StatusOK || body["note"] != "first" {
+		t.Fatalf("retry: status %d body %v, want 200 with the stored entry (note first)", code, body)
 	}
 	if _, body := do(t, h, "GET", "/v1/entries/5", ""); body["note"] != "first" {
 		t.Fatalf("note %v, want first", body["note"])
+	}
+	_, metrics := do(t, h, "GET", "/metrics", "")
+	if !strings.Contains(metrics["text"].(string), "ledger_entries_written_total 1\n") {
+		t.Fatalf("a retry must not count as a second written entry:\n%s", metrics["text"])
+	}
+}
+
+func TestWritersHaveTheirOwnSequencesAndListOnlyTheirEntries(t *testing.T) {
+	h := readyServer(newFakeStore()).Handler()
+	for _, b := range []string{
+		`{"writer": "run-a", "seq": 2, "note": "a2"}`,
+		`{"writer": "run-a", "seq": 1, "note": "a1"}`,
+		`{"writer": "run-b", "seq": 1, "note": "b1"}`,
+		`{"writer": "run-a", "seq": 3, "note": "a3"}`,
+	} {
+		if code, body := do(t, h, "POST", "/v1/entries", b); code != http.StatusCreated {
+			t.Fatalf("POST %s: status %d body %v", b, code, body)
+		}
+	}
+	req := httptest.NewRequest("GET", "/v1/entries?writer=run-a", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var list []Entry
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("list: status %d, %v: %s", rec.Code, err, rec.Body.String())
+	}
+	var seqs []int64
+	for _, e := range list {
+		if e.Writer != "run-a" {
+			t.Fatalf("list of run-a holds an entry of %q", e.Writer)
+		}
+		seqs = append(seqs, e.Seq)
+	}
+	if fmt.Sprint(seqs) != "[1 2 3]" {
+		t.Fatalf("seqs %v, want [1 2 3] (by seq)", seqs)
+	}
+	req = httptest.NewRequest("GET", "/v1/entries?writer=run-a&afterSeq=1&limit=1", nil)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	list = nil
+	_ = json.Unmarshal(rec.Body.Bytes(), &list)
+	if len(list) != 1 || list[0].Seq != 2 {
+		t.Fatalf("afterSeq=1&limit=1: %s, want only seq 2", rec.Body.String())
+	}
+	if code, body := do(t, h, "GET", "/v1/entries/1?writer=run-b", ""); code != http.StatusOK || body["note"] != "b1" {
+		t.Fatalf("GET seq 1 of run-b: status %d body %v", code, body)
+	}
+	if code, body := do(t, h, "GET", "/v1/entries?limit=0", ""); code != http.StatusBadRequest || !strings.Contains(body["error"].(string), "limit") {
+		t.Fatalf("limit=0: status %d body %v, want 400 naming limit", code, body)
 	}
 }
 

@@ -13,15 +13,13 @@ import (
 	_ "github.com/lib/pq"
 )
 
-// Entry is one row of the ledger: a caller-chosen sequence number and a note.
+// Entry is one row of the ledger: a writer's own sequence number and a note. (writer, seq) is unique.
 type Entry struct {
+	Writer    string    `json:"writer"`
 	Seq       int64     `json:"seq"`
 	Note      string    `json:"note"`
 	CreatedAt time.Time `json:"createdAt"`
 }
-
-// ErrDuplicate: an entry with this seq exists already (the caller's write was not applied a second time).
-var ErrDuplicate = errors.New("an entry with this seq exists already")
 
 // ErrNotFound: no entry with this seq.
 var ErrNotFound = errors.New("no entry with this seq")
@@ -29,8 +27,12 @@ var ErrNotFound = errors.New("no entry with this seq")
 // Store is what the handlers need from the database; the tests give them a fake.
 type Store interface {
 	// Insert returns only after the row is committed; any error means the entry is not acknowledged.
-	Insert(ctx context.Context, seq int64, note string) (Entry, error)
-	Get(ctx context.Context, seq int64) (Entry, error)
+	// created is false when (writer, seq) was committed before: the stored entry comes back (a retry of an
+	// acknowledged write is acknowledged again, never applied twice).
+	Insert(ctx context.Context, writer string, seq int64, note string) (e Entry, created bool, err error)
+	Get(ctx context.Context, writer string, seq int64) (Entry, error)
+	// List returns the writer's entries with seq > afterSeq, by seq, at most limit of them.
+	List(ctx context.Context, writer string, afterSeq int64, limit int) ([]Entry, error)
 	Ping(ctx context.Context) error
 	// EnsureSchema creates the table if it is missing (idempotent).
 	EnsureSchema(ctx context.Context) error
@@ -98,43 +100,66 @@ func openPG(c DBConfig) (*pgStore, error) {
 
 func (s *pgStore) EnsureSchema(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS entries (
-		seq        bigint PRIMARY KEY,
+		writer     text NOT NULL,
+		seq        bigint NOT NULL,
 		note       text NOT NULL,
-		created_at timestamptz NOT NULL DEFAULT now()
+		created_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (writer, seq)
 	)`)
 	return err
 }
 
-func (s *pgStore) Insert(ctx context.Context, seq int64, note string) (Entry, error) {
+func (s *pgStore) Insert(ctx context.Context, writer string, seq int64, note string) (Entry, bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, false, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var e Entry
+	created := true
 	err = tx.QueryRowContext(ctx,
-		`INSERT INTO entries (seq, note) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING RETURNING seq, note, created_at`,
-		seq, note).Scan(&e.Seq, &e.Note, &e.CreatedAt)
+		`INSERT INTO entries (writer, seq, note) VALUES ($1, $2, $3) ON CONFLICT (writer, seq) DO NOTHING RETURNING writer, seq, note, created_at`,
+		writer, seq, note).Scan(&e.Writer, &e.Seq, &e.Note, &e.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Entry{}, ErrDuplicate
+		created = false
+		err = tx.QueryRowContext(ctx, `SELECT writer, seq, note, created_at FROM entries WHERE writer = $1 AND seq = $2`, writer, seq).
+			Scan(&e.Writer, &e.Seq, &e.Note, &e.CreatedAt)
 	}
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, false, err
 	}
-	// The acknowledgement waits for this: a write the caller hears about is durable in PostgreSQL.
+	// The acknowledgement waits for this: a write the caller hears about is committed in PostgreSQL.
 	if err := tx.Commit(); err != nil {
-		return Entry{}, err
+		return Entry{}, false, err
 	}
-	return e, nil
+	return e, created, nil
 }
 
-func (s *pgStore) Get(ctx context.Context, seq int64) (Entry, error) {
+func (s *pgStore) Get(ctx context.Context, writer string, seq int64) (Entry, error) {
 	var e Entry
-	err := s.db.QueryRowContext(ctx, `SELECT seq, note, created_at FROM entries WHERE seq = $1`, seq).Scan(&e.Seq, &e.Note, &e.CreatedAt)
+	err := s.db.QueryRowContext(ctx, `SELECT writer, seq, note, created_at FROM entries WHERE writer = $1 AND seq = $2`, writer, seq).
+		Scan(&e.Writer, &e.Seq, &e.Note, &e.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Entry{}, ErrNotFound
 	}
 	return e, err
+}
+
+func (s *pgStore) List(ctx context.Context, writer string, afterSeq int64, limit int) ([]Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT writer, seq, note, created_at FROM entries WHERE writer = $1 AND seq > $2 ORDER BY seq LIMIT $3`, writer, afterSeq, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Entry{}
+	for rows.Next() {
+		var e Entry
+		if err := rows.Scan(&e.Writer, &e.Seq, &e.Note, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 func (s *pgStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
