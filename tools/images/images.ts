@@ -11,13 +11,14 @@ import { LABELS, MANAGED_BY } from '../../scenarios/ports.ts';
 import { DrillbookError, InvalidInputError, throwIfAborted } from '../../scenarios/errors.ts';
 import { cacheDir } from '../lib/cache.ts';
 import { run, tryRun } from '../lib/exec.ts';
-import { aptRequirements, IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
+import { aptRequirements, IMAGE_NAMES, isImageName, RECIPES, RECIPES_DIR, REPO_ROOT, VERSIONS, type ImageName, type Recipe } from './recipes.ts';
 import { aptLockPath, lockedVersions, type AptSources } from './apt-lock.ts';
 import { withBuildLock } from './build-lock.ts';
 import { ensureK6 } from '../k6/k6.installer.ts';
 import { ensureK6OperatorBuild } from './k6-operator.prerequisite.ts';
 import { ensureSealedSecretsBuild } from './sealed-secrets.prerequisite.ts';
 import { ensureBackendNodeModules, ensureChaosMeshBinaries, ensureLokiBinaries, lokiModuleDir } from './prerequisites.ts';
+import { ensureGoServiceBinary, goModuleDigest } from './go-service.prerequisite.ts';
 
 export { IMAGE_NAMES, isImageName, type ImageName } from './recipes.ts';
 
@@ -43,7 +44,9 @@ export async function ensureImage(name: ImageName, opts: EnsureImageOptions = {}
   }
   const pending = inFlight.get(name);
   if (pending && !opts.force) return pending;
-  const promise = ensureUncached(RECIPES[name], opts).finally(() => inFlight.delete(name));
+  const promise = ensureUncached(RECIPES[name], opts)
+    .then((tag) => tagAliases(RECIPES[name], tag, opts))
+    .finally(() => inFlight.delete(name));
   inFlight.set(name, promise);
   return promise;
 }
@@ -138,6 +141,15 @@ async function ensureUncached(recipe: Recipe, opts: EnsureImageOptions): Promise
   }, { signal: opts.signal, log });
 }
 
+/** Points the recipe's stable aliases (e.g. drillbook/postgres:15) at the image just ensured; returns its content tag. */
+async function tagAliases(recipe: Recipe, tag: string, opts: EnsureImageOptions): Promise<string> {
+  for (const alias of recipe.aliases ?? []) {
+    await run('docker', ['tag', tag, alias], { signal: opts.signal, hint: 'is the Docker engine running? (`docker info`)' });
+  }
+  if (recipe.aliases?.length) opts.log?.(`${recipe.name}: ${recipe.aliases.join(', ')} -> ${tag}`);
+  return tag;
+}
+
 function tagFor(recipe: Recipe, hash: string): string {
   return `${recipe.repository}:${recipe.tagPrefix}-${hash.slice(0, 8)}`;
 }
@@ -154,6 +166,7 @@ export async function recipeHash(recipe: Recipe, parentTag: string, apt: Readonl
     else await hashTree(h, input.from, input.to);
   }
   if (recipe.prepare === 'loki-binaries') await hashTree(h, lokiModuleDir(), 'loki-module');
+  if (recipe.goService) h.update(`go-service:${recipe.goService.binary}:${await goModuleDigest(recipe.goService.moduleDir)}\n`);
   return h.digest('hex');
 }
 
@@ -289,6 +302,12 @@ async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, pa
       await mkdir(join(context, 'bin'), { recursive: true });
       await cp(build.controller, join(context, 'bin', 'controller'));
     }
+    if (recipe.prepare === 'go-service') {
+      if (!recipe.goService) throw new DrillbookError(`${recipe.name}: prepare 'go-service' needs goService { binary, moduleDir } in its recipe`);
+      const binary = await ensureGoServiceBinary(recipe.goService.binary, recipe.goService.moduleDir, opts);
+      await mkdir(join(context, 'bin'), { recursive: true });
+      await cp(binary, join(context, 'bin', recipe.goService.binary));
+    }
     if (recipe.prepare === 'chaos-mesh-binaries') {
       const bin = await ensureChaosMeshBinaries(opts);
       await cp(join(bin, 'chaos-controller-manager'), join(context, 'bin', 'chaos-controller-manager'));
@@ -300,7 +319,7 @@ async function buildFromDockerfile(recipe: Recipe, tag: string, hash: string, pa
     await run('nice', ['-n', '19', 'docker', 'build', '--rm', '--force-rm', ...noCache, '-t', tag, ...LABEL_ARGS(hash, recipe.name), ...packageLabel, ...buildArgs, context], {
       signal: opts.signal,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
-      hint: `the recipe is clusters/images/${recipe.recipeDir}/Dockerfile; if apt cannot find a resolved version (${packages || 'none'}), ` +
+      hint: `the recipe is ${relative(REPO_ROOT, join(RECIPES_DIR, recipe.recipeDir, 'Dockerfile'))}; if apt cannot find a resolved version (${packages || 'none'}), ` +
         `the archive moved on since the lock (${aptLockPath()}): DRILLBOOK_APT_REFRESH_HOURS=0 resolves again; ` +
         '`npx drillbook doctor --upstream` says what the archive offers',
     });

