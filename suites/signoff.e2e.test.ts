@@ -9,7 +9,7 @@
 //       backup row whatever the shorter load says.
 // Prerequisites (kind toolchain, images, k6) are built when missing; a missing Docker fails loudly here first.
 // GO in (a) needs the secrets under the sealed-secrets operator (suites/environments/kind-signoff.ts
-// secretsUnderOperator): until that is wired, (a) fails on the secrets-management row, which is the honest answer.
+// secretsUnderOperator: the Sealed Secrets controller built here takes the app namespace's Secrets over).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

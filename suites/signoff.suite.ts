@@ -51,10 +51,9 @@ export const signoffSuite: SuiteDefinition = {
     const deps = { client: kube.client, stack: kube.stack, runLabels: kube.runLabels, backendUrl: kube.backendUrl };
     const cluster = kindSignoffEnv(deps);
     // The release as PRODUCTION_GO_LIVE.md orders it, beyond the stack's deploy: alerts routed to a receiver with an
-    // endpoint, a first backup of the CronJob, the secrets under the operator.
+    // endpoint, a first backup of the CronJob; the secrets go under the operator after the drills (see readiness).
     log(`alerting: ${await cluster.routeAlertsToWebhook(signal)}`);
     log(`backup: ${await cluster.runBackupFromCronJob(signal)}`);
-    await secretsUnderOperator({ deps, signal, log });
     // alert-receivers' fault is in the monitoring namespace: this injector takes that kind, the kube one the rest
     const alertConfig = new AlertConfigFaultInjector(kube.client.api, kube.stack, { kubeconfig: kube.cluster.kubeconfigPath, context: kube.cluster.context });
     const ports = { ...kube.ports, faults: new FaultDispatcher([kube.ports.faults, alertConfig]) };
@@ -64,6 +63,7 @@ export const signoffSuite: SuiteDefinition = {
       items: KUBE_DRILLS.map((scenario) => ({ scenario, env: kube.env, ports })),
       secrets,
       async readiness(sig) {
+        await using _operator = await secretsUnderOperator({ deps, cluster: kube.cluster, signal: sig, log, secret: ctx.secret });
         const { readiness, secrets: read } = await measureSignoff(
           {
             cluster,

@@ -12,6 +12,8 @@ import { restartCounts, type JsonGet, type PodRestartView } from '../readiness/f
 import type { SignoffClusterEnv } from '../readiness/signoff-measure.ts';
 import { kindAlertingEnv } from './kind-alerting.ts';
 import { jobRunner, suffix, type KubeDrillDeps } from './kind-drill-deps.ts';
+import { installSealedSecrets } from './kind-secrets.ts';
+import type { StartedKindCluster } from '../../clusters/kube/kind.provider.ts';
 
 /** The stack's backup CronJob (clusters/stack/manifests/app.manifest.ts). */
 export const BACKUP_CRONJOB = 'postgres-backup-cronjob';
@@ -72,12 +74,32 @@ export function kindSignoffEnv(d: KubeDrillDeps): SignoffClusterEnv {
 }
 
 /**
- * THE LEAD WIRES THIS (another helper builds suites/environments/kind-secrets.ts): the stack's Secrets put under
- * the sealed-secrets controller, which the `secrets-management` row of the matrix asks for. Meant to be
- *   await installSealedSecrets(...); await adoptSecrets(namespace, ['postgres-secret', 'app-secret', 'staging-tls']);
- * Until then it does nothing and says so: `secrets-management` stays PENDING ("Deploy sealed-secrets..."), and
- * signoff honestly ends NO-GO on it.
+ * The app namespace's Secrets under the Sealed Secrets operator (PRODUCTION_SIGN_OFF.md § 4.1), as a team moves its
+ * plain Secrets: the controller built here installed, then every Secret of the app namespace that no controller owns
+ * (service-account tokens aside) sealed with the controller's certificate and taken over by it. Done after the
+ * drills and before the matrix: the secret-missing drill deletes a Secret a controller would re-create at once.
+ * The controller goes with the returned handle; the SealedSecrets, and the Secrets they own, stay.
  */
-export async function secretsUnderOperator(o: { deps: KubeDrillDeps; signal: AbortSignal; log: (line: string) => void }): Promise<void> {
-  o.log(`secrets: no secrets operator wired into the sign-off environment yet (suites/environments/kind-signoff.ts secretsUnderOperator): secrets-management will be PENDING for ${o.deps.stack.namespaces.app}`);
+export async function secretsUnderOperator(o: {
+  deps: KubeDrillDeps;
+  cluster: StartedKindCluster;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  secret: (value: string) => void;
+}): Promise<AsyncDisposable> {
+  const ns = o.deps.stack.namespaces.app;
+  const installed = await installSealedSecrets(o.cluster, { labels: o.deps.runLabels, signal: o.signal, log: o.log });
+  try {
+    const { items } = await o.deps.client.api.list({ apiVersion: 'v1', kind: 'Secret', namespace: ns }, {}, { signal: o.signal });
+    const names = items
+      .filter((s) => s.type !== 'kubernetes.io/service-account-token' && s.type !== 'helm.sh/release.v1')
+      .filter((s) => !((s.metadata.ownerReferences ?? []) as { kind?: string }[]).some((r) => r.kind !== 'SealedSecret'))
+      .map((s) => s.metadata.name);
+    const adopted = await installed.adoptSecrets(ns, names, { secret: o.secret, log: o.log, signal: o.signal });
+    o.log(`secrets: ${adopted.length} Secret(s) of ${ns} owned by SealedSecrets (controller ${installed.controllerImage}): ${adopted.map((a) => `${a.name}${a.changed ? '' : ' (already)'}`).join(', ')}`);
+    return installed;
+  } catch (error) {
+    await installed[Symbol.asyncDispose]();
+    throw error;
+  }
 }
