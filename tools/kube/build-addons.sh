@@ -39,7 +39,7 @@ func main() { etcdmain.Main(os.Args) }
 GO
   printf 'module drillbook.local/etcd\n\ngo 1.23\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_V" > "$w/go.mod"
   (cd "$w" && GOFLAGS="$GOFLAGS -mod=mod" go mod tidy && go build -ldflags "-s -w" -o "$d/etcd" .)
-  "$d/etcd" --version | head -1
+  "$d/etcd" --version | sed -n 1p   # sed reads to the end; head closed the pipe early (SIGPIPE: exit 141 under pipefail)
   rm -rf "$w"; touch "$d/.complete"
 fi
 
