@@ -1,4 +1,4 @@
-// Monitoring and logging: Prometheus (scrapes the backend's :3001/metrics through pod discovery, alerts to
+// Monitoring and logging: Prometheus (scrapes every backend pod's :3001/metrics, found through a headless Service, alerts to
 // AlertManager), AlertManager (alertmanager-0 with alertmanager-config), Loki (StatefulSet whose
 // volumeClaimTemplate `loki-storage` uses lokiStorageClass) and the log shipper DaemonSet.
 // Images are expected to have the daemon as ENTRYPOINT (as upstream images do); only args are set here.
@@ -9,6 +9,9 @@ import { COMPONENT, type StackOptions } from './stack-options.ts';
 
 /** The alert rules baked into the prometheus image (promtool-tested at its build): the seeds' and the seven DR alerts. */
 const GRAVL_RULES = new URL('../../images/prometheus/gravl.rules.yml', import.meta.url);
+
+/** Headless Service over the backend pods' metrics port: one DNS A record per Ready pod, Prometheus's targets. */
+export const BACKEND_METRICS = 'backend-metrics';
 
 const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
   requests: { cpu, memory },
@@ -27,13 +30,10 @@ export function prometheus(o: StackOptions): KubeObject[] {
     rule_files: ['/etc/prometheus/rules.yaml', '/etc/prometheus/gravl.rules.yml'],
     scrape_configs: [
       {
+        // every backend pod, through the headless Service's A records: Debian's prometheus package is built without
+        // kubernetes_sd_configs (promtool: "field kubernetes_sd_configs not found"), DNS discovery is built in
         job_name: 'gravl-backend',
-        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [o.namespaces.app] } }],
-        relabel_configs: [
-          { source_labels: ['__meta_kubernetes_pod_label_component'], regex: 'backend', action: 'keep' },
-          { source_labels: ['__meta_kubernetes_pod_ip'], target_label: '__address__', replacement: '$1:3001' },
-          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-        ],
+        dns_sd_configs: [{ names: [`${BACKEND_METRICS}.${o.namespaces.app}.svc.cluster.local`], type: 'A', port: 3001, refresh_interval: '15s' }],
       },
     ],
   };
@@ -56,6 +56,12 @@ export function prometheus(o: StackOptions): KubeObject[] {
       data: { 'prometheus.yaml': stringify(config), 'rules.yaml': stringify(rules), 'gravl.rules.yml': readFileSync(GRAVL_RULES, 'utf8') },
     },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: ns, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 9090 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: BACKEND_METRICS, namespace: o.namespaces.app, labels: { app: 'backend', [COMPONENT]: 'backend-metrics' } },
+      spec: { clusterIP: 'None', selector: { [COMPONENT]: 'backend' }, ports: [{ name: 'metrics', port: 3001, targetPort: 3001 }] },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
