@@ -6,7 +6,7 @@
 //   (c) a run SIGKILLed with its fault in place, then `drillbook gc`: the stack is restored and nothing of
 //       drillbook's is left. The cluster is deleted at the end. Budget: ~8 min warm on 2 cores.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,11 @@ import { ensureImage } from '../tools/images/images.ts';
 import { run, tryRun } from '../tools/lib/exec.ts';
 import { ensureKindToolchain, type KindToolchain } from '../tools/kube/toolchain.ts';
 import { ensureK6 } from '../tools/k6/k6.installer.ts';
+import { k6OperatorController, k6OperatorCrds } from '../clusters/stack/manifests/k6-operator.manifest.ts';
+import { ensureK6OperatorBuild } from '../tools/images/k6-operator.prerequisite.ts';
+import { loadIngress } from './environments/k6-operator.env.ts';
+import { TESTRUN } from '../tools/k6/k6-operator.driver.ts';
+import type { MergedLoadResult } from '../tools/k6/k6-operator.merge.ts';
 
 const CLUSTER = 'team-staging-e2e'; // not drillbook-*: drillbook must not take it for its own
 const CONTEXT = `kind-${CLUSTER}`;
@@ -78,21 +83,38 @@ async function deploymentsState(): Promise<Record<string, { resourceVersion: str
   return Object.fromEntries(items.map((d) => [d.metadata.name, { resourceVersion: d.metadata.resourceVersion, generation: d.metadata.generation, replicas: d.spec.replicas, ready: d.status.readyReplicas ?? 0 }]));
 }
 
+/** Objects labelled as drillbook's, minus those the kind node image itself ships (its CNI's ConfigMap). */
+let nodeImageObjects: string[] = [];
+const LOAD_NS = 'gravl-load';
 async function drillbookObjects(): Promise<string[]> {
   const { stdout } = await kubectl(['get', 'pods,jobs,deployments,statefulsets,services,configmaps,secrets,networkpolicies', '--all-namespaces', '-l', 'app.kubernetes.io/managed-by=drillbook', '-o', 'name']);
-  return stdout.split('\n').filter(Boolean);
+  return stdout.split('\n').filter((name) => name && !nodeImageObjects.includes(name));
 }
 
-function config(sb: Sandbox, allow: boolean): void {
+function config(sb: Sandbox, allow: boolean, extra: { namespaces?: readonly string[]; lines?: readonly string[] } = {}): void {
   writeFileSync(
     sb.config,
     [
       `reports:\n  outDir: ${sb.out}`,
       `cluster:\n  provider: existing\n  context: ${CONTEXT}\n  kubeconfig: ${kubeconfig}`,
       `stack:\n  namespace: ${NS}`,
-      ...(allow ? [`allowDestructive:\n  contexts:\n    ${CONTEXT}:\n      namespaces: [${NS}]`] : []),
+      ...(allow ? [`allowDestructive:\n  contexts:\n    ${CONTEXT}:\n      namespaces: [${[NS, ...(extra.namespaces ?? [])].join(', ')}]`] : []),
+      ...(extra.lines ?? []),
     ].join('\n') + '\n',
   );
+}
+
+/** Every journal the run wrote under the sandbox's out folder. */
+function journals(sb: Sandbox): { scenario: { id: string }; status: string; load?: MergedLoadResult }[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.journal.json')) found.push(join(dir, e.name));
+    }
+  };
+  walk(sb.out);
+  return found.map((f) => JSON.parse(readFileSync(f, 'utf8')));
 }
 
 beforeAll(async () => {
@@ -105,6 +127,8 @@ beforeAll(async () => {
   await tryRun(toolchain.kind, ['delete', 'cluster', '--name', CLUSTER], { env: kindEnv() });
   kubeconfig = join(work, 'kubeconfig');
   await run(toolchain.kind, ['create', 'cluster', '--name', CLUSTER, '--image', toolchain.nodeImage, '--kubeconfig', kubeconfig, '--wait', '180s'], { env: kindEnv(), timeoutMs: 300_000 });
+  // the node image's own objects (drillbook-podnet, its CNI) carry drillbook's label from the start: not a run's
+  nodeImageObjects = await drillbookObjects();
   for (const image of Object.values(images)) await run(toolchain.kind, ['load', 'docker-image', '--name', CLUSTER, image], { env: kindEnv(), timeoutMs: 300_000 });
   // the team's stack: the reference manifests as plain YAML files, applied stage by stage as a team would
   const stack = stackOptions({
@@ -155,6 +179,48 @@ describe('drillbook on a cluster it did not create (provider existing)', () => {
     expect(after.backend).toMatchObject({ replicas: 2, ready: 2 });
     expect(await drillbookObjects()).toEqual([]);
   }, 420_000);
+
+  it("(d) the cluster's own k6-operator (installed by the team): the drill's load runs as its TestRun of 2 runners in an allowed namespace, judged on the merged data", async () => {
+    // the team's install, as they would do it: CRDs, a controller watching their load namespace, the runner image on
+    // the nodes, and a NetworkPolicy letting that namespace reach the backend
+    const images = { controller: await ensureImage('k6-operator', { log: () => {} }), runner: await ensureImage('k6-runner', { log: () => {} }) };
+    for (const image of Object.values(images)) await run(toolchain.kind, ['load', 'docker-image', '--name', CLUSTER, image], { env: kindEnv(), timeoutMs: 300_000 });
+    const build = await ensureK6OperatorBuild({ log: () => {} });
+    const objects = [
+      ...k6OperatorCrds(build.crds.map((f) => readFileSync(f, 'utf8'))),
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: LOAD_NS } },
+      ...k6OperatorController(images.controller, { watchNamespaces: [LOAD_NS] }),
+      loadIngress(NS, LOAD_NS, 3000, { team: 'platform' }),
+    ];
+    const file = join(work, 'k6-operator.yaml');
+    writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+    await kubectl(['apply', '--server-side', '-f', file]);
+    await kubectl(['-n', 'k6-operator-system', 'rollout', 'status', 'deployment', '--timeout=180s'], 240_000);
+    nodeImageObjects = [...nodeImageObjects, ...(await drillbookObjects())]; // the team's install is theirs, whatever its labels
+
+    const sb = sandbox();
+    const operator = [`load:\n  engine: k6-operator\n  parallelism: 2\n  k6Operator:\n    namespace: ${LOAD_NS}\n    runnerImage: ${images.runner}`];
+    // the load namespace not allowed: refused before anything, naming it
+    config(sb, true, { lines: operator });
+    const refused = startCli(sb, ['run', 'nightly', '--only', 'backend-crash']);
+    expect(await refused.exited, refused.output().stderr).toBe(2);
+    expect(refused.output().stderr).toContain(`namespace ${LOAD_NS} of context '${CONTEXT}'`);
+    // allowed: the drill runs under the operator's load
+    config(sb, true, { namespaces: [LOAD_NS], lines: operator });
+    const p = startCli(sb, ['run', 'nightly', '--only', 'backend-crash']);
+    const code = await p.exited;
+    expect(code, `${p.output().stdout}\n${p.output().stderr}`).toBe(0);
+    const [journal] = journals(sb).filter((j) => j.scenario.id === 'backend-crash');
+    expect(journal?.status).toBe('completed');
+    const load = journal!.load!;
+    console.log(`existing k6-operator: ${load.requests} requests, ${load.rps} req/s, p95 ${load.p95Ms} ms; runners ${JSON.stringify(load.runners)}`);
+    expect(load.runners).toHaveLength(2);
+    for (const r of load.runners) expect(r.requests).toBeGreaterThan(0);
+    expect(load.requests).toBe(load.runners.reduce((n, r) => n + r.requests, 0));
+    const { stdout } = await kubectl(['-n', LOAD_NS, 'get', TESTRUN.kind.toLowerCase() + 's.k6.io', '-o', 'name']);
+    expect(stdout.trim()).toBe(''); // the run's TestRuns are gone
+    expect(await drillbookObjects()).toEqual([]);
+  }, 600_000);
 
   it('(c) SIGKILLed with the Secret deleted, then `drillbook gc`: the stack is restored and nothing of drillbook is left', async () => {
     const sb = sandbox();

@@ -100,12 +100,23 @@ describe('the safety gate for a stack drillbook did not deploy', () => {
     }
   });
 
-  it('the config check passes with the map form, and refuses k6-operator load there', () => {
+  it('the config check passes with the map form; the cluster\'s own k6-operator needs a runner image and an allowed namespace for its TestRuns', () => {
     const allowed = parseConfig({ cluster: { provider: 'existing', context: 'staging' }, stack: { namespace: NS }, allowDestructive: { contexts: { staging: { namespaces: [NS] } } } });
     expect(allowed.allowDestructive).toEqual({ contexts: ['staging'], namespaces: { staging: [NS] } });
     expect(existingClusterProblems(allowed)).toEqual([]);
-    expect(existingClusterProblems({ ...allowed, load: { ...allowed.load, engine: 'k6-operator' } })).toEqual([expect.stringMatching(/load.engine 'k6-operator'/)]);
+    // k6-operator without saying which runner image: refused, naming the key and how to get the image
+    expect(existingClusterProblems({ ...allowed, load: { ...allowed.load, engine: 'k6-operator' } })).toEqual([expect.stringMatching(/load\.k6Operator: required .*runnerImage/)]);
+    // TestRuns in the stack's namespace (the default): allowed
+    const sameNs = parseConfig({ ...raw(), load: { engine: 'k6-operator', parallelism: 2, k6Operator: { runnerImage: 'registry.local/k6-runner:1' } } });
+    expect(existingClusterProblems(sameNs)).toEqual([]);
+    // TestRuns in a namespace the context is not allowed: refused, naming it and the line to add
+    const otherNs = parseConfig({ ...raw(), load: { engine: 'k6-operator', k6Operator: { namespace: 'load-tests', runnerImage: 'registry.local/k6-runner:1' } } });
+    expect(existingClusterProblems(otherNs)).toEqual([expect.stringContaining(`refusing destructive drills in namespace load-tests of context 'staging'`)]);
+    expect(existingClusterProblems(otherNs)[0]).toContain(`namespaces: ["${NS}", "load-tests"]`);
     expect(existingClusterProblems(parseConfig({}))).toEqual([]); // kind: not this check's business
+    function raw() {
+      return { cluster: { provider: 'existing', context: 'staging' }, stack: { namespace: NS }, allowDestructive: { contexts: { staging: { namespaces: [NS] } } } };
+    }
   });
 });
 

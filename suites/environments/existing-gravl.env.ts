@@ -24,6 +24,7 @@ import { run, tryRun } from '../../tools/lib/exec.ts';
 import { HttpProbeTransport } from '../../tools/postgres/http.probe.ts';
 import { SteadyWriteProbe } from '../../tools/postgres/sql.probe.ts';
 import { kindReleaseEnv } from './kind-release.ts';
+import { existingK6OperatorLoad } from './k6-operator.env.ts';
 import type { PreparedSuite, SuiteContext, SuiteItem } from '../suite.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,9 @@ export async function prepareExisting(ctx: SuiteContext, suite: string, drills: 
     ...(config.cluster.kubeconfig ? { kubeconfig: config.cluster.kubeconfig } : {}),
     namespace: config.stack.namespace,
     policy: config.allowDestructive,
+    ...(config.load.engine === 'k6-operator' && config.load.k6Operator
+      ? { k6Operator: { namespace: config.load.k6Operator.namespace ?? config.stack.namespace, runnerImage: config.load.k6Operator.runnerImage, parallelism: config.load.parallelism } }
+      : {}),
   });
   return {
     items: drills.map((scenario) => {
@@ -103,15 +107,22 @@ export function existingClusterProblems(config: {
   cluster: { provider: string; context?: string | undefined };
   stack: { namespace: string };
   allowDestructive: DestructivePolicy;
-  load: { engine: string };
+  load: { engine: string; k6Operator?: { namespace?: string | undefined; runnerImage: string } | undefined };
 }): string[] {
   if (config.cluster.provider !== 'existing') return [];
   const context = config.cluster.context;
   if (!context) return []; // the config itself already says cluster.context is required
   const problems: string[] = [];
-  const refusal = namespacesRefusal(context, [config.stack.namespace], config.allowDestructive);
+  const operator = config.load.engine === 'k6-operator' ? config.load.k6Operator : undefined;
+  if (config.load.engine === 'k6-operator' && !operator) {
+    problems.push(
+      "load.k6Operator: required with load.engine 'k6-operator' on an existing cluster (drillbook installs nothing there: it uses the cluster's own k6-operator); give runnerImage (drillbook's k6-runner image, `npm run images -- k6-runner`, pushed where the nodes pull from) and namespace (one the operator watches; default stack.namespace)",
+    );
+  }
+  // the TestRuns' namespace must be allowed too: nothing outside the allowed namespaces is touched
+  const namespaces = [...new Set([config.stack.namespace, ...(operator?.namespace ? [operator.namespace] : [])])];
+  const refusal = namespacesRefusal(context, namespaces, config.allowDestructive);
   if (refusal) problems.push(`${refusal.message}\n    ${refusal.hint.replace(/\n/g, '\n    ')}`);
-  if (config.load.engine !== 'k6') problems.push(`load.engine '${config.load.engine}': on an existing cluster the load runs from local k6 through the loopback relay; set load.engine: k6`);
   return problems;
 }
 
@@ -135,6 +146,11 @@ export interface ExistingGravlOptions {
   connect?: Connect;
   /** Default: local k6 (installed when missing). */
   ports?: { load?: Ports['load'] };
+  /**
+   * The load through the k6-operator the cluster already runs: TestRuns in `namespace` (allowed for the context,
+   * watched by the operator), runners of `runnerImage` loading the backend's Service from inside the cluster.
+   */
+  k6Operator?: { namespace: string; runnerImage: string; parallelism: number };
 }
 
 export interface ExistingGravlEnvironment extends AsyncDisposable {
@@ -149,7 +165,7 @@ export interface ExistingGravlEnvironment extends AsyncDisposable {
 
 export async function startExistingGravl(o: ExistingGravlOptions): Promise<ExistingGravlEnvironment> {
   // The gate, before the kubeconfig is read or any call is made: without the allow-list nothing is touched.
-  assertNamespacesAllowed(o.context, [o.namespace], o.policy);
+  assertNamespacesAllowed(o.context, [...new Set([o.namespace, ...(o.k6Operator ? [o.k6Operator.namespace] : [])])], o.policy);
   const { signal, namespace: ns } = o;
   const kubeconfig = o.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
   const { api, nodeExec } = await (o.connect ?? connectKubeconfig)({ context: o.context, kubeconfig, signal });
@@ -197,15 +213,14 @@ export async function startExistingGravl(o: ExistingGravlOptions): Promise<Exist
       return `re-applied Secret ${ns}/${SECRETS.app} from the copy read before the drill (its source of truth is the team's, not drillbook's)`;
     },
   };
-  const target: ClusterTarget = { name: o.context, context: o.context, provider: 'existing', createdByDrillbook: false, namespaces: [ns] };
+  const target: ClusterTarget = { name: o.context, context: o.context, provider: 'existing', createdByDrillbook: false, namespaces: [...new Set([ns, ...(o.k6Operator ? [o.k6Operator.namespace] : [])])] };
   const faults = new KubeFaultInjector(api, { kubeconfig, context: o.context }, [ns]).withUnlabelledObjectsIn([ns]);
   if (nodeExec) faults.withNodeExec(nodeExec);
   const capabilities: ExistingCapabilities = { nodeAccess: nodeExec !== undefined };
-  const k6 = o.ports?.load ? undefined : await ensureK6({ signal, log: o.log });
   const ports: Ports = {
     clock: systemClock,
     faults,
-    load: o.ports?.load ?? new K6LoadGenerator().withK6(k6!.path, k6!.version).withOutputDir(join(o.outDir, 'k6')),
+    load: o.ports?.load ?? (o.k6Operator ? operatorLoad(o.k6Operator, { kubeconfig, context: o.context, backendNamespace: ns, port, harnessUrl: relay.url }) : await localK6(o)),
     data: new SteadyWriteProbe(new HttpProbeTransport(relay.url), { intervalMs: 50 }),
     cluster: target,
   };
@@ -219,6 +234,27 @@ export async function startExistingGravl(o: ExistingGravlOptions): Promise<Exist
     skip: (id) => existingClusterSkip(id, capabilities),
     [Symbol.asyncDispose]: () => moved.disposeAsync(),
   };
+}
+
+async function localK6(o: Pick<ExistingGravlOptions, 'signal' | 'log' | 'outDir'>): Promise<Ports['load']> {
+  const k6 = await ensureK6({ signal: o.signal, log: o.log });
+  return new K6LoadGenerator().withK6(k6.path, k6.version).withOutputDir(join(o.outDir, 'k6'));
+}
+
+/**
+ * The cluster's own k6-operator: the runners load the backend's Service by its cluster name (the harness's loopback
+ * relay URL is rewritten to it), the only host they may target; start() refuses a missing CRD, an image the nodes
+ * cannot pull and more runners than the nodes can take, before any load.
+ */
+function operatorLoad(
+  k: NonNullable<ExistingGravlOptions['k6Operator']>,
+  at: { kubeconfig: string; context: string; backendNamespace: string; port: number; harnessUrl: string },
+): Ports['load'] {
+  const host = `${BACKEND.service}.${at.backendNamespace}.svc`;
+  return existingK6OperatorLoad({ kubeconfig: at.kubeconfig, context: at.context, namespace: k.namespace, runnerImage: k.runnerImage, parallelism: k.parallelism, allowedHosts: [host] }).withTargetRewrite(
+    at.harnessUrl,
+    `http://${host}:${at.port}`,
+  );
 }
 
 async function required(api: KubeApi, ref: ObjectRef, signal: AbortSignal): Promise<KubeObject> {

@@ -39,7 +39,7 @@ describe('config', () => {
 
   it('rejects unknown fields and lists the allowed ones (typos do not silently vanish)', () => {
     const problems = problemsOf(() => parseConfig({ load: { treshold: {} } }));
-    expect(problems).toEqual(["load: unknown field(s) 'treshold'; allowed: thresholds, profiles, engine, parallelism"]);
+    expect(problems).toEqual(["load: unknown field(s) 'treshold'; allowed: thresholds, profiles, engine, parallelism, k6Operator"]);
   });
 
   it('chooses the load engine and the k6-operator parallelism, local k6 with one runner by default', () => {

@@ -81,6 +81,13 @@ export const configSchema = z.strictObject({
       engine: z.enum(['k6', 'k6-operator']).default('k6'),
       /** k6-operator runners (each takes its share of the VUs); checked against what the cluster can schedule before the load starts. */
       parallelism: z.int().min(1).max(64).default(1),
+      /**
+       * k6-operator the cluster already runs (cluster.provider 'existing'): the namespace its TestRuns go to (one the
+       * operator watches and allowDestructive allows for the context; default stack.namespace) and a runner image
+       * the nodes can pull (drillbook's k6-runner, pushed to the registry they use: the runners print their samples
+       * for the merged verdict). On kind, drillbook installs its own operator and ignores this.
+       */
+      k6Operator: z.strictObject({ namespace: dnsLabel.optional(), runnerImage: z.string().min(1) }).optional(),
     })
     .default({ thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.001 }, profiles: {}, engine: 'k6', parallelism: 1 }),
   /** Per-scenario objective overrides, keyed by scenario id. */
