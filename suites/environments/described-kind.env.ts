@@ -199,10 +199,14 @@ export async function startDescribedKind(o: DescribedKindOptions): Promise<Descr
   const template = (deployment.spec as { replicas?: number; template: { metadata?: { labels?: Record<string, string> }; spec: { containers: { name: string; image: string; ports?: { containerPort: number; name?: string }[] }[] } } }).template;
   const container = template.spec.containers.find((c) => c.name === b.container)!;
   const replicas = (deployment.spec as { replicas?: number }).replicas ?? 1;
-  const credentials = await read('v1', 'Secret', db.credentials.secret);
-  const secretValues = Object.values((credentials as { data?: Record<string, string> }).data ?? {}).map((v) => Buffer.from(v, 'base64').toString('utf8'));
+  const decoded = (secret: KubeObject | undefined) => Object.fromEntries(Object.entries((secret as { data?: Record<string, string> } | undefined)?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  const credentials = decoded(await read('v1', 'Secret', db.credentials.secret));
   const appSecret = b.appSecret ? await read('v1', 'Secret', b.appSecret) : undefined;
-  for (const v of [...secretValues, ...Object.values((appSecret as { data?: Record<string, string> } | undefined)?.data ?? {}).map((x) => Buffer.from(x, 'base64').toString('utf8'))]) if (v.length >= 4) o.secret(v);
+  // every value of those Secrets goes to the redactor as soon as it is read, except the database user's name: it is
+  // an identifier (often the stack's own name, 'ledger'), and redacting it would blank every object name in the logs
+  const user = credentials[db.credentials.userKey];
+  const secretValues = [...new Set([...Object.values(credentials), ...Object.values(decoded(appSecret))])].filter((v) => v.length >= 4 && v !== user);
+  for (const v of secretValues) o.secret(v);
   const savedAppSecret = appSecret ? restorable(appSecret) : undefined;
 
   const portNames = (container.ports ?? []).filter((p) => p.containerPort === b.port && p.name).map((p) => p.name!);
@@ -255,7 +259,7 @@ export async function startDescribedKind(o: DescribedKindOptions): Promise<Descr
     cluster,
   };
   return {
-    ...handOver(owned, { env, ports, cluster, client, stack, deployTimings, secrets: secretValues.filter((v) => v.length >= 4) }),
+    ...handOver(owned, { env, ports, cluster, client, stack, deployTimings, secrets: secretValues }),
     backendUrl: relay.url,
     runLabels,
     skip: describedKindSkip,
