@@ -11,6 +11,10 @@ export interface GravlEnv {
   readonly backendUrl: string;
   /** Where the stack runs, for evidence: 'docker', 'kind-drillbook-gravl'... */
   readonly platform: string;
+  /** The backend's readiness path (it can reach its database); default Gravl's /api/ready. */
+  readonly readinessPath?: string;
+  /** A business read that goes through the database end to end; default Gravl's /api/exercises. */
+  readonly businessReadPath?: string;
   /** The fault that crashes a component on this platform (SIGKILL of its process/container/pod). */
   crashFault(component: GravlComponent): FaultSpec;
   /** Runbook: restart a component ("kubectl rollout restart" / "docker start"); returns what was done. */
@@ -23,18 +27,23 @@ export async function httpStatus(url: string, signal: AbortSignal, timeoutMs = 2
   return res.status;
 }
 
-/** Probe: the backend answers readiness (it can reach its database at the schema it needs). */
+/** The readiness URL of the environment's backend (Gravl's /api/ready unless the stack says its own). */
+export const readinessUrl = (env: GravlEnv): string => `${env.backendUrl}${env.readinessPath ?? '/api/ready'}`;
+/** The business read of the environment's backend (Gravl's /api/exercises unless the stack says its own). */
+export const businessReadUrl = (env: GravlEnv): string => `${env.backendUrl}${env.businessReadPath ?? '/api/exercises'}`;
+
+/** Probe: the backend answers readiness (it can reach its database at the schema it needs). Gravl: GET /api/ready. */
 export const backendReady = {
-  name: 'GET /api/ready',
+  name: 'backend readiness answers',
   tolerance: { equals: 200 },
-  measure: (ctx: ScenarioContext<GravlEnv>) => httpStatus(`${ctx.env.backendUrl}/api/ready`, ctx.signal),
+  measure: (ctx: ScenarioContext<GravlEnv>) => httpStatus(readinessUrl(ctx.env), ctx.signal),
 } as const;
 
-/** Probe: a business read works end to end. */
+/** Probe: a business read works end to end. Gravl: GET /api/exercises; a described stack: its probe's read. */
 export const exercisesListed = {
-  name: 'GET /api/exercises',
+  name: 'business read answers',
   tolerance: { equals: 200 },
-  measure: (ctx: ScenarioContext<GravlEnv>) => httpStatus(`${ctx.env.backendUrl}/api/exercises`, ctx.signal),
+  measure: (ctx: ScenarioContext<GravlEnv>) => httpStatus(businessReadUrl(ctx.env), ctx.signal),
 } as const;
 
 /** Detector: readiness stops answering 200 (refused, hung past 1 s, or 503). Our own interruption is not the fault. */
@@ -45,7 +54,7 @@ export function readinessLost(timeoutMs = 30_000) {
     intervalMs: 100,
     check: async (ctx: ScenarioContext<GravlEnv>) => {
       try {
-        const status = await httpStatus(`${ctx.env.backendUrl}/api/ready`, ctx.signal, 1_000);
+        const status = await httpStatus(readinessUrl(ctx.env), ctx.signal, 1_000);
         return { detected: status !== 200, value: status };
       } catch (error) {
         if (ctx.signal.aborted) throw error;

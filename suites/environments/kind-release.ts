@@ -19,44 +19,73 @@ export const RUNBOOK_FIELD_MANAGERS = {
   restart: 'drillbook-runbook-restart',
 } as const;
 
-export function kindReleaseEnv(d: KubeDrillDeps & { platform: string; replicas: number; images: { backend: string; broken: string } }): GravlReleaseEnv {
+/**
+ * Where the release drills find the stack's objects: the backend Deployment and its container, the label selectors
+ * of the backend's and the database's pods, and the app secret. Gravl's are GRAVL_RELEASE_NAMES; a described stack
+ * gives its own (suites/environments/described-kind.env.ts).
+ */
+export interface ReleaseNames {
+  readonly deployment: string;
+  readonly container: string;
+  /** The backend's pods (the Deployment's selector). */
+  readonly backendSelector: string;
+  /** The database's pods (its workload's selector). */
+  readonly databaseSelector: string;
+  /** The Secret the backend reads at start. */
+  readonly appSecret: string;
+}
+
+/** The reference Gravl stack's names (clusters/stack/manifests). */
+export const GRAVL_RELEASE_NAMES: ReleaseNames = {
+  deployment: 'backend',
+  container: 'backend',
+  backendSelector: `${COMPONENT}=backend`,
+  databaseSelector: `${COMPONENT}=database`,
+  appSecret: 'app-secret',
+};
+
+export function kindReleaseEnv(
+  d: KubeDrillDeps & { platform: string; replicas: number; images: { backend: string; broken: string }; names?: ReleaseNames; paths?: Pick<GravlReleaseEnv, 'readinessPath' | 'businessReadPath'> },
+): GravlReleaseEnv {
   const { client, stack, backendUrl, replicas, images } = d;
+  const names = d.names ?? GRAVL_RELEASE_NAMES;
+  const { deployment, container, backendSelector } = names;
   const ns = stack.namespaces.app;
-  const backendSelector = `${COMPONENT}=backend`;
   const pods = async (sig: AbortSignal) =>
     (await client.api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: backendSelector }, { signal: sig })).items.filter(
       (p) => !p.metadata.deletionTimestamp,
     );
   const patchDeployment = async (manager: keyof typeof RUNBOOK_FIELD_MANAGERS, spec: Record<string, unknown>, sig: AbortSignal) => {
     const started = performance.now();
-    await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'backend', namespace: ns }, spec }, RUNBOOK_FIELD_MANAGERS[manager], { signal: sig });
+    await client.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deployment, namespace: ns }, spec }, RUNBOOK_FIELD_MANAGERS[manager], { signal: sig });
     return Math.round(performance.now() - started);
   };
   const rolloutStatus = async (sig: AbortSignal) => {
-    const verdict = await client.waitFor(deploymentAvailable(ns, 'backend'), { timeoutMs: 280_000, signal: sig, hint: 'kubectl -n ' + ns + ' describe deployment backend' });
+    const verdict = await client.waitFor(deploymentAvailable(ns, deployment), { timeoutMs: 280_000, signal: sig, hint: `kubectl -n ${ns} describe deployment ${deployment}` });
     return verdict.detail;
   };
   return {
     backendUrl,
+    ...d.paths,
     platform: d.platform,
   namespace: ns,
   backendReplicas: replicas,
   previousBackendImage: images.backend,
   brokenBackendImage: images.broken,
   // A crash is a SIGKILL of the component's containers (every backend replica, or PostgreSQL), as on Docker.
-  crashFault: (component) => ({ kind: 'container-kill', namespace: ns, selector: `${COMPONENT}=${component}` }),
+  crashFault: (component) => ({ kind: 'container-kill', namespace: ns, selector: component === 'database' ? names.databaseSelector : backendSelector }),
   // On Kubernetes the kubelet restarts a crashed container by itself: the runbook's "restart pods" is then
   // watching the workload come back (kubectl rollout status).
   // The service is back when every backend replica is Ready again, after a database crash too.
   restart: async (component, sig) => {
     const started = performance.now();
-    const waits = [...(component === 'database' ? [podsReady(ns, `${COMPONENT}=database`)] : []), podsReady(ns, backendSelector, replicas)];
+    const waits = [...(component === 'database' ? [podsReady(ns, names.databaseSelector)] : []), podsReady(ns, backendSelector, replicas)];
     const seen: string[] = [];
     for (const condition of waits) seen.push(`${condition.name}: ${(await client.waitFor(condition, { timeoutMs: 110_000, signal: sig })).detail}`);
     return `kubectl rollout status: ${seen.join('; ')}; after ${Math.round(performance.now() - started)} ms`;
   },
-  badRelease: () => ({ kind: 'set-image', namespace: ns, deployment: 'backend', container: 'backend', image: images.broken }),
-  secretDeleted: () => ({ kind: 'secret-delete', namespace: ns, name: 'app-secret' }),
+  badRelease: () => ({ kind: 'set-image', namespace: ns, deployment, container, image: images.broken }),
+  secretDeleted: () => ({ kind: 'secret-delete', namespace: ns, name: names.appSecret }),
   backendPodsKilled: () => ({ kind: 'pod-kill', namespace: ns, selector: backendSelector }),
   watchBackendWaiting: async (reasons, count, sig) => {
     const verdict = await client.waitFor(podsWaiting(ns, backendSelector, reasons, count), { timeoutMs: 600_000, signal: sig });
@@ -65,13 +94,13 @@ export function kindReleaseEnv(d: KubeDrillDeps & { platform: string; replicas: 
   },
   readyBackendPods: async (sig) => (await pods(sig)).filter(isPodReady).length,
   crashLoopingBackendPods: async (sig) => (await pods(sig)).filter((p) => waitingReasons(p).includes('CrashLoopBackOff')).length,
-  scaleBackend: async (n, sig) => `kubectl scale deployment backend --replicas=${n} (${await patchDeployment('scale', { replicas: n }, sig)} ms)`,
+  scaleBackend: async (n, sig) => `kubectl scale deployment ${deployment} --replicas=${n} (${await patchDeployment('scale', { replicas: n }, sig)} ms)`,
   setBackendImage: async (image, sig) =>
-    `kubectl set image deployment/backend backend=${image} (${await patchDeployment('setImage', { template: { spec: { containers: [{ name: 'backend', image }] } } }, sig)} ms)`,
-  backendRolloutStatus: async (sig) => `kubectl rollout status deployment/backend: ${await rolloutStatus(sig)}`,
+    `kubectl set image deployment/${deployment} ${container}=${image} (${await patchDeployment('setImage', { template: { spec: { containers: [{ name: container, image }] } } }, sig)} ms)`,
+  backendRolloutStatus: async (sig) => `kubectl rollout status deployment/${deployment}: ${await rolloutStatus(sig)}`,
   restartBackend: async (sig) => {
     const ms = await patchDeployment('restart', { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } }, sig);
-    return `kubectl rollout restart deployment/backend (${ms} ms); rollout status: ${await rolloutStatus(sig)}`;
+    return `kubectl rollout restart deployment/${deployment} (${ms} ms); rollout status: ${await rolloutStatus(sig)}`;
   },
   restoreAppSecret: async (sig) => {
     const secret = stackSecrets(stack).find((o: KubeObject) => o.metadata.name === 'app-secret')!;

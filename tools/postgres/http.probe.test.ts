@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../scenarios/errors.ts';
-import { HttpProbeTransport } from './http.probe.ts';
+import { ContractHttpProbeTransport, HttpProbeTransport } from './http.probe.ts';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -60,5 +60,79 @@ describe('HttpProbeTransport', () => {
     state.down = true;
     await expect(t.write('run', 3, {})).rejects.toThrow(/answered 503/);
     await expect(t.read('run', {})).rejects.toThrow(/answered 503/);
+  });
+});
+
+describe('ContractHttpProbeTransport (a stack description’s probe contract)', () => {
+  const contract = {
+    write: { method: 'POST' as const, path: '/v1/entries', body: '{"writer": "{{runId}}", "seq": {{seq}}, "note": "drillbook probe"}', acceptedStatus: [200, 201] },
+    read: { method: 'GET' as const, path: '/v1/entries?writer={{runId}}' },
+    seqField: 'seq',
+  };
+
+  /** A stand-in for the ledger: POST /v1/entries 201 new, 200 duplicate, 503 while down; GET lists a writer's entries. */
+  async function fakeLedger(state: { down: boolean; entries: { writer: string; seq: number }[]; bodies: string[] }, answer: 'array' | 'object' | 'no-seq' = 'array'): Promise<string> {
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (state.down) return send(503, { error: 'entry not written' });
+      if (url.pathname === '/v1/entries' && req.method === 'POST') {
+        let raw = '';
+        req.on('data', (c) => (raw += c));
+        req.on('end', () => {
+          state.bodies.push(raw);
+          const b = JSON.parse(raw) as { writer: string; seq: number };
+          const dup = state.entries.some((e) => e.writer === b.writer && e.seq === b.seq);
+          if (!dup) state.entries.push({ writer: b.writer, seq: b.seq });
+          send(dup ? 200 : 201, b);
+        });
+        return;
+      }
+      if (url.pathname === '/v1/entries') {
+        const mine = state.entries.filter((e) => e.writer === url.searchParams.get('writer'));
+        if (answer === 'object') return send(200, { count: mine.length, entries: mine });
+        if (answer === 'no-seq') return send(200, mine.map((e) => ({ writer: e.writer })));
+        return send(200, mine);
+      }
+      send(404, {});
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+  }
+
+  it('fills the write template (run id JSON-escaped in the body, URL-encoded in paths) and counts the accepted statuses as acknowledgements', async () => {
+    const state = { down: false, entries: [] as { writer: string; seq: number }[], bodies: [] as string[] };
+    const t = new ContractHttpProbeTransport(await fakeLedger(state), contract);
+    expect(t.writeRequest('run "a"', 7)).toEqual({ method: 'POST', path: '/v1/entries', body: '{"writer": "run \\"a\\"", "seq": 7, "note": "drillbook probe"}' });
+    await t.prepare();
+    await t.write('run&1', 1, {});
+    await t.write('run&1', 1, {}); // a retried write: 200, acknowledged again
+    await t.write('run&1', 2, {});
+    await t.write('other', 9, {});
+    await t.read('run&1', {});
+    expect(JSON.parse(state.bodies[0]!)).toEqual({ writer: 'run&1', seq: 1, note: 'drillbook probe' });
+    expect([...(await t.readBack('run&1', {}))].sort()).toEqual([1, 2]);
+    state.down = true;
+    await expect(t.write('run&1', 3, {})).rejects.toThrow(/POST \/v1\/entries seq 3 answered 503 \(acknowledged only by 200, 201\)/);
+    await expect(t.read('run&1', {})).rejects.toThrow(/answered 503/);
+  });
+
+  it('a status outside acceptedStatus is not an acknowledgement', async () => {
+    const state = { down: false, entries: [] as { writer: string; seq: number }[], bodies: [] as string[] };
+    const t = new ContractHttpProbeTransport(await fakeLedger(state), { ...contract, write: { ...contract.write, acceptedStatus: [201] } });
+    await t.write('r', 1, {});
+    await expect(t.write('r', 1, {})).rejects.toThrow(/answered 200 \(acknowledged only by 201\)/);
+  });
+
+  it('reads records from an object with one array field, and names a record without seqField', async () => {
+    const state = { down: false, entries: [{ writer: 'r', seq: 4 }], bodies: [] as string[] };
+    expect([...(await new ContractHttpProbeTransport(await fakeLedger(state, 'object'), contract).readBack('r', {}))]).toEqual([4]);
+    await new Promise((r) => server!.close(r));
+    const t = new ContractHttpProbeTransport(await fakeLedger(state, 'no-seq'), contract);
+    await expect(t.readBack('r', {})).rejects.toThrow(/has no integer 'seq'/);
+  });
+
+  it('probes loopback only', () => {
+    expect(() => new ContractHttpProbeTransport('http://10.0.0.1:9090', contract)).toThrow(/not a loopback address/);
   });
 });
