@@ -183,7 +183,10 @@ export async function startExistingGravl(o: ExistingGravlOptions): Promise<Exist
   const db = decoded(dbSecret);
   const jwtSecret = decoded(appSecret).JWT_SECRET ?? '';
   const password = db['db-password'] ?? db.POSTGRES_PASSWORD ?? '';
-  for (const value of [password, jwtSecret, ...Object.values(db), ...Object.values(decoded(appSecret))]) if (value.length >= 4) o.secret(value);
+  // every value of those Secrets goes to the redactor as soon as it is read, except the database's user and name:
+  // identifiers (often the stack's own name), whose redaction would blank object names and run ids in the evidence
+  const identifiers = new Set([db['db-user'], db.POSTGRES_USER, db.POSTGRES_DB].filter((v): v is string => v !== undefined));
+  for (const value of [password, jwtSecret, ...Object.values(db), ...Object.values(decoded(appSecret))]) if (value.length >= 4 && !identifiers.has(value)) o.secret(value);
   const databasePods = (await api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: `${COMPONENT}=database` }, { signal })).items;
   if (databasePods.length === 0) throw new DrillbookError(`no database pod in ${ns} (label ${COMPONENT}=database)`, { hint: `is the stack deployed in ${ns}? kubectl -n ${ns} get pods --show-labels` });
   const savedAppSecret = restorable(appSecret);
