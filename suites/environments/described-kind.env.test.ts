@@ -60,16 +60,17 @@ describe('described kind environment', () => {
     await expect(started).rejects.toThrow(/drillbook\/postgres:15: no such image in local Docker/);
   });
 
-  it('says kustomize, Helm, releases to build and a cluster name outside drillbook- are not for it (yet), before anything is created', () => {
+  it('says Helm, releases to build and a cluster name outside drillbook- are not for it (yet), before anything is created; kustomize is', () => {
     const { stack } = ledger();
     expect(describedKindProblems({ cluster: { provider: 'kind', name: 'drillbook-ledger' }, stack })).toEqual([]);
+    expect(describedKindProblems({ cluster: { provider: 'kind', name: 'drillbook-ledger' }, stack: { ...stack, deploy: { kustomize: '/k', images: [] } } })).toEqual([]);
     const problems = describedKindProblems({
       cluster: { provider: 'kind', name: 'ledger' },
-      stack: { ...stack, deploy: { kustomize: '/k', images: [] }, releases: { broken: { tag: 'x/y:broken', build: { context: '/app', args: {} } } } },
+      stack: { ...stack, deploy: { helm: { chart: '/c', values: [], release: 'r' }, images: [] }, releases: { broken: { tag: 'x/y:broken', build: { context: '/app', args: {} } } } },
     });
     expect(problems).toEqual([
       "cluster.name (got 'ledger'): a kind cluster drillbook creates is named drillbook-<something>",
-      expect.stringMatching(/^stack\.deploy\.kustomize: not yet supported on kind; render it/),
+      expect.stringMatching(/^stack\.deploy\.helm: not yet supported on kind; render it/),
       expect.stringMatching(/^stack\.releases\.broken: building a release .* not yet supported on kind; build it and give its tag \(x\/y:broken\)/),
     ]);
   });

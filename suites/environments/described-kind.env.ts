@@ -73,14 +73,13 @@ function releaseTag(field: string, r: StackRelease | undefined): string | undefi
 
 /**
  * Problems of the description for the described kind environment, one line each, before anything is created: what
- * is not supported yet (kustomize, Helm, releases to build), what it needs (deploy, probe, k6 script).
+ * is not supported yet (Helm, releases to build), what it needs (deploy, probe, k6 script).
  */
 export function describedKindProblems(config: { cluster: { provider: string; name: string }; stack: DescribedStack }): string[] {
   const p: string[] = [];
   const { stack } = config;
   if (!config.cluster.name.startsWith('drillbook-')) p.push(`cluster.name (got '${config.cluster.name}'): a kind cluster drillbook creates is named drillbook-<something>`);
   if (!stack.deploy) p.push('stack.deploy: required on provider kind (manifests: [files or folders], and the local images to load)');
-  else if (stack.deploy.kustomize) p.push(`stack.deploy.kustomize: not yet supported on kind; render it (kubectl kustomize ${stack.deploy.kustomize} > k8s/stack.yaml) and give stack.deploy.manifests: [k8s/]`);
   else if (stack.deploy.helm) p.push(`stack.deploy.helm: not yet supported on kind; render it (helm template ${stack.deploy.helm.release} ${stack.deploy.helm.chart} > k8s/stack.yaml) and give stack.deploy.manifests: [k8s/]`);
   for (const which of ['previous', 'next', 'broken'] as const) {
     const r = stack.releases?.[which];
@@ -118,17 +117,29 @@ export function readManifests(paths: readonly string[]): KubeObject[] {
           .map((f) => join(p, f))
       : [p],
   );
+  return files.flatMap((file) => parseManifests(readFileSync(file, 'utf8'), `manifest ${file}`));
+}
+
+/** The objects of a multi-document YAML text (a manifest file, or what `kubectl kustomize` printed). */
+export function parseManifests(text: string, source: string): KubeObject[] {
   const objects: KubeObject[] = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (doc.errors.length) throw new InvalidInputError(`manifest ${file}`, doc.errors.map((e) => e.message), { hint: 'fix the YAML; nothing was applied' });
-      const object = doc.toJS() as KubeObject | null;
-      if (object === null) continue;
-      if (!object.apiVersion || !object.kind || !object.metadata?.name) throw new InvalidInputError(`manifest ${file}`, [`a document without apiVersion, kind or metadata.name: ${JSON.stringify(object).slice(0, 120)}`]);
-      objects.push(object);
-    }
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length) throw new InvalidInputError(source, doc.errors.map((e) => e.message), { hint: 'fix the YAML; nothing was applied' });
+    const object = doc.toJS() as KubeObject | null;
+    if (object === null) continue;
+    if (!object.apiVersion || !object.kind || !object.metadata?.name) throw new InvalidInputError(source, [`a document without apiVersion, kind or metadata.name: ${JSON.stringify(object).slice(0, 120)}`]);
+    objects.push(object);
   }
   return objects;
+}
+
+/**
+ * A kustomize folder's objects, rendered by the kubectl of the cluster's release (`kubectl kustomize`, the same
+ * kustomize `kubectl apply -k` runs): nothing is applied by kubectl, the harness applies them with its labels.
+ */
+export async function renderKustomize(kubectl: string, folder: string, signal?: AbortSignal): Promise<KubeObject[]> {
+  const { stdout } = await run(kubectl, ['kustomize', folder], { ...(signal ? { signal } : {}), timeoutMs: 60_000, hint: `kubectl kustomize ${folder} fails the same way: fix the kustomization; nothing was applied` });
+  return parseManifests(stdout, `kubectl kustomize ${folder}`);
 }
 
 /** A workload's pod selector as a label selector string (its spec.selector.matchLabels). */
@@ -183,12 +194,13 @@ export async function startDescribedKind(o: DescribedKindOptions): Promise<Descr
   const api: KubeApi = cluster.client().api;
   const client = new KubeClient(api, { labels: runLabels });
   started = performance.now();
-  const objects = readManifests(d.deploy!.manifests!);
+  const source = d.deploy!.kustomize ? `kustomize ${d.deploy!.kustomize}` : d.deploy!.manifests!.join(', ');
+  const objects = d.deploy!.kustomize ? await renderKustomize(toolchain.kubectl, d.deploy!.kustomize, signal) : readManifests(d.deploy!.manifests!);
   await client.apply(objects, { signal });
   await client.waitFor(deploymentAvailable(ns, b.deployment), { timeoutMs: 240_000, signal, hint: `kubectl -n ${ns} describe deployment ${b.deployment}` });
   await client.waitFor(db.kind === 'StatefulSet' ? statefulSetReady(ns, db.name) : deploymentAvailable(ns, db.name), { timeoutMs: 240_000, signal });
   const deployTimings: StageTiming[] = [{ stage: 'described', applied: objects.length, waitedFor: [`Deployment ${b.deployment}`, `${db.kind} ${db.name}`], ms: Math.round(performance.now() - started) }];
-  log(`stack applied (${objects.length} objects from ${d.deploy!.manifests!.join(', ')}), ${b.deployment} and ${db.name} ready in ${deployTimings[0]!.ms} ms`);
+  log(`stack applied (${objects.length} objects from ${source}), ${b.deployment} and ${db.name} ready in ${deployTimings[0]!.ms} ms`);
 
   // every name of the description, on the live cluster, before any fault
   await assertStackOnCluster(d, client, `kind cluster ${cluster.name}`, { signal });
@@ -212,7 +224,7 @@ export async function startDescribedKind(o: DescribedKindOptions): Promise<Descr
   const portNames = (container.ports ?? []).filter((p) => p.containerPort === b.port && p.name).map((p) => p.name!);
   const services = (await api.list({ apiVersion: 'v1', kind: 'Service', namespace: ns }, {}, { signal })).items;
   const service = backendService(services, template.metadata?.labels ?? {}, b.port, portNames);
-  if (!service) throw new DrillbookError(`no Service in ${ns} sends traffic to the pods of Deployment ${b.deployment} on port ${b.port}`, { hint: `add a Service selecting them to ${d.deploy!.manifests!.join(', ')}` });
+  if (!service) throw new DrillbookError(`no Service in ${ns} sends traffic to the pods of Deployment ${b.deployment} on port ${b.port}`, { hint: `add a Service selecting them to ${source}` });
   const relay = owned.use(await startLoopbackRelay(api, { namespace: ns, name: service.name, port: service.port }));
   log(`backend ${b.deployment} (${container.image} x${replicas}) reached on ${relay.url} through Service ${service.name}:${service.port} and the API server's service proxy`);
 
