@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, REDACTED, Redactor } from './redaction.ts';
+import { isIdentifierKey, redact, REDACTED, Redactor } from './redaction.ts';
 import { recoverable } from './testing/leak-detector.ts';
 
 const SECRET = 'p@ss w0rd/"Zq9&<x>';
@@ -93,5 +93,12 @@ describe('Redactor', () => {
       expect(recoverable(p, secret), `the detector finds the planted form: ${p.slice(0, 40)}`).toBe(true);
       expect(recoverable(out, secret), `leaked: ${out}`).toBe(false);
     }
+  });
+});
+
+describe('isIdentifierKey', () => {
+  it("takes a Secret's user and database names for identifiers, and everything else for secrets", () => {
+    for (const key of ['POSTGRES_USER', 'POSTGRES_DB', 'db-user', 'username', 'user', 'database', 'DB_HOST', 'port']) expect(isIdentifierKey(key), key).toBe(true);
+    for (const key of ['POSTGRES_PASSWORD', 'db-password', 'password', 'JWT_SECRET', 'tls.key', 'tls.crt', 'api-token', 'DATABASE_URL', 'userPassword']) expect(isIdentifierKey(key), key).toBe(false);
   });
 });

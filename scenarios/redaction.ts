@@ -126,3 +126,13 @@ export class Redactor {
 export function redact<T>(value: T, secrets: Iterable<string> | Redactor): T {
   return (secrets instanceof Redactor ? secrets : new Redactor(secrets)).value(value);
 }
+
+/**
+ * Keys of a Secret whose values are identifiers, not secrets: a database's user and name, a host, a port. They are
+ * often the stack's own name ('gravl', 'ledger'); registering them would blank every namespace, object name and
+ * run id that contains them and leave evidence nobody can read. Everything else in a Secret is registered.
+ */
+const IDENTIFIER_KEY = /(^|[-_.])(user|username|user-?name|db|database|dbname|db-?name|host|hostname|port)$/i;
+export function isIdentifierKey(key: string): boolean {
+  return IDENTIFIER_KEY.test(key);
+}

@@ -22,6 +22,7 @@ import type { GravlReleaseEnv } from '../../scenarios/catalog/gravl-kube.env.ts'
 import { systemClock } from '../../scenarios/clock.ts';
 import { DrillbookError, InvalidInputError } from '../../scenarios/errors.ts';
 import { LABELS, MANAGED_BY, type Ports } from '../../scenarios/ports.ts';
+import { isIdentifierKey } from '../../scenarios/redaction.ts';
 import { assertStackOnCluster } from '../../tools/config/stack-cluster-check.ts';
 import { fillProbeTemplate, type DescribedStack, type StackRelease } from '../../tools/config/stack-description.ts';
 import { KubeFaultInjector, restorable } from '../../tools/faults/kube.fault.ts';
@@ -217,7 +218,7 @@ export async function startDescribedKind(o: DescribedKindOptions): Promise<Descr
   // every value of those Secrets goes to the redactor as soon as it is read, except the database user's name: it is
   // an identifier (often the stack's own name, 'ledger'), and redacting it would blank every object name in the logs
   const user = credentials[db.credentials.userKey];
-  const secretValues = [...new Set([...Object.values(credentials), ...Object.values(decoded(appSecret))])].filter((v) => v.length >= 4 && v !== user);
+  const secretValues = [...new Set([...Object.entries(credentials), ...Object.entries(decoded(appSecret))].filter(([k]) => !isIdentifierKey(k)).map(([, v]) => v))].filter((v) => v.length >= 4 && v !== user);
   for (const v of secretValues) o.secret(v);
   const savedAppSecret = appSecret ? restorable(appSecret) : undefined;
 

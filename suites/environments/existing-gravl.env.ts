@@ -15,6 +15,7 @@ import { COMPONENT, DEFAULT_NAMESPACES, stackOptions, type StackOptions } from '
 import type { GravlReleaseEnv } from '../../scenarios/catalog/gravl-kube.env.ts';
 import { systemClock } from '../../scenarios/clock.ts';
 import { DrillbookError } from '../../scenarios/errors.ts';
+import { isIdentifierKey } from '../../scenarios/redaction.ts';
 import { LABELS, MANAGED_BY, type ClusterTarget, type Ports } from '../../scenarios/ports.ts';
 import { assertNamespacesAllowed, namespacesRefusal, type DestructivePolicy } from '../../scenarios/safety.ts';
 import { KubeFaultInjector, type NodeExec } from '../../tools/faults/kube.fault.ts';
@@ -183,10 +184,10 @@ export async function startExistingGravl(o: ExistingGravlOptions): Promise<Exist
   const db = decoded(dbSecret);
   const jwtSecret = decoded(appSecret).JWT_SECRET ?? '';
   const password = db['db-password'] ?? db.POSTGRES_PASSWORD ?? '';
-  // every value of those Secrets goes to the redactor as soon as it is read, except the database's user and name:
-  // identifiers (often the stack's own name), whose redaction would blank object names and run ids in the evidence
-  const identifiers = new Set([db['db-user'], db.POSTGRES_USER, db.POSTGRES_DB].filter((v): v is string => v !== undefined));
-  for (const value of [password, jwtSecret, ...Object.values(db), ...Object.values(decoded(appSecret))]) if (value.length >= 4 && !identifiers.has(value)) o.secret(value);
+  // every value of those Secrets goes to the redactor as soon as it is read, except identifiers (the database's user
+  // and name: often the stack's own name, whose redaction would blank object names and run ids in the evidence)
+  const values = (data: Record<string, string>) => Object.entries(data).filter(([k]) => !isIdentifierKey(k)).map(([, v]) => v);
+  for (const value of [password, jwtSecret, ...values(db), ...values(decoded(appSecret))]) if (value.length >= 4) o.secret(value);
   const databasePods = (await api.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: `${COMPONENT}=database` }, { signal })).items;
   if (databasePods.length === 0) throw new DrillbookError(`no database pod in ${ns} (label ${COMPONENT}=database)`, { hint: `is the stack deployed in ${ns}? kubectl -n ${ns} get pods --show-labels` });
   const savedAppSecret = restorable(appSecret);

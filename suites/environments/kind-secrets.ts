@@ -13,6 +13,7 @@
 //
 // Secret values: registered with the run's redactor (options.secret) before anything else is done with them, given
 // to kubeseal on stdin only (never a file), never logged; kubeseal's output is checked to hold none of them.
+import { isIdentifierKey } from '../../scenarios/redaction.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,7 +167,8 @@ export async function adoptSecrets(deps: AdoptDeps, namespace: string, names: re
   }
   if (problems.length) throw new InvalidInputError('adoptSecrets', problems);
   for (const secret of secrets) {
-    for (const encoded of Object.values(secret.data ?? {})) {
+    for (const [key, encoded] of Object.entries(secret.data ?? {})) {
+      if (isIdentifierKey(key)) continue; // a user or database name: an identifier, see isIdentifierKey
       options.secret?.(encoded);
       const plain = Buffer.from(encoded, 'base64').toString('utf8');
       if (plain) options.secret?.(plain);
