@@ -73,3 +73,39 @@ describe('reference stack', () => {
     expect(JSON.stringify(pg)).toContain('"storageClassName":"local-path"');
   });
 });
+
+describe('a kept cluster where a drill left the remediation', () => {
+  /** The API server's rule: a StatefulSet's volumeClaimTemplates cannot change once it exists (422, its message). */
+  class ImmutableStatefulSets extends FakeKubeApi {
+    override async apply(object: KubeObject, fieldManager: string): Promise<KubeObject> {
+      const stored = await this.read({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace!, name: object.metadata.name });
+      const claims = (o: KubeObject | undefined) => JSON.stringify((o?.spec as { volumeClaimTemplates?: unknown } | undefined)?.volumeClaimTemplates ?? []);
+      if (object.kind === 'StatefulSet' && stored && claims(stored) !== claims(object)) {
+        const body = JSON.stringify({ kind: 'Status', message: `StatefulSet.apps "${object.metadata.name}" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`, code: 422 });
+        throw new Error(`HTTP-Code: 422\nMessage: Unsuccessful HTTP Request\nBody: ${JSON.stringify(body)}`);
+      }
+      return super.apply(object, fieldManager);
+    }
+  }
+
+  it("replaces a StatefulSet whose immutable spec differs (Loki left on an emptyDir), and says so; any other apply error still fails", async () => {
+    const api = new ImmutableStatefulSets();
+    readyController(api);
+    // what the loki-storage-emptydir drill leaves: Loki without a claim template
+    const loki = allObjects(referenceStack(options)).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'loki')!;
+    api.set({ ...loki, spec: { ...(loki.spec as object), volumeClaimTemplates: [] } });
+    const replaced: string[] = [];
+    const timings = await deployStack(new KubeClient(api), options, { conditionTimeoutMs: 1000, onReplace: (l) => replaced.push(l) });
+    expect(timings.map((t) => t.stage)).toContain('observability');
+    expect(replaced).toEqual([expect.stringMatching(/^StatefulSet gravl-logging\/loki: its immutable spec differs/)]);
+    expect(api.deleted).toEqual([expect.objectContaining({ kind: 'StatefulSet', name: 'loki' })]);
+    const now = await api.read({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'gravl-logging', name: 'loki' });
+    expect((now!.spec as { volumeClaimTemplates: unknown[] }).volumeClaimTemplates).toHaveLength(1);
+
+    const broken = new FakeKubeApi();
+    broken.apply = async () => {
+      throw new Error('HTTP-Code: 403 forbidden');
+    };
+    await expect(deployStack(new KubeClient(broken), options, { conditionTimeoutMs: 1000 })).rejects.toThrow(/403/);
+  });
+});

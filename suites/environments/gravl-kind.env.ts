@@ -181,7 +181,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   await using owned = new AsyncDisposableStack();
   const { cluster, hostPort, edgePort } = await oneNodeCluster(owned, { name: clusterName, keep, credentialsKept: kept !== undefined, toolchain, backendNodePort: stack.backendNodePort, signal, log });
   if (keep && !cluster.reused) writeKeptState(clusterName, credentials);
-  const { client, deployTimings } = await deployOnto(cluster, { ...images, ...(prometheusImage ? { prometheus: prometheusImage } : {}) }, (c, onStage) => deployStack(c, stack, { signal, conditionTimeoutMs: 240_000, onStage }), options);
+  const { client, deployTimings } = await deployOnto(cluster, { ...images, ...(prometheusImage ? { prometheus: prometheusImage } : {}) }, (c, onStage) => deployStack(c, stack, { signal, conditionTimeoutMs: 240_000, onStage, onReplace: log }), options);
   const { tls, caPath } = await tlsEdgeStep(owned, { client, stack, image: images.edge, edgePort, signal, log });
   const backendUrl = `http://127.0.0.1:${hostPort}`;
   const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId, [LABELS.scenario]: options.suite };
