@@ -1,6 +1,7 @@
 // The kube injector's fault specs, typed: one member per kind, parsed once from the domain's untyped FaultSpec with
 // every problem listed (what is wrong, which field, what to put there).
 import { existsSync } from 'node:fs';
+import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import type { FaultSpec } from '../../scenarios/ports.ts';
 import { DNS_LABEL, LABEL_SELECTOR, SpecReader, type Parsed } from './fault-adapter.ts';
 
@@ -13,7 +14,7 @@ export const DELETABLE = {
 } as const;
 export type DeletableKind = keyof typeof DELETABLE;
 
-export const KUBE_FAULT_KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete', 'job-replace', 'statefulset-storage-class', 'secret-replace'] as const;
+export const KUBE_FAULT_KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete', 'job-replace', 'statefulset-storage-class', 'secret-replace', 'statefulset-scale', 'sql-job'] as const;
 export type KubeFaultKind = (typeof KUBE_FAULT_KINDS)[number];
 
 interface InNamespace {
@@ -33,7 +34,14 @@ export type KubeFaultSpec =
   /** A Job re-run with one container on another image. */
   | (InNamespace & { readonly kind: 'job-replace'; readonly job: string; readonly container: string; readonly image: string })
   /** A StatefulSet re-created asking for a StorageClass (the seeds' Loki on a class the cluster lacks). */
-  | (InNamespace & { readonly kind: 'statefulset-storage-class'; readonly statefulset: string; readonly storageClass: string });
+  | (InNamespace & { readonly kind: 'statefulset-storage-class'; readonly statefulset: string; readonly storageClass: string })
+  /** A StatefulSet scaled to `replicas` (0: its pods gone, e.g. the primary database down); the revert scales it back. */
+  | (InNamespace & { readonly kind: 'statefulset-scale'; readonly statefulset: string; readonly replicas: number })
+  /**
+   * Statements run against the live database by a one-off Job (a psql pod that writes a termination message), and
+   * the Job whose statements undo them: what gc creates after a crash, and what the revert runs and waits for.
+   */
+  | (InNamespace & { readonly kind: 'sql-job'; readonly job: KubeObject; readonly revertJob: KubeObject });
 
 export interface KubeSpecLimits {
   /** The namespaces the run deployed: the only ones a fault may touch. */
@@ -86,6 +94,25 @@ export function parseKubeFaultSpec(spec: FaultSpec, limits: KubeSpecLimits): Par
       const deployment = dns('deployment', 'deployment: must name a deployment (DNS label)');
       const container = dns('container', 'container: must name a container (DNS label)');
       return r.done({ kind, namespace, deployment, container, image: image() });
+    }
+    case 'statefulset-scale': {
+      const statefulset = dns('statefulset', 'statefulset: must name the StatefulSet (DNS label)');
+      const replicas = r.raw('replicas');
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) r.problem(`replicas: '${String(replicas)}' must be a whole number >= 0`);
+      return r.done({ kind, namespace, statefulset, replicas: replicas as number });
+    }
+    case 'sql-job': {
+      const job = (field: 'job' | 'revertJob') => {
+        const value = r.raw(field) as KubeObject | undefined;
+        const ok = value && typeof value === 'object' && value.apiVersion === 'batch/v1' && value.kind === 'Job' && typeof value.metadata?.name === 'string' && DNS_LABEL.test(value.metadata.name);
+        if (!ok) r.problem(`${field}: must be a batch/v1 Job manifest with a DNS-label name (a psql pod that writes a termination message)`);
+        else if (value.metadata.namespace !== namespace) r.problem(`${field}: its namespace '${String(value.metadata.namespace)}' must be the fault's namespace '${namespace}'`);
+        return value as KubeObject;
+      };
+      const forward = job('job');
+      const back = job('revertJob');
+      if (forward?.metadata?.name !== undefined && forward.metadata.name === back?.metadata?.name) r.problem('revertJob: must have a name of its own (both Jobs exist at once)');
+      return r.done({ kind, namespace, job: forward, revertJob: back });
     }
     case 'secret-delete':
       return r.done({ kind, namespace, name: dns('name', 'name: must name the Secret (DNS label)') });

@@ -222,6 +222,84 @@ describe('KubeFaultInjector.inject', () => {
     expect(((await api.read(ref)) as KubeObject & { spec: { volumeClaimTemplates?: unknown } }).spec.volumeClaimTemplates).toBeUndefined();
   });
 
+  it('statefulset-scale scales to 0 with its own field manager and the revert scales back to the saved count', async () => {
+    api.set({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'postgres', namespace: 'gravl', labels: ours }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'postgres', image: 'pg:15' }] } } } });
+    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'gravl', name: 'postgres' };
+    const fault = await injector.inject({ kind: 'statefulset-scale', namespace: 'gravl', statefulset: 'postgres', replicas: 0 }, { labels: runLabels });
+    expect((await api.read(ref))?.spec).toMatchObject({ replicas: 0, template: { spec: { containers: [{ image: 'pg:15' }] } } });
+    expect(api.managers.at(-1)).toBe(FAULT_FIELD_MANAGER);
+    expect(ledger.list()[0]!.undo).toEqual([expect.objectContaining({ kind: 'kube-apply', manifests: [expect.objectContaining({ spec: { replicas: 1 } })] })]);
+    expect(fault.evidence.map((e) => e.value).join(' ')).toMatch(/scaled from 1 to 0/);
+    await fault.revert();
+    expect((await api.read(ref))?.spec).toMatchObject({ replicas: 1 });
+    expect(api.managers.at(-1)).toBe(REVERT_FIELD_MANAGER);
+    expect(ledger.list()).toEqual([]);
+    expect(injector.validate({ kind: 'statefulset-scale', namespace: 'gravl', statefulset: 'postgres', replicas: -1 })).toEqual(["replicas: '-1' must be a whole number >= 0"]);
+  });
+
+  describe('sql-job', () => {
+    const psqlJob = (name: string, sql: string, namespace = 'gravl'): KubeObject => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'psql', image: 'pg:15', command: ['/bin/sh', '-c', sql] }] } } },
+    });
+    const jobRef = (name: string) => ({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'gravl', name });
+    /** The fake cluster runs each Job applied: Complete, and its pod terminated with `said`. */
+    const runJobs = (said: (job: KubeObject) => string) => {
+      api.onApply = (o) => {
+        if (o.kind !== 'Job' || (o as { status?: unknown }).status) return;
+        queueMicrotask(() => {
+          api.set({ ...pod(`${o.metadata.name}-x`, { 'job-name': o.metadata.name }), status: { containerStatuses: [{ state: { terminated: { exitCode: 0, message: said(o) } } }] } } as KubeObject);
+          api.set({ ...o, status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } } as KubeObject);
+        });
+      };
+    };
+
+    it('runs the statement Job, keeps the revert Job in the ledger, and the revert runs it, then removes both', async () => {
+      runJobs((job) => `ran ${job.metadata.name}`);
+      const fault = await injector.inject(
+        { kind: 'sql-job', namespace: 'gravl', job: psqlJob('age-backups-r1', "UPDATE backup_runs SET finished_at = finished_at - interval '25 hours'"), revertJob: psqlJob('age-backups-r1-undo', "UPDATE backup_runs SET finished_at = finished_at + interval '25 hours'") },
+        { labels: runLabels },
+      );
+      const forward = await api.read(jobRef('age-backups-r1'));
+      expect(forward?.metadata.labels).toMatchObject({ ...runLabels, [FAULT_ID_LABEL]: fault.id });
+      expect(fault.evidence.map((e) => e.value).join('\n')).toMatch(/UPDATE backup_runs SET finished_at = finished_at - interval '25 hours'[\s\S]*ran age-backups-r1/);
+      const undo = ledger.list()[0]!.undo;
+      expect(undo).toEqual([expect.objectContaining({ kind: 'kube-apply', onlyIfAbsent: true, manifests: [expect.objectContaining({ metadata: expect.objectContaining({ name: 'age-backups-r1-undo' }) })] })]);
+      expect(await api.read(jobRef('age-backups-r1-undo'))).toBeUndefined();
+
+      const evidence = await fault.revert();
+      expect(evidence.map((e) => e.value).join(' ')).toMatch(/ran age-backups-r1-undo/);
+      expect(api.deleted.map((d) => d.name)).toEqual(['age-backups-r1', 'age-backups-r1-undo']);
+      expect(ledger.list()).toEqual([]);
+    });
+
+    it('a statement Job that fails is an error with what its pod said', async () => {
+      api.onApply = (o) => {
+        if (o.kind !== 'Job' || (o as { status?: unknown }).status) return;
+        queueMicrotask(() => {
+          api.set({ ...pod(`${o.metadata.name}-x`, { 'job-name': o.metadata.name }), status: { containerStatuses: [{ state: { terminated: { exitCode: 3, message: 'ERROR:  relation "backup_runs" does not exist' } } }] } } as KubeObject);
+          api.set({ ...o, status: { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } } as KubeObject);
+        });
+      };
+      await expect(
+        injector.inject({ kind: 'sql-job', namespace: 'gravl', job: psqlJob('bad-r1', 'UPDATE backup_runs SET ok = false'), revertJob: psqlJob('bad-r1-undo', 'SELECT 1') }, { labels: runLabels }),
+      ).rejects.toThrow(/relation "backup_runs" does not exist/);
+    });
+
+    it('refuses manifests that are not Jobs of its namespace, and Jobs that already exist', async () => {
+      expect(injector.validate({ kind: 'sql-job', namespace: 'gravl', job: { kind: 'Pod' }, revertJob: psqlJob('x', 'SELECT 1', 'other') })).toEqual([
+        'job: must be a batch/v1 Job manifest with a DNS-label name (a psql pod that writes a termination message)',
+        "revertJob: its namespace 'other' must be the fault's namespace 'gravl'",
+      ]);
+      expect(injector.validate({ kind: 'sql-job', namespace: 'gravl', job: psqlJob('same', 'SELECT 1'), revertJob: psqlJob('same', 'SELECT 1') })).toEqual(['revertJob: must have a name of its own (both Jobs exist at once)']);
+      api.set({ ...psqlJob('left-r1', 'SELECT 1'), metadata: { name: 'left-r1', namespace: 'gravl', labels: ours } });
+      await expect(injector.inject({ kind: 'sql-job', namespace: 'gravl', job: psqlJob('left-r1', 'SELECT 1'), revertJob: psqlJob('left-r1-undo', 'SELECT 1') }, { labels: runLabels })).rejects.toThrow(/already exists/);
+      expect(ledger.list()).toEqual([]);
+    });
+  });
+
   it('a missing target is an error that says so, and nothing is recorded', async () => {
     await expect(injector.inject({ kind: 'secret-delete', namespace: 'gravl', name: 'app-secret' }, { labels: runLabels })).rejects.toThrow(/Secret gravl\/app-secret does not exist/);
     await expect(injector.inject({ kind: 'pod-kill', namespace: 'gravl', selector: 'component=backend' }, { labels: runLabels })).rejects.toThrow(/no pod in gravl matches/);

@@ -17,6 +17,10 @@
 //                  a StatefulSet deployed asking for a StorageClass the cluster does not have (the seeds' Loki):
 //                  it and its PVCs are replaced by a copy whose volumeClaimTemplates name that class; revert:
 //                  the copy and its PVCs go (only while they are the fault's) and the original comes back if absent
+//   statefulset-scale
+//                  a StatefulSet scaled (to 0: its pods gone, the primary database down); revert: the saved count
+//   sql-job        statements run against the live database by a one-off psql Job, and a second Job with the
+//                  statements that undo them: the revert runs it and waits for it; gc creates it after a crash
 // Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label, except in
 // the namespaces the config explicitly allows for a stack someone else deployed (withUnlabelledObjectsIn): there the
 // allow-list stands in for the labels. Every fault goes through the fault transaction (fault-transaction.ts): in
@@ -29,6 +33,7 @@ import { describeRef, type KubeApi, type KubeObject, type ObjectRef } from '../.
 import type { FaultLedger, KubeTargetRef, UndoAction } from '../state/ledger.ts';
 import { FaultAdapter, injected, type Parsed, type PlanContext } from './fault-adapter.ts';
 import type { FaultPlan, FaultTransactions } from './fault-transaction.ts';
+import { KubeClient, withLabels } from '../../clusters/kube/kube-client.ts';
 import { DELETABLE, KUBE_FAULT_KINDS, parseKubeFaultSpec, type KubeFaultKind, type KubeFaultSpec } from './kube-fault.spec.ts';
 
 /**
@@ -258,6 +263,50 @@ const jobReplace: Plan<'job-replace'> = async (t, spec, { id, labels, signal }) 
   };
 };
 
+const statefulSetScale: Plan<'statefulset-scale'> = async (t, spec, { signal }) => {
+  const ref: ObjectRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: spec.namespace, name: spec.statefulset };
+  const current = await t.required(ref, signal);
+  const replicas = (current.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+  const scaled = (n: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: ref.name, namespace: spec.namespace }, spec: { replicas: n } });
+  return {
+    undo: [t.reapply([scaled(replicas)])],
+    evidence: [injected(`${describeRef(ref)} scaled from ${replicas} to ${spec.replicas} replicas (its claims stay; the revert scales it back to ${replicas})`)],
+    act: async () => void (await t.api.apply(scaled(spec.replicas), FAULT_FIELD_MANAGER, { signal })),
+  };
+};
+
+/** How long one statement Job of sql-job may take (a psql pod: image present, a few statements). */
+const SQL_JOB_MS = 120_000;
+const jobScript = (job: KubeObject) => ((job as Containers).spec?.template?.spec?.containers?.[0] as { command?: string[] } | undefined)?.command?.at(-1) ?? '(no command)';
+
+const sqlJob: Plan<'sql-job'> = async (t, spec, { id, labels, signal }) => {
+  const faultLabels = { ...labels, [FAULT_ID_LABEL]: id };
+  const forward = withLabels(spec.job, faultLabels);
+  const back = withLabels(spec.revertJob, faultLabels);
+  const jobRef = (job: KubeObject): ObjectRef => ({ apiVersion: 'batch/v1', kind: 'Job', namespace: spec.namespace, name: job.metadata.name });
+  for (const job of [forward, back]) {
+    if (await t.api.read(jobRef(job), { signal })) throw new Error(`sql-job: ${describeRef(jobRef(job))} already exists; each fault needs Jobs of its own (name them per run)`);
+  }
+  const client = new KubeClient(t.api);
+  const removeJobs = async (sig: AbortSignal | undefined) => {
+    for (const job of [forward, back]) await t.api.delete(jobRef(job), { signal: sig, propagation: 'Background' }).catch(() => undefined);
+  };
+  return {
+    // gc after a crash: the revert Job created (if it was not yet) runs the undo statements
+    undo: [t.reapply([back], true)],
+    evidence: [injected(`Job ${forward.metadata.name} runs against the live database:\n${jobScript(forward)}`), { kind: 'text', label: 'revert', value: `Job ${back.metadata.name}:\n${jobScript(back)}` }],
+    act: async () => {
+      const done = await client.runJob(forward, { timeoutMs: SQL_JOB_MS, signal, hint: `kubectl -n ${spec.namespace} logs job/${forward.metadata.name}` });
+      return [{ kind: 'text', label: 'statement report', value: `${done.message} (${done.ms} ms)` }];
+    },
+    revert: async (sig) => {
+      const done = await client.runJob(back, { timeoutMs: SQL_JOB_MS, signal: sig, hint: `kubectl -n ${spec.namespace} logs job/${back.metadata.name}` });
+      await removeJobs(sig);
+      return [{ kind: 'text', label: 'revert report', value: `${done.message} (${done.ms} ms)` }];
+    },
+  };
+};
+
 const objectDelete = async (t: KubeTarget, objectKind: keyof typeof DELETABLE, namespace: string, name: string, signal: AbortSignal | undefined): Promise<FaultPlan> => {
   const ref: ObjectRef = { apiVersion: DELETABLE[objectKind], kind: objectKind, namespace, name };
   const object = await t.required(ref, signal);
@@ -273,6 +322,8 @@ const PLANS: { readonly [K in KubeFaultKind]: Plan<K> } = {
   'secret-replace': secretReplace,
   'statefulset-storage-class': statefulSetStorageClass,
   'job-replace': jobReplace,
+  'statefulset-scale': statefulSetScale,
+  'sql-job': sqlJob,
   'secret-delete': (t, spec, { signal }) => objectDelete(t, 'Secret', spec.namespace, spec.name, signal),
   'object-delete': (t, spec, { signal }) => objectDelete(t, spec.objectKind, spec.namespace, spec.name, signal),
 };
