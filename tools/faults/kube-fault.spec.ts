@@ -14,7 +14,7 @@ export const DELETABLE = {
 } as const;
 export type DeletableKind = keyof typeof DELETABLE;
 
-export const KUBE_FAULT_KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete', 'job-replace', 'statefulset-storage-class', 'secret-replace', 'statefulset-scale', 'sql-job'] as const;
+export const KUBE_FAULT_KINDS = ['pod-kill', 'container-kill', 'set-image', 'secret-delete', 'object-delete', 'job-replace', 'statefulset-storage-class', 'secret-replace', 'statefulset-scale', 'job-with-undo'] as const;
 export type KubeFaultKind = (typeof KUBE_FAULT_KINDS)[number];
 
 interface InNamespace {
@@ -38,10 +38,10 @@ export type KubeFaultSpec =
   /** A StatefulSet scaled to `replicas` (0: its pods gone, e.g. the primary database down); the revert scales it back. */
   | (InNamespace & { readonly kind: 'statefulset-scale'; readonly statefulset: string; readonly replicas: number })
   /**
-   * Statements run against the live database by a one-off Job (a psql pod that writes a termination message), and
-   * the Job whose statements undo them: what gc creates after a crash, and what the revert runs and waits for.
+   * A one-off Job that makes the fault (e.g. psql statements against the live database; its pod writes a termination
+   * message), and the Job that undoes it: what gc creates after a crash, and what the revert runs and waits for.
    */
-  | (InNamespace & { readonly kind: 'sql-job'; readonly job: KubeObject; readonly revertJob: KubeObject });
+  | (InNamespace & { readonly kind: 'job-with-undo'; readonly job: KubeObject; readonly revertJob: KubeObject });
 
 export interface KubeSpecLimits {
   /** The namespaces the run deployed: the only ones a fault may touch. */
@@ -101,7 +101,7 @@ export function parseKubeFaultSpec(spec: FaultSpec, limits: KubeSpecLimits): Par
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) r.problem(`replicas: '${String(replicas)}' must be a whole number >= 0`);
       return r.done({ kind, namespace, statefulset, replicas: replicas as number });
     }
-    case 'sql-job': {
+    case 'job-with-undo': {
       const job = (field: 'job' | 'revertJob') => {
         const value = r.raw(field) as KubeObject | undefined;
         const ok = value && typeof value === 'object' && value.apiVersion === 'batch/v1' && value.kind === 'Job' && typeof value.metadata?.name === 'string' && DNS_LABEL.test(value.metadata.name);

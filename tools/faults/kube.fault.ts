@@ -19,8 +19,9 @@
 //                  the copy and its PVCs go (only while they are the fault's) and the original comes back if absent
 //   statefulset-scale
 //                  a StatefulSet scaled (to 0: its pods gone, the primary database down); revert: the saved count
-//   sql-job        statements run against the live database by a one-off psql Job, and a second Job with the
-//                  statements that undo them: the revert runs it and waits for it; gc creates it after a crash
+//   job-with-undo  a one-off Job makes the fault (statements against the live database, a restore test run on a
+//                  damaged dump) and a second Job undoes it: the revert runs that one and waits for it, gc
+//                  creates it after a crash; both carry the fault's labels and go after the revert
 // Only namespaces the run deployed may be touched, and only objects carrying drillbook's managed-by label, except in
 // the namespaces the config explicitly allows for a stack someone else deployed (withUnlabelledObjectsIn): there the
 // allow-list stands in for the labels. Every fault goes through the fault transaction (fault-transaction.ts): in
@@ -276,16 +277,16 @@ const statefulSetScale: Plan<'statefulset-scale'> = async (t, spec, { signal }) 
 };
 
 /** How long one statement Job of sql-job may take (a psql pod: image present, a few statements). */
-const SQL_JOB_MS = 120_000;
+const UNDO_JOB_MS = 120_000;
 const jobScript = (job: KubeObject) => ((job as Containers).spec?.template?.spec?.containers?.[0] as { command?: string[] } | undefined)?.command?.at(-1) ?? '(no command)';
 
-const sqlJob: Plan<'sql-job'> = async (t, spec, { id, labels, signal }) => {
+const jobWithUndo: Plan<'job-with-undo'> = async (t, spec, { id, labels, signal }) => {
   const faultLabels = { ...labels, [FAULT_ID_LABEL]: id };
   const forward = withLabels(spec.job, faultLabels);
   const back = withLabels(spec.revertJob, faultLabels);
   const jobRef = (job: KubeObject): ObjectRef => ({ apiVersion: 'batch/v1', kind: 'Job', namespace: spec.namespace, name: job.metadata.name });
   for (const job of [forward, back]) {
-    if (await t.api.read(jobRef(job), { signal })) throw new Error(`sql-job: ${describeRef(jobRef(job))} already exists; each fault needs Jobs of its own (name them per run)`);
+    if (await t.api.read(jobRef(job), { signal })) throw new Error(`job-with-undo: ${describeRef(jobRef(job))} already exists; each fault needs Jobs of its own (name them per run)`);
   }
   const client = new KubeClient(t.api);
   const removeJobs = async (sig: AbortSignal | undefined) => {
@@ -296,11 +297,11 @@ const sqlJob: Plan<'sql-job'> = async (t, spec, { id, labels, signal }) => {
     undo: [t.reapply([back], true)],
     evidence: [injected(`Job ${forward.metadata.name} runs against the live database:\n${jobScript(forward)}`), { kind: 'text', label: 'revert', value: `Job ${back.metadata.name}:\n${jobScript(back)}` }],
     act: async () => {
-      const done = await client.runJob(forward, { timeoutMs: SQL_JOB_MS, signal, hint: `kubectl -n ${spec.namespace} logs job/${forward.metadata.name}` });
+      const done = await client.runJob(forward, { timeoutMs: UNDO_JOB_MS, signal, hint: `kubectl -n ${spec.namespace} logs job/${forward.metadata.name}` });
       return [{ kind: 'text', label: 'statement report', value: `${done.message} (${done.ms} ms)` }];
     },
     revert: async (sig) => {
-      const done = await client.runJob(back, { timeoutMs: SQL_JOB_MS, signal: sig, hint: `kubectl -n ${spec.namespace} logs job/${back.metadata.name}` });
+      const done = await client.runJob(back, { timeoutMs: UNDO_JOB_MS, signal: sig, hint: `kubectl -n ${spec.namespace} logs job/${back.metadata.name}` });
       await removeJobs(sig);
       return [{ kind: 'text', label: 'revert report', value: `${done.message} (${done.ms} ms)` }];
     },
@@ -323,7 +324,7 @@ const PLANS: { readonly [K in KubeFaultKind]: Plan<K> } = {
   'statefulset-storage-class': statefulSetStorageClass,
   'job-replace': jobReplace,
   'statefulset-scale': statefulSetScale,
-  'sql-job': sqlJob,
+  'job-with-undo': jobWithUndo,
   'secret-delete': (t, spec, { signal }) => objectDelete(t, 'Secret', spec.namespace, spec.name, signal),
   'object-delete': (t, spec, { signal }) => objectDelete(t, spec.objectKind, spec.namespace, spec.name, signal),
 };
