@@ -105,7 +105,7 @@ export function parseKubeFaultSpec(spec: FaultSpec, limits: KubeSpecLimits): Par
       const job = (field: 'job' | 'revertJob') => {
         const value = r.raw(field) as KubeObject | undefined;
         const ok = value && typeof value === 'object' && value.apiVersion === 'batch/v1' && value.kind === 'Job' && typeof value.metadata?.name === 'string' && DNS_LABEL.test(value.metadata.name);
-        if (!ok) r.problem(`${field}: must be a batch/v1 Job manifest with a DNS-label name (a psql pod that writes a termination message)`);
+        if (!ok) r.problem(`${field}: must be a batch/v1 Job manifest with a DNS-label name (its pod writes a termination message)`);
         else if (value.metadata.namespace !== namespace) r.problem(`${field}: its namespace '${String(value.metadata.namespace)}' must be the fault's namespace '${namespace}'`);
         return value as KubeObject;
       };

@@ -290,7 +290,7 @@ describe('KubeFaultInjector.inject', () => {
 
     it('refuses manifests that are not Jobs of its namespace, and Jobs that already exist', async () => {
       expect(injector.validate({ kind: 'job-with-undo', namespace: 'gravl', job: { kind: 'Pod' }, revertJob: pjobWithUndo('x', 'SELECT 1', 'other') })).toEqual([
-        'job: must be a batch/v1 Job manifest with a DNS-label name (a psql pod that writes a termination message)',
+        'job: must be a batch/v1 Job manifest with a DNS-label name (its pod writes a termination message)',
         "revertJob: its namespace 'other' must be the fault's namespace 'gravl'",
       ]);
       expect(injector.validate({ kind: 'job-with-undo', namespace: 'gravl', job: pjobWithUndo('same', 'SELECT 1'), revertJob: pjobWithUndo('same', 'SELECT 1') })).toEqual(['revertJob: must have a name of its own (both Jobs exist at once)']);

@@ -276,7 +276,7 @@ const statefulSetScale: Plan<'statefulset-scale'> = async (t, spec, { signal }) 
   };
 };
 
-/** How long one statement Job of sql-job may take (a psql pod: image present, a few statements). */
+/** How long one Job of job-with-undo may take (a psql pod: image present, a few statements or one restore). */
 const UNDO_JOB_MS = 120_000;
 const jobScript = (job: KubeObject) => ((job as Containers).spec?.template?.spec?.containers?.[0] as { command?: string[] } | undefined)?.command?.at(-1) ?? '(no command)';
 
