@@ -6,9 +6,13 @@ import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../kube/kube-api.ts';
 import { COMPONENT, type StackOptions } from './stack-options.ts';
+import { rulesWithHoldCap } from '../alert-rules.ts';
 
 /** The alert rules baked into the prometheus image (promtool-tested at its build): the seeds' and the seven DR alerts. */
 const GRAVL_RULES = new URL('../../images/prometheus/gravl.rules.yml', import.meta.url);
+
+/** Annotation on prometheus-config: the holds a drill cluster capped (JSON list of { alert, written, drill }). */
+export const CAPPED_HOLDS_ANNOTATION = 'drillbook.io/alert-holds-capped';
 
 /** Headless Service over the backend pods' metrics port: one DNS A record per Ready pod, Prometheus's targets. */
 export const BACKEND_METRICS = 'backend-metrics';
@@ -48,12 +52,17 @@ export function prometheus(o: StackOptions): KubeObject[] {
       },
     ],
   };
+  const written = readFileSync(GRAVL_RULES, 'utf8');
+  const cap = o.alertHoldCapSeconds;
+  const gravlRules = cap === undefined ? { text: written, capped: [] } : rulesWithHoldCap(written, cap);
+  const ownRules = cap === undefined ? { text: stringify(rules), capped: [] } : rulesWithHoldCap(stringify(rules), cap);
+  const capped = [...ownRules.capped, ...gravlRules.capped];
   return [
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'prometheus-config', namespace: ns },
-      data: { 'prometheus.yaml': stringify(config), 'rules.yaml': stringify(rules), 'gravl.rules.yml': readFileSync(GRAVL_RULES, 'utf8') },
+      metadata: { name: 'prometheus-config', namespace: ns, ...(cap === undefined ? {} : { annotations: { [CAPPED_HOLDS_ANNOTATION]: JSON.stringify(capped) } }) },
+      data: { 'prometheus.yaml': stringify(config), 'rules.yaml': ownRules.text, 'gravl.rules.yml': gravlRules.text },
     },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: ns, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 9090 }] } },
     {

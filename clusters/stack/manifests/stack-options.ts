@@ -34,6 +34,11 @@ export interface StackOptions {
   lokiStorageClass?: string;
   /** Loki on an emptyDir instead of a PVC (BLOCKING_ISSUES_REMEDIATION.md Issue #1 option A: staging only). */
   lokiEmptyDir?: boolean;
+  /**
+   * A drill cluster's Prometheus runs the alert rules with every hold (`for`) capped at this many seconds, so a
+   * drill sees an alert fire and resolve in minutes (clusters/stack/alert-rules.ts). Unset: the rules as written.
+   */
+  alertHoldCapSeconds?: number;
 }
 
 export const DEFAULT_NAMESPACES: StackNamespaces = {
