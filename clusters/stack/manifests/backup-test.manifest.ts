@@ -54,26 +54,51 @@ export function manualJobFromCronJob(cronJob: KubeObject, suffix: string, labels
   };
 }
 
+/** How the restore test runs: as the drill runs it (default), recording its outcome, or on a damaged copy of the dump. */
+export interface RestoreTestOptions {
+  /**
+   * Write the outcome to the live database's backup_runs (kind 'restore-test', ok true/false): the row the backend
+   * exports as gravl_backup_restore_test_last_ok, which GravlBackupRestoreTestFailed reads. `location` overrides
+   * the row's location (default: the dump's file name).
+   */
+  readonly record?: { readonly location?: string };
+  /**
+   * Restore a copy of the newest dump cut to half its size (a dump truncated in transit): the restore fails, and
+   * the Job still succeeds, reporting `dump=<file> restore=failed` (with `record`, the failure is in backup_runs).
+   */
+  readonly damaged?: boolean;
+}
+
 /** The restore test's shell script (run as root in the postgres image; PostgreSQL itself runs as postgres). */
-export function restoreTestScript(dumpGlob = '/backups/*.dump'): string {
+export function restoreTestScript(dumpGlob = '/backups/*.dump', options: RestoreTestOptions = {}): string {
   const count = TABLES.map((t) => `select '${t}=' || count(*) from ${t}`).join(' union all ');
   const asPostgres = [
     'set -eu',
     'initdb -D /tmp/pgdata -U postgres --auth=trust >/dev/null',
     `pg_ctl -D /tmp/pgdata -o "-c listen_addresses='' -k /tmp" -w start >/dev/null`,
     'createdb -h /tmp -U postgres gravl',
-    'pg_restore -h /tmp -U postgres -d gravl --no-owner --no-privileges --exit-on-error "$DUMP"',
+    'pg_restore -h /tmp -U postgres -d gravl --no-owner --no-privileges --exit-on-error "$RESTORE_FROM"',
     `psql -h /tmp -U postgres -d gravl -tA -c "${count}"`,
   ].join('\n');
+  const location = options.record?.location === undefined ? '$(basename "$DUMP")' : options.record.location.replaceAll("'", '');
   return [
     'set -eu',
     `DUMP="$(ls -1t ${dumpGlob} | head -n 1)"`,
-    'export DUMP',
+    ...(options.damaged
+      ? ['cp "$DUMP" /tmp/damaged.dump', 'truncate -s $(( $(stat -c %s "$DUMP") / 2 )) /tmp/damaged.dump', 'chmod 644 /tmp/damaged.dump', 'RESTORE_FROM=/tmp/damaged.dump']
+      : ['RESTORE_FROM="$DUMP"']),
+    'export RESTORE_FROM',
     // the inner script goes through a file: no quoting of quotes inside quotes
     `cat > /tmp/restore.sh <<'RESTORE'\n${asPostgres}\nRESTORE`,
     'chmod 755 /tmp/restore.sh',
-    'su -s /bin/sh postgres -c /tmp/restore.sh > /tmp/counts',
-    'printf "dump=%s %s" "$(basename "$DUMP")" "$(tr "\\n" " " < /tmp/counts)" | tee /dev/termination-log',
+    'if su -s /bin/sh postgres -c /tmp/restore.sh > /tmp/counts 2> /tmp/restore.err; then ok=true; else ok=false; fi',
+    ...(options.record ? [`psql -v ON_ERROR_STOP=1 -qc "INSERT INTO backup_runs (kind, location, ok) VALUES ('restore-test', '${location}', $ok)"`] : []),
+    'if [ "$ok" = true ]; then',
+    '  printf "dump=%s %s" "$(basename "$DUMP")" "$(tr "\\n" " " < /tmp/counts)" | tee /dev/termination-log',
+    ...(options.damaged
+      ? ['else', '  printf "dump=%s restore=failed %s" "$(basename "$DUMP")" "$(tail -n 1 /tmp/restore.err | tr -d \'"\')" | tee /dev/termination-log']
+      : ['else', '  cat /tmp/restore.err >&2', '  tail -n 3 /tmp/restore.err > /dev/termination-log', '  exit 1']),
+    'fi',
   ].join('\n');
 }
 
@@ -85,8 +110,13 @@ export function parseRestoreReport(message: string): RestoreReport {
   return { dump, rows };
 }
 
-export function restoreTestJob(o: StackOptions, name: string, labels: Record<string, string>): KubeObject {
-  const podLabels = { ...labels, [COMPONENT]: 'backup-restore' };
+export function restoreTestJob(o: StackOptions, name: string, labels: Record<string, string>, options: RestoreTestOptions = {}): KubeObject {
+  // recording talks to the live database: the backup component is one the database-ingress policy lets through
+  const podLabels = { ...labels, [COMPONENT]: options.record ? 'backup' : 'backup-restore' };
+  const fromSecret = (key: string) => ({ secretKeyRef: { name: 'postgres-secret', key } });
+  const env = options.record
+    ? [{ name: 'PGHOST', value: 'postgres' }, { name: 'PGUSER', valueFrom: fromSecret('POSTGRES_USER') }, { name: 'PGPASSWORD', valueFrom: fromSecret('POSTGRES_PASSWORD') }, { name: 'PGDATABASE', valueFrom: fromSecret('POSTGRES_DB') }]
+    : [];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -103,7 +133,8 @@ export function restoreTestJob(o: StackOptions, name: string, labels: Record<str
               name: 'restore',
               image: o.images.postgres,
               imagePullPolicy: 'IfNotPresent',
-              command: ['/bin/sh', '-c', restoreTestScript()],
+              command: ['/bin/sh', '-c', restoreTestScript('/backups/*.dump', options)],
+              ...(env.length ? { env } : {}),
               resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
               volumeMounts: [{ name: 'backups', mountPath: '/backups', readOnly: true }],
             },

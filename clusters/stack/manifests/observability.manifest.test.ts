@@ -5,7 +5,7 @@ import { CAPPED_HOLDS_ANNOTATION, prometheus } from './observability.manifest.ts
 import { stackOptions } from './stack-options.ts';
 
 const base = stackOptions({ images: { postgres: 'pg:1', backend: 'b:1', prometheus: 'prom:1' }, db: { user: 'u', password: 'p', name: 'd' }, jwtSecret: 'j' });
-const configMap = (o: typeof base) => prometheus(o).find((x) => x.kind === 'ConfigMap') as { metadata: { annotations?: Record<string, string> }; data: Record<string, string> };
+const configMap = (o: typeof base) => prometheus(o).find((x) => x.kind === 'ConfigMap') as unknown as { metadata: { annotations?: Record<string, string> }; data: Record<string, string> };
 
 describe('prometheus config', () => {
   it('carries the Gravl rules as written by default', () => {
