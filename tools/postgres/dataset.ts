@@ -26,7 +26,8 @@ export async function seedGravl(pg: StartedPostgres, options: SeedOptions = {}):
         message text NOT NULL,
         at timestamptz NOT NULL DEFAULT now());
       CREATE INDEX IF NOT EXISTS logs_user_at ON logs (user_id, at);
-      CREATE TABLE IF NOT EXISTS backup_runs (id bigserial PRIMARY KEY, kind text NOT NULL DEFAULT 'full', location text, ok boolean NOT NULL, finished_at timestamptz NOT NULL DEFAULT now());`);
+      CREATE TABLE IF NOT EXISTS backup_runs (id bigserial PRIMARY KEY, kind text NOT NULL DEFAULT 'full', location text, ok boolean NOT NULL, finished_at timestamptz NOT NULL DEFAULT now(),
+        size_bytes bigint, upload_seconds double precision);`);
     await client.query(`INSERT INTO users (id, email) SELECT g, 'user' || g || '@gravl.test' FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`, [users]);
     // batches keep memory and WAL bursts bounded
     const batch = 50_000;

@@ -50,8 +50,8 @@ describe('scheduled backup job and weekly restore test (on demand)', () => {
     const value = unwrap(today);
     expect(value.pruned).toEqual([old.key]);
     expect(value.recordedRun).toBe(true);
-    const runs = await source.query<{ location: string; ok: boolean }>('SELECT location, ok FROM backup_runs ORDER BY id');
-    expect(runs.rows.at(-1)).toEqual({ location: `${target().description}${value.key}`, ok: true });
+    const runs = await source.query<{ location: string; ok: boolean; size: number | null }>('SELECT location, ok, size_bytes::float8 AS size FROM backup_runs ORDER BY id');
+    expect(runs.rows.at(-1)).toEqual({ location: `${target().description}${value.key}`, ok: true, size: value.manifest.sizeBytes });
     expect(today.steps.find((s) => s.name.startsWith('retention'))).toMatchObject({ name: 'retention: delete backups older than 30 days', status: 'passed' });
     const { manifests } = await listBackups(target());
     expect(manifests.map((m) => m.key)).toEqual([value.key, recent.key]);

@@ -67,18 +67,29 @@ export async function scheduledBackupJob(source: StartedPostgres, options: Sched
       return deleted;
     }),
   );
-  // Gravl reads its newest ok row of backup_runs into gravl_backup_last_success_timestamp_seconds
+  // Gravl reads its newest ok row of backup_runs into gravl_backup_last_success_timestamp_seconds, and the newest
+  // ok full row's size_bytes into gravl_backup_last_size_bytes (BackupSizeDeviation). upload_seconds stays NULL
+  // (unknown here: gravl_backup_last_upload_duration_seconds is then absent, not 0).
   const recRun = new StepRecorder(clock, options.signal);
   const recorded = await recRun.procedure(async () =>
     recRun.step('record the run in backup_runs (if the app has that table)', 60_000, async (ctx) => {
-      const exists = await source.query<{ reg: string | null }>("SELECT to_regclass('public.backup_runs')::text AS reg");
+      const exists = await source.query<{ reg: string | null; sized: boolean }>(
+        "SELECT to_regclass('public.backup_runs')::text AS reg, EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('public.backup_runs') AND attname = 'size_bytes' AND NOT attisdropped) AS sized",
+      );
       if (!exists.rows[0]?.reg) {
         ctx.evidence('text', 'backup_runs', 'no backup_runs table: nothing recorded');
         return false;
       }
       const location = `${options.target.description}${backup.value.key}`;
-      await source.query("INSERT INTO backup_runs (kind, location, ok) VALUES ('full', $1, true)", [location]);
-      ctx.evidence('json', 'backup_runs', { kind: 'full', location, ok: true });
+      if (exists.rows[0].sized) {
+        const sizeBytes = backup.value.manifest.sizeBytes;
+        await source.query("INSERT INTO backup_runs (kind, location, ok, size_bytes) VALUES ('full', $1, true, $2)", [location, sizeBytes]);
+        ctx.evidence('json', 'backup_runs', { kind: 'full', location, ok: true, size_bytes: sizeBytes });
+      } else {
+        // a backup_runs from before the size_bytes column
+        await source.query("INSERT INTO backup_runs (kind, location, ok) VALUES ('full', $1, true)", [location]);
+        ctx.evidence('json', 'backup_runs', { kind: 'full', location, ok: true, size_bytes: 'no such column' });
+      }
       return true;
     }),
   );

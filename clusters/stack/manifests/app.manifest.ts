@@ -207,11 +207,20 @@ export function backupCronJob(o: StackOptions): KubeObject[] {
   const script = [
     'set -eu',
     'f=/backups/gravl-$(date -u +%Y%m%dT%H%M%SZ).dump',
+    // the seconds from the start of pg_dump to the dump in place on the backup volume: the stack's stand-in for the
+    // runbook's S3 upload duration (there is no S3 here); coreutils date, so %N works
+    't0=$(date +%s.%N)',
     'pg_dump -h postgres -U "$PGUSER" -d "$PGDATABASE" -Fc -f "$f.partial"',
     'mv "$f.partial" "$f"',
-    // the run in backup_runs: the backend exports its newest ok row as gravl_backup_last_success_timestamp_seconds,
-    // which the NoDailyBackup alert (GravlNoRecentBackup) reads. A database without the table keeps the dump.
-    `psql -h postgres -v ON_ERROR_STOP=1 -qc "INSERT INTO backup_runs (kind, location, ok) VALUES ('full', '$f', true)" || echo "backup not recorded in backup_runs"`,
+    't1=$(date +%s.%N)',
+    'size=$(stat -c %s "$f")',
+    // the run in backup_runs: the backend exports its newest ok row as gravl_backup_last_success_timestamp_seconds
+    // (NoDailyBackup), and the newest ok full row's size_bytes and upload_seconds as gravl_backup_last_size_bytes
+    // (BackupSizeDeviation) and gravl_backup_last_upload_duration_seconds (S3UploadSlow). A backup_runs older than
+    // those columns gets the row without them; a database without the table keeps the dump.
+    `psql -h postgres -v ON_ERROR_STOP=1 -qc "INSERT INTO backup_runs (kind, location, ok, size_bytes, upload_seconds) VALUES ('full', '$f', true, $size, $t1 - $t0)" \\`,
+    `  || psql -h postgres -v ON_ERROR_STOP=1 -qc "INSERT INTO backup_runs (kind, location, ok) VALUES ('full', '$f', true)" \\`,
+    '  || echo "backup not recorded in backup_runs"',
     'ls -1t /backups/*.dump | tail -n +8 | xargs -r rm -f',
     'echo "backup written: $f ($(stat -c %s "$f") bytes)"',
     // the file and its size as the pod's termination message: readable from the API (pod status) without logs

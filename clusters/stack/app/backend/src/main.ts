@@ -55,6 +55,14 @@ async function main(): Promise<void> {
         const r = await pool.query<{ ok: boolean }>("SELECT ok FROM backup_runs WHERE kind = 'restore-test' ORDER BY finished_at DESC, id DESC LIMIT 1");
         return r.rows[0]?.ok;
       },
+      async lastFullBackup() {
+        // float8: pg hands bigint back as a string. A backup_runs older than these columns throws: absent, not 0.
+        const r = await pool.query<{ size: number | null; seconds: number | null }>(
+          "SELECT size_bytes::float8 AS size, upload_seconds AS seconds FROM backup_runs WHERE ok AND kind = 'full' ORDER BY finished_at DESC, id DESC LIMIT 1",
+        );
+        const row = r.rows[0];
+        return row && { sizeBytes: row.size ?? undefined, uploadSeconds: row.seconds ?? undefined };
+      },
       async primaryUp() {
         const r = await pool.query<{ primary: boolean }>('SELECT NOT pg_is_in_recovery() AS primary');
         return r.rows[0]?.primary === true;

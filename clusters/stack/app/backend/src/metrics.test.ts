@@ -3,6 +3,7 @@ import { createMetrics, type DatabaseFacts } from './metrics.ts';
 
 const facts = (over: Partial<DatabaseFacts> = {}): DatabaseFacts => ({
   restoreTestOk: async () => true,
+  lastFullBackup: async () => ({ sizeBytes: 123_456_789, uploadSeconds: 61.25 }),
   primaryUp: async () => true,
   walArchiveLagSeconds: async () => 42,
   replicationLagBytes: async () => [{ standby: 'region-b', bytes: 2_000_000_000 }],
@@ -21,6 +22,16 @@ describe('the DR metrics the alert rules evaluate', () => {
     expect(text).toContain('gravl_backup_last_success_timestamp_seconds 1700000000');
   });
 
+  it("exports the newest full backup's size and upload duration, exactly", async () => {
+    const text = await scrape(facts());
+    expect(text).toMatch(/^gravl_backup_last_size_bytes\{source="backup_runs"\} 123456789$/m);
+    expect(text).toMatch(/^gravl_backup_last_upload_duration_seconds\{source="backup_runs"\} 61\.25$/m);
+    // a run recorded without one of them (an older backup_runs, a writer that does not know it) exports the other
+    const sizeOnly = await scrape(facts({ lastFullBackup: async () => ({ sizeBytes: 0 }) }));
+    expect(sizeOnly).toMatch(/^gravl_backup_last_size_bytes\{source="backup_runs"\} 0$/m);
+    expect(sizeOnly).not.toMatch(/^gravl_backup_last_upload_duration_seconds\{/m);
+  });
+
   it('a failed restore test is 0, and a database that answers in recovery (or not at all) is not a primary', async () => {
     const text = await scrape(facts({ restoreTestOk: async () => false, primaryUp: async () => false }));
     expect(text).toContain('gravl_backup_restore_test_last_ok{source="backup_runs"} 0');
@@ -34,6 +45,12 @@ describe('the DR metrics the alert rules evaluate', () => {
     expect(text).not.toMatch(/^gravl_backup_restore_test_last_ok\{/m);
     expect(text).not.toMatch(/^gravl_pg_wal_archive_lag_seconds\{/m);
     expect(text).not.toMatch(/^gravl_pg_replication_lag_bytes\{/m);
+    // the last full backup: DB down or column missing (throws), no full backup yet, or neither value recorded
+    for (const lastFullBackup of [down, async () => undefined, async () => ({})]) {
+      const backup = await scrape(facts({ lastFullBackup }));
+      expect(backup).not.toMatch(/^gravl_backup_last_size_bytes\{/m);
+      expect(backup).not.toMatch(/^gravl_backup_last_upload_duration_seconds\{/m);
+    }
     // and a standby that went away is gone from the next scrape
     let standbys = [{ standby: 'region-b', bytes: 1 }];
     const m = createMetrics('v2', async () => undefined, facts({ replicationLagBytes: async () => standbys }));

@@ -1,6 +1,7 @@
 // Prometheus metrics: request counts, latency histogram, error counts, build info, backup freshness, and the
 // database facts the DR alerts of DISASTER_RECOVERY_COMPLETION.md evaluate (clusters/images/prometheus/gravl.rules.yml):
-// restore-test result, writable primary, WAL archive lag, replication lag. Each is read at scrape time.
+// restore-test result, the last full backup's size and upload duration, writable primary, WAL archive lag,
+// replication lag. Each is read at scrape time.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
@@ -15,6 +16,11 @@ export interface Metrics {
 export interface DatabaseFacts {
   /** The newest restore-test row of backup_runs: ok or not; undefined when no restore test recorded a run. */
   restoreTestOk(): Promise<boolean | undefined>;
+  /**
+   * The newest ok full backup of backup_runs: its dump's bytes and the seconds the job took to write it to the
+   * backup volume (the runbook's S3 upload). Undefined when there is none; a field is undefined when not recorded.
+   */
+  lastFullBackup(): Promise<{ sizeBytes?: number; uploadSeconds?: number } | undefined>;
   /** The database answers as a writable primary (not in recovery). */
   primaryUp(): Promise<boolean>;
   /** Seconds since the last WAL segment was archived; undefined when archiving is off. */
@@ -64,6 +70,28 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
       this.reset();
       const ok = await db.restoreTestOk().catch(() => undefined);
       if (ok !== undefined) this.set({ source: 'backup_runs' }, ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gravl_backup_last_size_bytes',
+    help: 'Bytes of the newest ok full backup in backup_runs (written by the backup job); absent when unknown or the DB is down.',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const size = (await db.lastFullBackup().catch(() => undefined))?.sizeBytes;
+      if (size !== undefined) this.set({ source: 'backup_runs' }, size);
+    },
+  });
+  new Gauge({
+    name: 'gravl_backup_last_upload_duration_seconds',
+    help: 'Seconds the newest ok full backup in backup_runs took to write its dump to the backup volume (the stand-in for an S3 upload); absent when unknown or the DB is down.',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const seconds = (await db.lastFullBackup().catch(() => undefined))?.uploadSeconds;
+      if (seconds !== undefined) this.set({ source: 'backup_runs' }, seconds);
     },
   });
   new Gauge({
