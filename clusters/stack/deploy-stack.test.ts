@@ -3,7 +3,7 @@ import { WaitTimeoutError } from '../../scenarios/errors.ts';
 import type { KubeObject } from '../kube/kube-api.ts';
 import { KubeClient } from '../kube/kube-client.ts';
 import { FakeKubeApi } from '../kube/testing/fake-kube-api.ts';
-import { deployStack } from './deploy-stack.ts';
+import { applyReplacingImmutable, deployStack, immutableRefusal } from './deploy-stack.ts';
 import { allObjects, referenceStack } from './manifests/stack.manifest.ts';
 import { stackOptions } from './manifests/stack-options.ts';
 
@@ -75,18 +75,52 @@ describe('reference stack', () => {
 });
 
 describe('a kept cluster where a drill left the remediation', () => {
-  /** The API server's rule: a StatefulSet's volumeClaimTemplates cannot change once it exists (422, its message). */
+  /** The API server's 422 as client-node throws it: the Status in `body`, naming the object in `details`. */
+  const refusal = (kind: string, group: string, name: string, message: string, field: string) =>
+    Object.assign(new Error('HTTP-Code: 422\nMessage: Unsuccessful HTTP Request'), {
+      code: 422,
+      body: JSON.stringify({ kind: 'Status', status: 'Failure', message, reason: 'Invalid', details: { name, group, kind, causes: [{ reason: 'FieldValueInvalid', message, field }] }, code: 422 }),
+    });
+  /** The API server's rules: a StatefulSet's volumeClaimTemplates and a Job's pod template cannot change once they exist. */
   class ImmutableStatefulSets extends FakeKubeApi {
     override async apply(object: KubeObject, fieldManager: string): Promise<KubeObject> {
       const stored = await this.read({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace!, name: object.metadata.name });
       const claims = (o: KubeObject | undefined) => JSON.stringify((o?.spec as { volumeClaimTemplates?: unknown } | undefined)?.volumeClaimTemplates ?? []);
+      const template = (o: KubeObject | undefined) => JSON.stringify((o?.spec as { template?: unknown } | undefined)?.template ?? {});
       if (object.kind === 'StatefulSet' && stored && claims(stored) !== claims(object)) {
-        const body = JSON.stringify({ kind: 'Status', message: `StatefulSet.apps "${object.metadata.name}" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`, code: 422 });
-        throw new Error(`HTTP-Code: 422\nMessage: Unsuccessful HTTP Request\nBody: ${JSON.stringify(body)}`);
+        throw refusal('StatefulSet', 'apps', object.metadata.name, `StatefulSet.apps "${object.metadata.name}" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`, 'spec');
+      }
+      if (object.kind === 'Job' && stored && template(stored) !== template(object)) {
+        throw refusal('Job', 'batch', object.metadata.name, `Job.batch "${object.metadata.name}" is invalid: spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable`, 'spec.template');
       }
       return super.apply(object, fieldManager);
     }
   }
+
+  it('replaces a Job whose pod template changed (the next release\'s migration Job on a kept cluster)', async () => {
+    const api = new ImmutableStatefulSets();
+    readyController(api);
+    const migration = allObjects(referenceStack(options)).find((o) => o.kind === 'Job')!;
+    const older = structuredClone(migration) as KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } };
+    older.spec.template.spec.containers[0]!.image = 'drillbook/gravl-backend:v2-older';
+    api.set(older);
+    const replaced: string[] = [];
+    await deployStack(new KubeClient(api), options, { conditionTimeoutMs: 1000, onReplace: (l) => replaced.push(l) });
+    expect(replaced).toEqual([expect.stringMatching(new RegExp(`^Job ${migration.metadata.namespace}/${migration.metadata.name}: its immutable spec differs`))]);
+    expect(api.deleted).toEqual([expect.objectContaining({ kind: 'Job', name: migration.metadata.name })]);
+  });
+
+  it('a refusal for an object outside the definition, or one that repeats after the replacement, still fails', async () => {
+    expect(immutableRefusal(new Error('wrapped', { cause: refusal('Job', 'batch', 'x', 'spec.template: field is immutable', 'spec.template') }))).toEqual({ kind: 'Job', name: 'x' });
+    expect(immutableRefusal(refusal('Deployment', 'apps', 'x', 'spec.selector: field is immutable', 'spec.selector'))).toBeUndefined();
+    expect(immutableRefusal(refusal('Job', 'batch', 'x', 'spec.completions: Invalid value: 0', 'spec.completions'))).toBeUndefined();
+    const stubborn = new FakeKubeApi();
+    stubborn.apply = async (o) => {
+      throw refusal(o.kind, 'x', o.metadata.name, 'field is immutable', 'spec');
+    };
+    stubborn.set({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } });
+    await expect(applyReplacingImmutable(new KubeClient(stubborn), [{ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'n' } }], {})).rejects.toThrow(/422/);
+  });
 
   it("replaces a StatefulSet whose immutable spec differs (Loki left on an emptyDir), and says so; any other apply error still fails", async () => {
     const api = new ImmutableStatefulSets();

@@ -41,25 +41,63 @@ export async function deployStages(client: KubeClient, stages: readonly StackSta
   return timings;
 }
 
+/** Kinds whose spec the API server refuses to change in place, and how a replacement deletes them. */
+const REPLACEABLE = {
+  // its claims stay (a StatefulSet's PVCs outlive it); Foreground: the pods are gone before the new one starts
+  StatefulSet: { apiVersion: 'apps/v1', propagation: 'Foreground' },
+  // a Job's pod template is immutable: a new release's migration Job on a kept cluster (same name, new image)
+  Job: { apiVersion: 'batch/v1', propagation: 'Background' },
+} as const;
+type Replaceable = keyof typeof REPLACEABLE;
+
 /**
- * Server-side applies the objects; a StatefulSet whose immutable spec differs from the one in the cluster (a kept
- * cluster where a drill left the runbook's remediation: Loki on an emptyDir, no claim template) is deleted, waited
- * gone and applied again, as `kubectl replace --force` would. Its claims stay; nothing else is replaced.
+ * The object an apply was refused for because it changes an immutable field (HTTP 422 whose Status names the
+ * object, with "field is immutable" or "updates to statefulset spec ... are forbidden"), read from the API server's
+ * Status, not from the message text; undefined for any other error.
+ */
+export function immutableRefusal(error: unknown): { kind: Replaceable; name: string } | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const { code, body } = e as Error & { code?: unknown; body?: unknown };
+    if (code !== 422 || typeof body !== 'string') continue;
+    let status: { details?: { kind?: string; name?: string; causes?: { message?: string; field?: string }[] }; message?: string };
+    try {
+      status = JSON.parse(body) as typeof status;
+    } catch {
+      return undefined;
+    }
+    const kind = Object.keys(REPLACEABLE).find((k) => k.toLowerCase() === status.details?.kind?.toLowerCase()) as Replaceable | undefined;
+    const said = [status.message ?? '', ...(status.details?.causes ?? []).map((c) => `${c.field ?? ''} ${c.message ?? ''}`)].join(' ');
+    const immutable = /field is immutable|updates to statefulset spec for fields other than .* are forbidden/i.test(said);
+    return kind && status.details?.name && immutable ? { kind, name: status.details.name } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Server-side applies the objects. An object of the definition whose immutable spec differs from the one in the
+ * cluster (a kept cluster: a drill left the runbook's remediation, Loki on an emptyDir; or the next release's
+ * migration Job, same name, new image) is deleted, waited gone and applied again, as `kubectl replace --force`
+ * would; a StatefulSet's claims stay. Only StatefulSets and Jobs, only objects of this definition.
  */
 export async function applyReplacingImmutable(client: KubeClient, objects: readonly KubeObject[], options: DeployOptions = {}): Promise<void> {
-  try {
-    await client.apply(objects, { signal: options.signal });
-    return;
-  } catch (error) {
-    const text = `${(error as Error).message} ${((error as Error).cause as Error | undefined)?.message ?? ''}`;
-    const name = /StatefulSet\.apps[^a-z0-9]*([a-z0-9][-a-z0-9.]*)[^a-z0-9]* is invalid: spec: Forbidden: updates to statefulset spec/.exec(text)?.[1];
-    const target = name ? objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === name) : undefined;
-    if (!target) throw error;
-    const ns = target.metadata.namespace!;
-    options.onReplace?.(`StatefulSet ${ns}/${name}: its immutable spec differs from the definition's (kept cluster); deleted and applied again`);
-    await client.api.delete({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name: name! }, { ...(options.signal ? { signal: options.signal } : {}), propagation: 'Foreground' });
-    await client.waitFor(objectAbsent('apps/v1', 'StatefulSet', ns, name!), { timeoutMs: 120_000, ...(options.signal ? { signal: options.signal } : {}), hint: `kubectl -n ${ns} get statefulset ${name}` });
-    await client.apply(objects, { signal: options.signal });
+  const replaced = new Set<string>();
+  const signal = options.signal ? { signal: options.signal } : {};
+  for (;;) {
+    try {
+      await client.apply(objects, { signal: options.signal });
+      return;
+    } catch (error) {
+      const refused = immutableRefusal(error);
+      const target = refused ? objects.find((o) => o.kind === refused.kind && o.metadata.name === refused.name) : undefined;
+      const key = target ? `${target.kind}/${target.metadata.namespace}/${target.metadata.name}` : '';
+      if (!refused || !target || replaced.has(key)) throw error;
+      replaced.add(key);
+      const ns = target.metadata.namespace!;
+      const { apiVersion, propagation } = REPLACEABLE[refused.kind];
+      options.onReplace?.(`${refused.kind} ${ns}/${refused.name}: its immutable spec differs from the definition's (kept cluster); deleted and applied again`);
+      await client.api.delete({ apiVersion, kind: refused.kind, namespace: ns, name: refused.name }, { ...signal, propagation });
+      await client.waitFor(objectAbsent(apiVersion, refused.kind, ns, refused.name), { timeoutMs: 120_000, ...signal, hint: `kubectl -n ${ns} get ${refused.kind.toLowerCase()} ${refused.name}` });
+    }
   }
 }
 
