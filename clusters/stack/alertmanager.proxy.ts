@@ -23,11 +23,16 @@ export class AlertManagerProxy {
 
   /** The config AlertManager runs (config.original of GET /api/v2/status, its own re-marshalled copy). */
   async running(signal: AbortSignal): Promise<AlertConfigView> {
+    return receiverIntegrations(await this.runningOriginal(signal));
+  }
+
+  /** The YAML of the config AlertManager runs (config.original of GET /api/v2/status), route timers included. */
+  async runningOriginal(signal: AbortSignal): Promise<string> {
     const res = await this.#api.proxy(this.service, '/api/v2/status', { headers: { accept: 'application/json' } }, { signal });
     if (res.status !== 200) throw new Error(`AlertManager GET /api/v2/status answered ${res.status}: ${res.body.slice(0, 200)}`);
     const original = (JSON.parse(res.body) as { config?: { original?: string } }).config?.original;
     if (typeof original !== 'string') throw new Error('AlertManager GET /api/v2/status has no config.original');
-    return receiverIntegrations(original);
+    return original;
   }
 
   /** POST /-/reload: AlertManager re-reads its config file (what `kill -HUP 1` does). */

@@ -10,6 +10,7 @@ import { lokiStorageEmptyDir, lokiStorageLocalPath } from './loki-storage.scenar
 import { fullRollback, migrationFailed } from './migration-rollback.scenario.ts';
 import { regionFailback, regionLoss } from './region-loss.scenario.ts';
 import { tlsCertificateExpired } from './tls-edge.scenario.ts';
+import { DR_ALERT_DRILLS } from './dr-alerts.scenario.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each scenario has its own environment type
 export const catalog: readonly Scenario<any>[] = [
@@ -24,4 +25,5 @@ export const catalog: readonly Scenario<any>[] = [
   alertReceivers,
   regionLoss,
   regionFailback,
+  ...DR_ALERT_DRILLS,
 ];

@@ -27,6 +27,8 @@ import type { KindToolchain } from '../../tools/kube/toolchain.ts';
 import { makeDrillCerts } from '../../tools/lib/tls-certs.ts';
 import { k6OperatorLoad } from './k6-operator.env.ts';
 import { kindAlertingEnv } from './kind-alerting.ts';
+import { kindDrAlertsEnv } from './kind-dr-alerts.ts';
+import type { GravlDrAlertsOps } from '../../scenarios/catalog/gravl-dr-alerts.env.ts';
 import { kindBackupEnv } from './kind-backup.ts';
 import { jobRunner } from './kind-drill-deps.ts';
 import { loggingEnv } from './kind-logging.ts';
@@ -66,6 +68,8 @@ export interface GravlKindOptions extends KindEnvironmentOptions {
   load?: { engine: 'k6' | 'k6-operator'; parallelism: number };
   /** Deploy Prometheus too (monitoring namespace; scrapes the backends): the sign-off reads its targets. Default false. */
   prometheus?: boolean;
+  /** With Prometheus: run the alert rules with every hold capped at this many seconds (the DR alert drills). */
+  alertHoldCapSeconds?: number;
 }
 
 interface KeptState {
@@ -175,6 +179,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     db: { user: 'gravl_user', password: credentials.dbPassword, name: 'gravl' },
     jwtSecret: credentials.jwtSecret,
     backendReplicas: replicas,
+    ...(prometheusImage && options.alertHoldCapSeconds !== undefined ? { alertHoldCapSeconds: options.alertHoldCapSeconds } : {}),
   });
   const ns = stack.namespaces.app;
 
@@ -187,11 +192,13 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
   const runLabels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.runId]: options.runId, [LABELS.scenario]: options.suite };
   const deps = { client, stack, runLabels, backendUrl };
   // the capabilities the scenarios ask for (scenarios/catalog/gravl-kube.env.ts), each its own module
-  const env: GravlKubeEnv = {
+  const alerting = kindAlertingEnv(client, stack, runLabels);
+  const env: GravlKubeEnv & GravlDrAlertsOps = {
     ...kindReleaseEnv({ ...deps, platform: `kind-${cluster.name}`, replicas, images }),
     ...kindBackupEnv(deps),
     ...kindMigrationEnv({ ...deps, images }),
-    ...kindAlertingEnv(client, stack, runLabels),
+    ...alerting,
+    ...kindDrAlertsEnv(deps, alerting),
     ...loggingEnv({ client, stack, runLabels, runJob: jobRunner(deps) }),
     ...tls,
   };

@@ -153,10 +153,11 @@ export function configText(configMap: KubeObject): string {
  * The stack's config with the remediation done: a receiver with an endpoint (the webhook, send_resolved) AND the
  * route sending to it; everything else (grouping, timers) as deployed.
  */
-export function alertmanagerConfigWithWebhook(o: StackOptions, labels: Readonly<Record<string, string>> = {}): KubeObject {
+export function alertmanagerConfigWithWebhook(o: StackOptions, labels: Readonly<Record<string, string>> = {}, options: { readonly groupInterval?: string } = {}): KubeObject {
   const deployed = deployedAlertmanagerConfig(o);
   const config = parse(configText(deployed)) as { route: Record<string, unknown>; receivers?: { name: string }[] };
-  config.route = { ...config.route, receiver: WEBHOOK_RECEIVER };
+  // groupInterval: how soon a group that already notified may notify again (its resolved notification); default 5m
+  config.route = { ...config.route, receiver: WEBHOOK_RECEIVER, ...(options.groupInterval ? { group_interval: options.groupInterval } : {}) };
   config.receivers = [...(config.receivers ?? []).filter((r) => r.name !== WEBHOOK_RECEIVER), { name: WEBHOOK_RECEIVER, webhook_configs: [{ url: webhookUrl(o), send_resolved: true }] } as { name: string }];
   return {
     apiVersion: 'v1',

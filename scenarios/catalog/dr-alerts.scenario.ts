@@ -1,0 +1,287 @@
+// DISASTER_RECOVERY_COMPLETION.md § Monitoring & Alerting lists seven DR alerts. Each drill here makes one of them
+// fire for real and follows it to the end: it creates the condition the alert is about (the primary database down,
+// no backup recorded for a day, a truncated backup, a slow upload, a restore test that fails on a damaged dump),
+// waits until AlertManager holds the alert and the receiver got the firing notification, applies the fix an
+// on-call engineer would (start the database, run a backup now, re-run the restore test), and verifies that the
+// alert resolved in Prometheus and AlertManager and that the receiver got the resolved notification.
+// The drill cluster runs the rules with every hold capped (clusters/stack/alert-rules.ts): GravlNoRecentBackup's
+// 30 minutes cannot be waited out in a drill. Expressions and thresholds run as written; the evidence lists each
+// capped hold, and promtool proves the holds as written (clusters/images/prometheus/rules.test.yml).
+// WALArchiveLagging and HighReplicationLag are not drilled here yet: the one-node stack has no WAL archive and no
+// standby (the two-region stack has the standby), and their conditions take 15 minutes and 1 GB of WAL to build.
+import { defineScenario, type Probe, type RunbookStep, type Scenario, type ScenarioContext } from '../define.ts';
+import type { FaultSpec } from '../ports.ts';
+import { backendReady } from './gravl.env.ts';
+import type { GravlDrAlertsEnv } from './gravl-dr-alerts.env.ts';
+
+type Env = GravlDrAlertsEnv;
+type Ctx = ScenarioContext<Env>;
+
+const REF = 'DISASTER_RECOVERY_COMPLETION.md § Monitoring & Alerting';
+/** How often AlertManager may notify one alert group in the drill: the resolved notification lands within it. */
+export const DRILL_GROUP_INTERVAL = '30s';
+/** Until AlertManager holds the alert: a capped hold (15 s), a scrape and two evaluations (15 s each), margin. */
+const DETECT_MS = 240_000;
+const DELIVERY_MS = 90_000;
+
+/**
+ * When this drill's condition was created (wall clock, per run and drill): notifications before it belong to an
+ * earlier drill or run (the receiver keeps them), so the probes count only those after it.
+ */
+const since = new Map<string, number>();
+const sinceKey = (ctx: Ctx) => `${ctx.runId}/${ctx.scenarioId}`;
+const deliveriesSince = async (ctx: Ctx, alert: string, status: 'firing' | 'resolved', waitMs: number) => {
+  const from = since.get(sinceKey(ctx)) ?? Number.POSITIVE_INFINITY;
+  const all = await ctx.env.webhookDeliveries(`"alertname":"${alert}"`, waitMs, ctx.signal);
+  return all.filter((d) => d.status === status && d.alertnames.includes(alert) && Date.parse(d.receivedAtWall) >= from);
+};
+
+/** A DR alert as the drills know it: the rule's name, its number and name in the DR document, and its input. */
+export interface DrAlert {
+  readonly rule: string;
+  readonly drName: string;
+  /** A PromQL expression for what the alert reads, and the steady state's bounds for it. */
+  readonly input: { readonly name: string; readonly expr: string; readonly tolerance: { readonly min?: number; readonly max?: number } };
+}
+
+const alertManagerReady: Probe<Env> = { name: 'AlertManager GET /-/ready (service proxy)', tolerance: { equals: 200 }, measure: (ctx: Ctx) => ctx.env.alertManagerReadyStatus(ctx.signal) };
+
+function probes(alert: DrAlert): { loaded: Probe<Env>; quietInAm: Probe<Env>; input: Probe<Env>; resolvedDelivered: Probe<Env> } {
+  return {
+    loaded: {
+      name: `rule ${alert.rule} loaded in Prometheus, state`,
+      tolerance: { equals: 'inactive' },
+      measure: async (ctx: Ctx) => (await ctx.env.alertRule(alert.rule, ctx.signal))?.state ?? 'not loaded',
+    },
+    quietInAm: {
+      name: `${alert.rule} alerts active in AlertManager`,
+      tolerance: { max: 0 },
+      measure: async (ctx: Ctx) => (await ctx.env.activeAlertsNamed(alert.rule, ctx.signal)).length,
+    },
+    input: {
+      name: `${alert.input.name} (${alert.input.expr})`,
+      tolerance: alert.input.tolerance,
+      timeoutMs: 15_000,
+      measure: async (ctx: Ctx) => (await ctx.env.promQuery(alert.input.expr, ctx.signal)) ?? 'no series',
+    },
+    resolvedDelivered: {
+      name: `resolved notifications for ${alert.rule} at the receiver since the condition`,
+      tolerance: { min: 1 },
+      measure: async (ctx: Ctx) => (await deliveriesSince(ctx, alert.rule, 'resolved', 0)).length,
+    },
+  };
+}
+
+interface DrAlertDrill {
+  readonly id: string;
+  readonly alert: DrAlert;
+  readonly title: string;
+  readonly description: string;
+  readonly needs: NonNullable<Parameters<typeof defineScenario<Env>>[0]['needs']>;
+  /** What must be in place before the condition (e.g. a fresh backup). */
+  readonly prepare?: readonly RunbookStep<Env>[];
+  readonly inject: (env: Env) => readonly FaultSpec[];
+  /** The on-call engineer's fix. */
+  readonly fix: readonly RunbookStep<Env>[];
+}
+
+/** The receiver routed, notifications grouped 30 s apart, the capped holds in the evidence; then the start time. */
+const receiverRouted: RunbookStep<Env> = {
+  name: 'AlertManager routes to the in-cluster receiver (the remediated config)',
+  timeoutMs: 240_000,
+  runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #3 (the receiver the DR alerts page through)',
+  run: async (ctx: Ctx) => {
+    ctx.evidence('receiver', await ctx.env.routeWithGroupInterval(DRILL_GROUP_INTERVAL, ctx.signal), 'command');
+    const capped = await ctx.env.cappedHolds(ctx.signal);
+    ctx.evidence('holds capped on this drill cluster (expressions and thresholds as written)', capped, 'json');
+  },
+};
+
+function drAlertDrill(d: DrAlertDrill): Scenario<Env> {
+  const p = probes(d.alert);
+  return defineScenario<Env>({
+    id: d.id,
+    title: d.title,
+    description: d.description,
+    runbookRef: REF,
+    runbookFingerprint: 'sha256:2691e9deecfa6b68',
+    tags: ['dr', 'alerting', 'kube', 'monthly'],
+    destructive: true,
+    needs: d.needs,
+    // Detection: the alert active in AlertManager (hold capped at 15 s, 15 s scrapes and evaluations). RTO: until
+    // the alert resolved and its resolved notification arrived, against ROLLBACK.md's 15 minutes.
+    objectives: { detectionSeconds: 180, rtoSeconds: 900, rtoSource: 'verify' },
+    steadyState: [backendReady, alertManagerReady, p.loaded, p.quietInAm, p.input],
+    setup: [
+      receiverRouted,
+      ...(d.prepare ?? []),
+      {
+        name: 'note the time: notifications before it belong to earlier drills',
+        timeoutMs: 5_000,
+        run: async (ctx: Ctx) => void since.set(sinceKey(ctx), ctx.clock.wallNow()),
+      },
+    ],
+    inject: d.inject,
+    detect: {
+      name: `${d.alert.rule} active in AlertManager (GET /api/v2/alerts)`,
+      timeoutMs: DETECT_MS,
+      intervalMs: 2_000,
+      check: async (ctx: Ctx) => {
+        const active = await ctx.env.activeAlertsNamed(d.alert.rule, ctx.signal);
+        return { detected: active.length > 0, value: active.length > 0 ? active : await ctx.env.alertRule(d.alert.rule, ctx.signal) };
+      },
+    },
+    recover: [
+      {
+        name: 'the firing notification reaches the receiver',
+        timeoutMs: DELIVERY_MS + 10_000,
+        runbookRef: `${REF}: ${d.alert.drName}`,
+        run: async (ctx: Ctx) => {
+          const started = ctx.clock.now();
+          let firing = await deliveriesSince(ctx, d.alert.rule, 'firing', 0);
+          while (firing.length === 0 && ctx.clock.now() - started < DELIVERY_MS) firing = await deliveriesSince(ctx, d.alert.rule, 'firing', Math.max(1, DELIVERY_MS - (ctx.clock.now() - started)));
+          if (firing.length === 0) throw new Error(`AlertManager holds ${d.alert.rule} but no firing notification reached the receiver within ${DELIVERY_MS} ms`);
+          ctx.evidence('firing notification', firing[0], 'json');
+          ctx.evidence(d.alert.input.name, (await ctx.env.promQuery(d.alert.input.expr, ctx.signal)) ?? 'no series', 'metric');
+        },
+      },
+      ...d.fix,
+    ],
+    verify: [backendReady, alertManagerReady, p.loaded, p.quietInAm, p.resolvedDelivered],
+    verifyTimeoutMs: 240_000,
+  });
+}
+
+const runBackupNow: RunbookStep<Env> = {
+  name: 'run a backup now',
+  timeoutMs: 300_000,
+  runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #2 Step 4: kubectl create job --from=cronjob/postgres-backup-cronjob',
+  run: async (ctx: Ctx) => {
+    const backup = await ctx.env.runBackupJobOnce(ctx.signal);
+    ctx.evidence('backup', backup, 'json');
+    if (backup.bytes <= 0) throw new Error(`the backup job wrote an empty file ${backup.file}`);
+  },
+};
+
+/** A backup the alert can compare with: the drill's own, so the 7-day average has samples before the fault. */
+const freshBackup: RunbookStep<Env> = { ...runBackupNow, name: 'a fresh backup (the baseline the alert compares with)' };
+const waitForInput = (alert: DrAlert): RunbookStep<Env> => ({
+  name: `Prometheus has scraped ${alert.input.name}`,
+  timeoutMs: 90_000,
+  run: async (ctx: Ctx) => {
+    const started = ctx.clock.now();
+    for (;;) {
+      const value = await ctx.env.promQuery(alert.input.expr, ctx.signal);
+      const { min, max } = alert.input.tolerance;
+      if (value !== undefined && (min === undefined || value >= min) && (max === undefined || value <= max)) return ctx.evidence(alert.input.name, value, 'metric');
+      if (ctx.clock.now() - started > 80_000) throw new Error(`${alert.input.expr} is ${value ?? 'absent'} 80 s after the backup; is Prometheus scraping the backend?`);
+      await ctx.clock.sleep(3_000, ctx.signal);
+    }
+  },
+});
+
+export const PRIMARY_DATABASE_DOWN: DrAlert = {
+  rule: 'GravlPrimaryDatabaseDown',
+  drName: '7. PrimaryDatabaseDown',
+  input: { name: 'writable primary behind the backend', expr: 'max(gravl_database_primary_up)', tolerance: { min: 1, max: 1 } },
+};
+export const NO_DAILY_BACKUP: DrAlert = {
+  rule: 'GravlNoRecentBackup',
+  drName: '1. NoDailyBackup',
+  input: { name: 'hours since the newest successful backup', expr: '(time() - max(gravl_backup_last_success_timestamp_seconds)) / 3600', tolerance: { min: 0, max: 24 } },
+};
+export const BACKUP_SIZE_DEVIATION: DrAlert = {
+  rule: 'GravlBackupSizeDeviation',
+  drName: '2. BackupSizeDeviation',
+  input: { name: 'newest backup size, bytes', expr: 'max(gravl_backup_last_size_bytes)', tolerance: { min: 1 } },
+};
+export const S3_UPLOAD_SLOW: DrAlert = {
+  rule: 'GravlS3UploadSlow',
+  drName: '4. S3UploadSlow',
+  input: { name: 'newest backup upload, seconds', expr: 'max(gravl_backup_last_upload_duration_seconds)', tolerance: { min: 0, max: 1200 } },
+};
+export const RESTORE_TEST_FAILED: DrAlert = {
+  rule: 'GravlBackupRestoreTestFailed',
+  drName: '6. BackupRestoreTestFailed',
+  input: { name: 'newest restore test ok (1) or failed (0)', expr: 'min(gravl_backup_restore_test_last_ok)', tolerance: { min: 1, max: 1 } },
+};
+
+export const drAlertPrimaryDatabaseDown = drAlertDrill({
+  id: 'dr-alert-primary-database-down',
+  alert: PRIMARY_DATABASE_DOWN,
+  title: 'The primary database goes down: GravlPrimaryDatabaseDown fires, the primary is started again, it resolves',
+  description: "The database StatefulSet scaled to 0 (its volume kept): the backend's gravl_database_primary_up reads 0.",
+  needs: ['backend', 'database', 'alerting'],
+  inject: (env) => [env.primaryDatabaseDown()],
+  fix: [
+    {
+      name: 'start the primary database',
+      timeoutMs: 240_000,
+      runbookRef: 'DISASTER_RECOVERY_COMPLETION.md § Monitoring & Alerting: 7. PrimaryDatabaseDown (Critical if primary down)',
+      run: async (ctx: Ctx) => ctx.evidence('start', await ctx.env.startPrimaryDatabase(ctx.signal), 'command'),
+    },
+  ],
+});
+
+export const drAlertNoDailyBackup = drAlertDrill({
+  id: 'dr-alert-no-daily-backup',
+  alert: NO_DAILY_BACKUP,
+  title: 'No backup recorded for a day: GravlNoRecentBackup fires, a backup is run now, it resolves',
+  description: 'The backup_runs rows of the last 24 h are held aside (as if the nightly job had not run since yesterday); the revert puts them back.',
+  needs: ['backend', 'database', 'backup', 'alerting'],
+  prepare: [freshBackup, waitForInput(NO_DAILY_BACKUP)],
+  inject: (env) => [env.recentBackupsWithheld()],
+  fix: [runBackupNow],
+});
+
+export const drAlertBackupSizeDeviation = drAlertDrill({
+  id: 'dr-alert-backup-size-deviation',
+  alert: BACKUP_SIZE_DEVIATION,
+  title: 'A backup a tenth of the usual size: GravlBackupSizeDeviation fires, a good backup is run, it resolves',
+  description: "A backup run recorded as the backup job writes it, with a tenth of the newest dump's size (a truncated dump); the revert deletes that row.",
+  needs: ['backend', 'database', 'backup', 'alerting'],
+  prepare: [freshBackup, waitForInput(BACKUP_SIZE_DEVIATION)],
+  inject: (env) => [env.backupRunRecorded({ sizeFactor: 0.1 })],
+  fix: [runBackupNow],
+});
+
+export const drAlertS3UploadSlow = drAlertDrill({
+  id: 'dr-alert-s3-upload-slow',
+  alert: S3_UPLOAD_SLOW,
+  title: 'A backup whose upload took 25 minutes: GravlS3UploadSlow fires, a backup is run again, it resolves',
+  description: 'A backup run recorded as the backup job writes it, with a 25-minute upload; the revert deletes that row.',
+  needs: ['backend', 'database', 'backup', 'alerting'],
+  prepare: [freshBackup, waitForInput(S3_UPLOAD_SLOW)],
+  inject: (env) => [env.backupRunRecorded({ sizeFactor: 1, uploadSeconds: 1500 })],
+  fix: [runBackupNow],
+});
+
+export const drAlertRestoreTestFailed = drAlertDrill({
+  id: 'dr-alert-restore-test-failed',
+  alert: RESTORE_TEST_FAILED,
+  title: 'The restore test fails on a damaged dump: GravlBackupRestoreTestFailed fires, a good backup is restored, it resolves',
+  description: 'The restore test runs on a copy of the newest dump cut to half its size, pg_restore fails and the test records the failure; the revert deletes that row.',
+  needs: ['backend', 'database', 'backup', 'alerting'],
+  prepare: [
+    freshBackup,
+    {
+      name: 'a restore test that passes (the baseline)',
+      timeoutMs: 300_000,
+      run: async (ctx: Ctx) => ctx.evidence('restore test', await ctx.env.runRestoreTest(ctx.signal), 'json'),
+    },
+    waitForInput(RESTORE_TEST_FAILED),
+  ],
+  inject: (env) => [env.restoreTestFailedOnDamagedDump()],
+  fix: [
+    runBackupNow,
+    {
+      name: 're-run the restore test on the new backup',
+      timeoutMs: 300_000,
+      runbookRef: 'DISASTER_RECOVERY_COMPLETION.md § Monitoring & Alerting: 6. BackupRestoreTestFailed (Critical on test failure)',
+      run: async (ctx: Ctx) => ctx.evidence('restore test', await ctx.env.runRestoreTest(ctx.signal), 'json'),
+    },
+  ],
+});
+
+/** The DR alert drills, in the order the monthly drill runs them (the database down last: it restarts the backend's pool). */
+export const DR_ALERT_DRILLS = [drAlertNoDailyBackup, drAlertBackupSizeDeviation, drAlertS3UploadSlow, drAlertRestoreTestFailed, drAlertPrimaryDatabaseDown] as const;
