@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   const metrics = createMetrics(
     config.version,
     async () => {
-      const r = await pool.query<{ ts: number | null }>('SELECT extract(epoch FROM max(finished_at))::float8 AS ts FROM backup_runs WHERE ok');
+      // full backups only: a restore test's row (kind 'restore-test') is not a backup
+      const r = await pool.query<{ ts: number | null }>("SELECT extract(epoch FROM max(finished_at))::float8 AS ts FROM backup_runs WHERE ok AND kind = 'full'");
       return r.rows[0]?.ts ?? undefined;
     },
     {

@@ -19,7 +19,14 @@ describe('the DR metrics the alert rules evaluate', () => {
     expect(text).toContain('gravl_database_primary_up 1');
     expect(text).toContain('gravl_pg_wal_archive_lag_seconds{source="pg_stat_archiver"} 42');
     expect(text).toContain('gravl_pg_replication_lag_bytes{standby="region-b"} 2000000000');
-    expect(text).toContain('gravl_backup_last_success_timestamp_seconds 1700000000');
+    expect(text).toContain('gravl_backup_last_success_timestamp_seconds{source="backup_runs"} 1700000000');
+  });
+
+  it('the newest backup: 0 when there is none, absent when the database cannot be read (not "no backup ever")', async () => {
+    const none = await createMetrics('v2', async () => undefined, facts()).registry.metrics();
+    expect(none).toContain('gravl_backup_last_success_timestamp_seconds{source="backup_runs"} 0');
+    const down = await createMetrics('v2', () => Promise.reject(new Error('connection refused')), facts()).registry.metrics();
+    expect(down).not.toMatch(/^gravl_backup_last_success_timestamp_seconds\{/m);
   });
 
   it("exports the newest full backup's size and upload duration, exactly", async () => {

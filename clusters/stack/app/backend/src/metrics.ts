@@ -35,12 +35,18 @@ export function createMetrics(version: string, lastBackup: () => Promise<number 
   new Gauge({ name: 'gravl_build_info', help: 'Build of the running backend (always 1).', labelNames: ['version'], registers: [registry] }).set({ version }, 1);
   new Gauge({
     name: 'gravl_backup_last_success_timestamp_seconds',
-    help: 'Unix time of the newest successful row in backup_runs (written by the backup job); 0 if there is none or the DB is down.',
+    help: 'Unix time of the newest successful full backup in backup_runs (written by the backup job); 0 if there is none; absent when the DB cannot be read.',
+    labelNames: ['source'],
     registers: [registry],
     async collect() {
-      const ts = await lastBackup().catch(() => undefined);
-      if (ts === undefined) this.set(0);
-      else this.set(ts);
+      // unknown (the DB down) is an absent series: a 0 would read as "no backup ever" and page NoDailyBackup
+      // for as long as the database is down, on top of PrimaryDatabaseDown
+      this.reset();
+      const ts = await lastBackup().then(
+        (t) => t ?? 0,
+        () => undefined,
+      );
+      if (ts !== undefined) this.set({ source: 'backup_runs' }, ts);
     },
   });
   if (database) registerDatabaseFacts(registry, database);
