@@ -20,7 +20,7 @@ type Ctx = ScenarioContext<Env>;
 const REF = 'DISASTER_RECOVERY_COMPLETION.md § Monitoring & Alerting';
 /** How often AlertManager may notify one alert group in the drill: the resolved notification lands within it. */
 export const DRILL_GROUP_INTERVAL = '30s';
-/** Until AlertManager holds the alert: a capped hold (15 s), a scrape and two evaluations (15 s each), margin. */
+/** Until AlertManager holds the alert: a capped hold (15 s), a scrape and two evaluations (5 s each), margin. */
 const DETECT_MS = 240_000;
 const DELIVERY_MS = 90_000;
 
@@ -108,9 +108,9 @@ function drAlertDrill(d: DrAlertDrill): Scenario<Env> {
     tags: ['dr', 'alerting', 'kube', 'monthly'],
     destructive: true,
     needs: d.needs,
-    // Detection: the alert active in AlertManager (hold capped at 15 s, 15 s scrapes and evaluations). RTO: until
+    // Detection: the alert active in AlertManager (hold capped at 15 s, 5 s scrapes and evaluations). RTO: until
     // the alert resolved and its resolved notification arrived, against ROLLBACK.md's 15 minutes.
-    objectives: { detectionSeconds: 180, rtoSeconds: 900, rtoSource: 'verify' },
+    objectives: { detectionSeconds: 120, rtoSeconds: 900, rtoSource: 'verify' },
     steadyState: [backendReady, alertManagerReady, p.loaded, p.quietInAm, p.input],
     setup: [
       receiverRouted,

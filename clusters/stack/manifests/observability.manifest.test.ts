@@ -12,6 +12,7 @@ describe('prometheus config', () => {
     const cm = configMap(base);
     expect(cm.data['gravl.rules.yml']).toBe(readFileSync(new URL('../../images/prometheus/gravl.rules.yml', import.meta.url), 'utf8'));
     expect(cm.metadata.annotations).toBeUndefined();
+    expect(parse(cm.data['prometheus.yaml']!)).toMatchObject({ global: { scrape_interval: '15s', evaluation_interval: '15s' } });
   });
 
   it('on a drill cluster, runs every hold capped and says which in an annotation', () => {
@@ -22,5 +23,6 @@ describe('prometheus config', () => {
     const capped = JSON.parse(cm.metadata.annotations![CAPPED_HOLDS_ANNOTATION]!) as { alert: string; written: string }[];
     expect(capped).toContainEqual({ alert: 'GravlNoRecentBackup', written: '30m', drill: '15s' });
     expect(capped).toContainEqual({ alert: 'BackendAbsent', written: '2m', drill: '15s' });
+    expect(parse(cm.data['prometheus.yaml']!)).toMatchObject({ global: { scrape_interval: '5s', evaluation_interval: '5s' } });
   });
 });

@@ -26,8 +26,10 @@ export function prometheus(o: StackOptions): KubeObject[] {
   if (!o.images.prometheus) return [];
   const ns = o.namespaces.monitoring;
   const labels = { app: 'prometheus', [COMPONENT]: 'prometheus' };
+  // a drill cluster (holds capped) also scrapes and evaluates every 5 s: an alert fires and resolves within a drill
+  const interval = o.alertHoldCapSeconds === undefined ? '15s' : '5s';
   const config = {
-    global: { scrape_interval: '15s', evaluation_interval: '15s' },
+    global: { scrape_interval: interval, evaluation_interval: interval },
     alerting: { alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }] },
     // this ConfigMap's rules and gravl.rules.yml (the seeds' alerts and the seven DR alerts). The ConfigMap is
     // mounted over /etc/prometheus, hiding the image's copy, so it carries the file itself.

@@ -35,8 +35,9 @@ export interface StackOptions {
   /** Loki on an emptyDir instead of a PVC (BLOCKING_ISSUES_REMEDIATION.md Issue #1 option A: staging only). */
   lokiEmptyDir?: boolean;
   /**
-   * A drill cluster's Prometheus runs the alert rules with every hold (`for`) capped at this many seconds, so a
-   * drill sees an alert fire and resolve in minutes (clusters/stack/alert-rules.ts). Unset: the rules as written.
+   * A drill cluster's Prometheus runs the alert rules with every hold (`for`) capped at this many seconds, and
+   * scrapes and evaluates every 5 s, so a drill sees an alert fire and resolve in minutes
+   * (clusters/stack/alert-rules.ts). Unset: the rules as written, every 15 s.
    */
   alertHoldCapSeconds?: number;
 }
