@@ -14,6 +14,7 @@ import { toolchainPaths } from '../tools/kube/toolchain.ts';
 import { FaultLedger } from '../tools/state/ledger.ts';
 import { rollbackDrillSuite } from './rollback-drill.suite.ts';
 import { runSuite } from './suite.ts';
+import { e2eEvents } from './testing/e2e-events.ts';
 
 const CLUSTER = 'drillbook-dr-alerts-e2e';
 const DRILLS = DR_ALERT_DRILLS.map((d) => d.id);
@@ -31,13 +32,7 @@ describe('the DR alerts, fired and resolved on kind', () => {
       config: parseConfig({ cluster: { provider: 'kind', name: CLUSTER, keep: false }, reports: { outDir } }),
       only: DRILLS,
       runId: `dr-alerts-e2e-${Date.now().toString(36)}`,
-      onEvent: (e) => {
-        if (e.type === 'log') console.log(e.line);
-        if (e.type === 'scenario-end') {
-          const m = e.journal.measurements;
-          console.log(`${e.journal.scenario.id}: ${e.journal.status}/${e.journal.verdict} detection ${m.detectionMs} ms, RTO ${m.rto?.valueMs} ms (${m.rto?.source}), wall ${e.journal.durationMs} ms`);
-        }
-      },
+      onEvent: e2eEvents('dr-alerts').onEvent,
     });
     console.log(`dr alerts wall ${result.wallMs} ms, exit ${result.exitCode}`);
 

@@ -16,6 +16,7 @@ import { toolchainPaths } from '../tools/kube/toolchain.ts';
 import { FaultLedger } from '../tools/state/ledger.ts';
 import { nightlySuite } from './nightly.suite.ts';
 import { runSuite } from './suite.ts';
+import { e2eEvents } from './testing/e2e-events.ts';
 
 const CLUSTER = 'drillbook-ledger-e2e';
 const LEDGER = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'clusters', 'examples', 'ledger');
@@ -32,21 +33,12 @@ describe('nightly on the ledger, from its description', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'drillbook-ledger-nightly-'));
     const raw = parse(readFileSync(join(LEDGER, 'drillbook.yaml'), 'utf8')) as Record<string, unknown>;
     const config = parseConfig({ ...raw, cluster: { provider: 'kind', name: CLUSTER, keep: false }, reports: { outDir } }, 'ledger e2e', { baseDir: LEDGER });
-    const logs: string[] = [];
+    const { logs, onEvent } = e2eEvents('');
     const result = await runSuite(nightlySuite, {
       config,
       only: DRILLS,
       runId: `ledger-e2e-${Date.now().toString(36)}`,
-      onEvent: (e) => {
-        if (e.type === 'log') {
-          logs.push(e.line);
-          console.log(e.line);
-        }
-        if (e.type === 'scenario-end') {
-          const m = e.journal.measurements;
-          console.log(`${e.journal.scenario.id}: ${e.journal.status}/${e.journal.verdict} detection ${m.detectionMs} ms, RTO ${m.rto?.valueMs} ms (${m.rto?.source}), RPO ${m.rpo?.valueMs} ms (${m.rpo?.lostWrites}/${m.rpo?.acknowledgedWrites} lost), wall ${e.journal.durationMs} ms`);
-        }
-      },
+      onEvent,
     });
     console.log(`ledger nightly wall ${result.wallMs} ms, exit ${result.exitCode}`);
 

@@ -14,6 +14,7 @@ import { nightlySuite, NIGHTLY_SCENARIOS } from './nightly.suite.ts';
 import { runSuite, type SuiteRun } from './suite.ts';
 import { expectDecisionFollowsVerdicts } from './testing/decision.ts';
 import { expectKindDrills } from './testing/kind-drills.expectations.ts';
+import { e2eEvents } from './testing/e2e-events.ts';
 
 const CLUSTER = 'drillbook-nightly-e2e';
 const stateDir = mkdtempSync(join(tmpdir(), 'drillbook-nightly-state-'));
@@ -21,23 +22,14 @@ const stateDir = mkdtempSync(join(tmpdir(), 'drillbook-nightly-state-'));
 async function nightly(label: string): Promise<{ result: SuiteRun; logs: string[] }> {
   const outDir = mkdtempSync(join(tmpdir(), `drillbook-nightly-${label}-`));
   process.env.DRILLBOOK_STATE = stateDir;
-  const logs: string[] = [];
+  const events = e2eEvents(label);
   const result = await runSuite(nightlySuite, {
     config: parseConfig({ reports: { outDir }, cluster: { provider: 'kind', name: CLUSTER, keep: true } }),
     runId: `nightly-e2e-${label}-${Date.now().toString(36)}`,
-    onEvent: (e) => {
-      if (e.type === 'log') {
-        logs.push(e.line);
-        console.log(e.line);
-      }
-      if (e.type === 'scenario-end') {
-        const m = e.journal.measurements;
-        console.log(`[${label}] ${e.journal.scenario.id}: ${e.journal.status}/${e.journal.verdict} detection ${m.detectionMs} ms, RTO ${m.rto?.valueMs} ms (${m.rto?.source}), RPO ${m.rpo?.valueMs} ms (${m.rpo?.lostWrites}/${m.rpo?.acknowledgedWrites} lost), wall ${e.journal.durationMs} ms`);
-      }
-    },
+    onEvent: events.onEvent,
   });
   console.log(`[${label}] nightly wall ${result.wallMs} ms, exit ${result.exitCode}`);
-  return { result, logs };
+  return { result, logs: events.logs };
 }
 
 function expectDrillsRan(result: SuiteRun): void {

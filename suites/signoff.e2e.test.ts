@@ -26,6 +26,7 @@ import { signoffSuite } from './signoff.suite.ts';
 import { runSuite, type SuiteRun } from './suite.ts';
 import { expectDecisionFollowsVerdicts } from './testing/decision.ts';
 import { expectKindDrills } from './testing/kind-drills.expectations.ts';
+import { e2eEvents } from './testing/e2e-events.ts';
 
 const CLUSTER = 'drillbook-signoff-e2e';
 const NAMESPACE = 'gravl-signoff';
@@ -43,13 +44,7 @@ async function signoff(label: string, o: { only?: string[]; loadSeconds?: number
     }),
     ...(o.only ? { only: o.only } : {}),
     runId: `signoff-e2e-${label}-${Date.now().toString(36)}`,
-    onEvent: (e) => {
-      if (e.type === 'log') {
-        console.log(`[${label}] ${e.line}`);
-        o.onLog?.(e.line);
-      }
-      if (e.type === 'scenario-end') console.log(`[${label}] ${e.journal.scenario.id}: ${e.journal.status}/${e.journal.verdict} wall ${e.journal.durationMs} ms`);
-    },
+    onEvent: e2eEvents(label, o.onLog).onEvent,
   });
   console.log(`[${label}] signoff wall ${result.wallMs} ms, decision ${result.report.decision}, exit ${result.exitCode}`);
   for (const r of result.report.readiness) console.log(`[${label}] ${r.id}: ${r.status}${r.action ? ` -> ${r.action}` : ''}`);
