@@ -2,9 +2,8 @@
 // change what is mounted) and a loopback HTTP stand-in for the backend; the real clock, as the probes do real
 // HTTP. What the e2e tier measures on kind, this proves about the declaration: the remediation's steps in order,
 // the arrival latency as evidence, the findings about the runbook, and the fault reverted.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { loopbackBackend } from '../testing/loopback-backend.ts';
 import { systemClock } from '../clock.ts';
 import type { FaultInjector, FaultSpec, InjectedFault } from '../ports.ts';
 import { runScenario } from '../runner.ts';
@@ -57,20 +56,13 @@ class FakeAlertFaults implements FaultInjector {
   }
 }
 
-let server: Server;
-let backendUrl: string;
-beforeAll(async () => {
-  server = createServer((_req, res) => res.writeHead(200).end('{}'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  backendUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+const backend = loopbackBackend();
 
 function setup() {
   const a = new FakeAlerting();
   let reloads = 0;
   const env: GravlEnv & GravlAlertingEnv = {
-    backendUrl,
+    backendUrl: backend.url(),
     platform: 'fake',
     crashFault: () => ({ kind: 'noop' }),
     restart: async () => 'restarted',

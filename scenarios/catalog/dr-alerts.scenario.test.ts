@@ -3,9 +3,8 @@
 // loopback HTTP stand-in for the backend. What the e2e tier measures on kind, this proves about the declarations:
 // the steady state refuses a rule that is not loaded or already firing, each drill's condition makes its own alert
 // fire, the on-call fix resolves it with both notifications at the receiver, and every fault is reverted.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { loopbackBackend } from '../testing/loopback-backend.ts';
 import { systemClock } from '../clock.ts';
 import type { Scenario } from '../define.ts';
 import type { FaultInjector, FaultSpec, InjectedFault } from '../ports.ts';
@@ -115,20 +114,13 @@ class FakeFaults implements FaultInjector {
   }
 }
 
-let server: Server;
-let backendUrl: string;
-beforeAll(async () => {
-  server = createServer((_req, res) => res.writeHead(200).end('{}'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  backendUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+const backend = loopbackBackend();
 
 function setup() {
   const m = new FakeMonitoring();
   const fault = (what: string): FaultSpec => ({ kind: 'fake-dr', what });
   const env = {
-    backendUrl,
+    backendUrl: backend.url(),
     platform: 'fake',
     crashFault: () => ({ kind: 'noop' }),
     restart: async () => 'restarted',
