@@ -8,6 +8,11 @@ const base = stackOptions({ images: { postgres: 'pg:1', backend: 'b:1', promethe
 const configMap = (o: typeof base) => prometheus(o).find((x) => x.kind === 'ConfigMap') as unknown as { metadata: { annotations?: Record<string, string> }; data: Record<string, string> };
 
 describe('prometheus config', () => {
+  it('scrapes every backend pod, Ready or not: a backend whose database is down still reports it', () => {
+    const svc = prometheus(base).find((x) => x.kind === 'Service' && x.metadata.name === 'backend-metrics') as unknown as { spec: Record<string, unknown> };
+    expect(svc.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+  });
+
   it('carries the Gravl rules as written by default', () => {
     const cm = configMap(base);
     expect(cm.data['gravl.rules.yml']).toBe(readFileSync(new URL('../../images/prometheus/gravl.rules.yml', import.meta.url), 'utf8'));

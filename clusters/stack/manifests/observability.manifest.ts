@@ -14,7 +14,7 @@ const GRAVL_RULES = new URL('../../images/prometheus/gravl.rules.yml', import.me
 /** Annotation on prometheus-config: the holds a drill cluster capped (JSON list of { alert, written, drill }). */
 export const CAPPED_HOLDS_ANNOTATION = 'drillbook.io/alert-holds-capped';
 
-/** Headless Service over the backend pods' metrics port: one DNS A record per Ready pod, Prometheus's targets. */
+/** Headless Service over the backend pods' metrics port: one DNS A record per pod (Ready or not), Prometheus's targets. */
 export const BACKEND_METRICS = 'backend-metrics';
 
 const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
@@ -71,7 +71,9 @@ export function prometheus(o: StackOptions): KubeObject[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: BACKEND_METRICS, namespace: o.namespaces.app, labels: { app: 'backend', [COMPONENT]: 'backend-metrics' } },
-      spec: { clusterIP: 'None', selector: { [COMPONENT]: 'backend' }, ports: [{ name: 'metrics', port: 3001, targetPort: 3001 }] },
+      // every pod, Ready or not (as kubernetes_sd's pod role would): a backend whose database is down fails its
+      // readiness, and its metrics are what say so (GravlPrimaryDatabaseDown reads gravl_database_primary_up 0)
+      spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: { [COMPONENT]: 'backend' }, ports: [{ name: 'metrics', port: 3001, targetPort: 3001 }] },
     },
     {
       apiVersion: 'apps/v1',
