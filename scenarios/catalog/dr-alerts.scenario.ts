@@ -46,23 +46,15 @@ export interface DrAlert {
 
 const alertManagerReady: Probe<Env> = { name: 'AlertManager GET /-/ready (service proxy)', tolerance: { equals: 200 }, measure: (ctx: Ctx) => ctx.env.alertManagerReadyStatus(ctx.signal) };
 
-function probes(alert: DrAlert): { loaded: Probe<Env>; quietInAm: Probe<Env>; input: Probe<Env>; resolvedDelivered: Probe<Env> } {
+function probes(alert: DrAlert): { loaded: Probe<Env>; inactive: Probe<Env>; quietInAm: Probe<Env>; resolvedDelivered: Probe<Env> } {
+  const state = async (ctx: Ctx) => (await ctx.env.alertRule(alert.rule, ctx.signal))?.state ?? 'not loaded';
   return {
-    loaded: {
-      name: `rule ${alert.rule} loaded in Prometheus, state`,
-      tolerance: { equals: 'inactive' },
-      measure: async (ctx: Ctx) => (await ctx.env.alertRule(alert.rule, ctx.signal))?.state ?? 'not loaded',
-    },
+    loaded: { name: `rule ${alert.rule} loaded in Prometheus, state`, tolerance: { oneOf: ['inactive', 'pending', 'firing'] }, measure: state },
+    inactive: { name: `rule ${alert.rule} in Prometheus, state`, tolerance: { equals: 'inactive' }, measure: state },
     quietInAm: {
       name: `${alert.rule} alerts active in AlertManager`,
       tolerance: { max: 0 },
       measure: async (ctx: Ctx) => (await ctx.env.activeAlertsNamed(alert.rule, ctx.signal)).length,
-    },
-    input: {
-      name: `${alert.input.name} (${alert.input.expr})`,
-      tolerance: alert.input.tolerance,
-      timeoutMs: 15_000,
-      measure: async (ctx: Ctx) => (await ctx.env.promQuery(alert.input.expr, ctx.signal)) ?? 'no series',
     },
     resolvedDelivered: {
       name: `resolved notifications for ${alert.rule} at the receiver since the condition`,
@@ -71,6 +63,39 @@ function probes(alert: DrAlert): { loaded: Probe<Env>; quietInAm: Probe<Env>; in
     },
   };
 }
+
+/** How long the preparation may take to bring the alert's input within bounds and the alert quiet (a stale one resolves). */
+const QUIET_MS = 150_000;
+
+/**
+ * The last preparation step: the alert's input within its bounds (e.g. a backup younger than 24 h), the rule
+ * inactive in Prometheus and nothing of it active in AlertManager; waited on, since an alert that fired before the
+ * preparation (a fresh cluster has no backup yet) resolves only after an evaluation and AlertManager's next flush.
+ * Then the start time: notifications before it belong to earlier drills or runs.
+ */
+const quietBeforeTheCondition = (alert: DrAlert): RunbookStep<Env> => ({
+  name: `${alert.input.name} within bounds, ${alert.rule} quiet in Prometheus and AlertManager`,
+  timeoutMs: QUIET_MS + 10_000,
+  run: async (ctx: Ctx) => {
+    const started = ctx.clock.now();
+    const { min, max } = alert.input.tolerance;
+    for (;;) {
+      const value = await ctx.env.promQuery(alert.input.expr, ctx.signal);
+      const rule = await ctx.env.alertRule(alert.rule, ctx.signal);
+      const active = await ctx.env.activeAlertsNamed(alert.rule, ctx.signal);
+      const inBounds = value !== undefined && (min === undefined || value >= min) && (max === undefined || value <= max);
+      if (inBounds && rule?.state === 'inactive' && active.length === 0) {
+        ctx.evidence(alert.input.name, value, 'metric');
+        since.set(sinceKey(ctx), ctx.clock.wallNow());
+        return;
+      }
+      if (ctx.clock.now() - started > QUIET_MS) {
+        throw new Error(`before the condition: ${alert.input.expr} = ${value ?? 'no series'} (wanted ${min ?? '-inf'}..${max ?? '+inf'}), rule ${rule?.state ?? 'not loaded'}, ${active.length} active in AlertManager; is Prometheus scraping the backend?`);
+      }
+      await ctx.clock.sleep(2_000, ctx.signal);
+    }
+  },
+});
 
 interface DrAlertDrill {
   readonly id: string;
@@ -111,16 +136,8 @@ function drAlertDrill(d: DrAlertDrill): Scenario<Env> {
     // Detection: the alert active in AlertManager (hold capped at 15 s, 5 s scrapes and evaluations). RTO: until
     // the alert resolved and its resolved notification arrived, against ROLLBACK.md's 15 minutes.
     objectives: { detectionSeconds: 120, rtoSeconds: 900, rtoSource: 'verify' },
-    steadyState: [backendReady, alertManagerReady, p.loaded, p.quietInAm, p.input],
-    setup: [
-      receiverRouted,
-      ...(d.prepare ?? []),
-      {
-        name: 'note the time: notifications before it belong to earlier drills',
-        timeoutMs: 5_000,
-        run: async (ctx: Ctx) => void since.set(sinceKey(ctx), ctx.clock.wallNow()),
-      },
-    ],
+    steadyState: [backendReady, alertManagerReady, p.loaded],
+    setup: [receiverRouted, ...(d.prepare ?? []), quietBeforeTheCondition(d.alert)],
     inject: d.inject,
     detect: {
       name: `${d.alert.rule} active in AlertManager (GET /api/v2/alerts)`,
@@ -147,7 +164,7 @@ function drAlertDrill(d: DrAlertDrill): Scenario<Env> {
       },
       ...d.fix,
     ],
-    verify: [backendReady, alertManagerReady, p.loaded, p.quietInAm, p.resolvedDelivered],
+    verify: [backendReady, alertManagerReady, p.inactive, p.quietInAm, p.resolvedDelivered],
     verifyTimeoutMs: 240_000,
   });
 }
@@ -165,21 +182,6 @@ const runBackupNow: RunbookStep<Env> = {
 
 /** A backup the alert can compare with: the drill's own, so the 7-day average has samples before the fault. */
 const freshBackup: RunbookStep<Env> = { ...runBackupNow, name: 'a fresh backup (the baseline the alert compares with)' };
-const waitForInput = (alert: DrAlert): RunbookStep<Env> => ({
-  name: `Prometheus has scraped ${alert.input.name}`,
-  timeoutMs: 90_000,
-  run: async (ctx: Ctx) => {
-    const started = ctx.clock.now();
-    for (;;) {
-      const value = await ctx.env.promQuery(alert.input.expr, ctx.signal);
-      const { min, max } = alert.input.tolerance;
-      if (value !== undefined && (min === undefined || value >= min) && (max === undefined || value <= max)) return ctx.evidence(alert.input.name, value, 'metric');
-      if (ctx.clock.now() - started > 80_000) throw new Error(`${alert.input.expr} is ${value ?? 'absent'} 80 s after the backup; is Prometheus scraping the backend?`);
-      await ctx.clock.sleep(3_000, ctx.signal);
-    }
-  },
-});
-
 export const PRIMARY_DATABASE_DOWN: DrAlert = {
   rule: 'GravlPrimaryDatabaseDown',
   drName: '7. PrimaryDatabaseDown',
@@ -229,7 +231,7 @@ export const drAlertNoDailyBackup = drAlertDrill({
   title: 'No backup recorded for a day: GravlNoRecentBackup fires, a backup is run now, it resolves',
   description: 'The backup_runs rows of the last 24 h are held aside (as if the nightly job had not run since yesterday); the revert puts them back.',
   needs: ['backend', 'database', 'backup', 'alerting'],
-  prepare: [freshBackup, waitForInput(NO_DAILY_BACKUP)],
+  prepare: [freshBackup],
   inject: (env) => [env.recentBackupsWithheld()],
   fix: [runBackupNow],
 });
@@ -240,7 +242,7 @@ export const drAlertBackupSizeDeviation = drAlertDrill({
   title: 'A backup a tenth of the usual size: GravlBackupSizeDeviation fires, a good backup is run, it resolves',
   description: "A backup run recorded as the backup job writes it, with a tenth of the newest dump's size (a truncated dump); the revert deletes that row.",
   needs: ['backend', 'database', 'backup', 'alerting'],
-  prepare: [freshBackup, waitForInput(BACKUP_SIZE_DEVIATION)],
+  prepare: [freshBackup],
   inject: (env) => [env.backupRunRecorded({ sizeFactor: 0.1 })],
   fix: [runBackupNow],
 });
@@ -251,7 +253,7 @@ export const drAlertS3UploadSlow = drAlertDrill({
   title: 'A backup whose upload took 25 minutes: GravlS3UploadSlow fires, a backup is run again, it resolves',
   description: 'A backup run recorded as the backup job writes it, with a 25-minute upload; the revert deletes that row.',
   needs: ['backend', 'database', 'backup', 'alerting'],
-  prepare: [freshBackup, waitForInput(S3_UPLOAD_SLOW)],
+  prepare: [freshBackup],
   inject: (env) => [env.backupRunRecorded({ sizeFactor: 1, uploadSeconds: 1500 })],
   fix: [runBackupNow],
 });
@@ -269,7 +271,6 @@ export const drAlertRestoreTestFailed = drAlertDrill({
       timeoutMs: 300_000,
       run: async (ctx: Ctx) => ctx.evidence('restore test', await ctx.env.runRestoreTest(ctx.signal), 'json'),
     },
-    waitForInput(RESTORE_TEST_FAILED),
   ],
   inject: (env) => [env.restoreTestFailedOnDamagedDump()],
   fix: [
