@@ -113,7 +113,8 @@ interface DrAlertDrill {
 /** The receiver routed, notifications grouped 30 s apart, the capped holds in the evidence; then the start time. */
 const receiverRouted: RunbookStep<Env> = {
   name: 'AlertManager routes to the in-cluster receiver (the remediated config)',
-  timeoutMs: 240_000,
+  // the webhook Ready (up to 110 s) and AlertManager reloaded until the kubelet refreshed its file (up to 150 s)
+  timeoutMs: 280_000,
   runbookRef: 'BLOCKING_ISSUES_REMEDIATION.md § Issue #3 (the receiver the DR alerts page through)',
   run: async (ctx: Ctx) => {
     ctx.evidence('receiver', await ctx.env.routeWithGroupInterval(DRILL_GROUP_INTERVAL, ctx.signal), 'command');
