@@ -121,7 +121,7 @@ export function existingClusterProblems(config: {
     );
   }
   // the TestRuns' namespace must be allowed too: nothing outside the allowed namespaces is touched
-  const namespaces = [...new Set([config.stack.namespace, ...(operator?.namespace ? [operator.namespace] : [])])];
+  const namespaces = touchedNamespaces(config.stack.namespace, operator?.namespace);
   const refusal = namespacesRefusal(context, namespaces, config.allowDestructive);
   if (refusal) problems.push(`${refusal.message}\n    ${refusal.hint.replace(/\n/g, '\n    ')}`);
   return problems;
@@ -164,9 +164,14 @@ export interface ExistingGravlEnvironment extends AsyncDisposable {
   skip(scenarioId: string): string | undefined;
 }
 
+/** The namespaces a run on an existing cluster touches: the stack's, and the one its k6-operator TestRuns go to. */
+export function touchedNamespaces(stackNamespace: string, loadNamespace?: string): string[] {
+  return [...new Set([stackNamespace, ...(loadNamespace ? [loadNamespace] : [])])];
+}
+
 export async function startExistingGravl(o: ExistingGravlOptions): Promise<ExistingGravlEnvironment> {
   // The gate, before the kubeconfig is read or any call is made: without the allow-list nothing is touched.
-  assertNamespacesAllowed(o.context, [...new Set([o.namespace, ...(o.k6Operator ? [o.k6Operator.namespace] : [])])], o.policy);
+  assertNamespacesAllowed(o.context, touchedNamespaces(o.namespace, o.k6Operator?.namespace), o.policy);
   const { signal, namespace: ns } = o;
   const kubeconfig = o.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
   const { api, nodeExec } = await (o.connect ?? connectKubeconfig)({ context: o.context, kubeconfig, signal });
@@ -217,7 +222,7 @@ export async function startExistingGravl(o: ExistingGravlOptions): Promise<Exist
       return `re-applied Secret ${ns}/${SECRETS.app} from the copy read before the drill (its source of truth is the team's, not drillbook's)`;
     },
   };
-  const target: ClusterTarget = { name: o.context, context: o.context, provider: 'existing', createdByDrillbook: false, namespaces: [...new Set([ns, ...(o.k6Operator ? [o.k6Operator.namespace] : [])])] };
+  const target: ClusterTarget = { name: o.context, context: o.context, provider: 'existing', createdByDrillbook: false, namespaces: touchedNamespaces(ns, o.k6Operator?.namespace) };
   const faults = new KubeFaultInjector(api, { kubeconfig, context: o.context }, [ns]).withUnlabelledObjectsIn([ns]);
   if (nodeExec) faults.withNodeExec(nodeExec);
   const capabilities: ExistingCapabilities = { nodeAccess: nodeExec !== undefined };
