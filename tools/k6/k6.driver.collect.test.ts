@@ -127,9 +127,10 @@ describe('K6 driver: verdicts and harness errors (fake k6)', () => {
     await fakeRunning();
     const result = await running.stop();
     expect(result.k6).toMatchObject({ exitCode: 105, stoppedEarly: true });
-    expect(result.k6.durationMs).toBeLessThan(10_000);
+    // ended by the stop, not by the run's own 30 s (no tighter bound: a busy 2-core machine is slow to start k6)
+    expect(result.k6.durationMs).toBeLessThan(30_000);
     expect(result.passed).toBe(true);
-  });
+  }, 60_000);
 
   it('an aborted signal while waiting interrupts the run (InterruptedError) and kills k6', async () => {
     await using running = await (await generator({ exitCode: 0, p95: 12, runSeconds: 30 })).start(profile, { labels: {} });
