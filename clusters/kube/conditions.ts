@@ -128,6 +128,32 @@ export function podsReady(namespace: string, labelSelector: string, count = 1): 
   };
 }
 
+/** When the pod's newest container termination the kubelet reports ended (lastState or the current state), or undefined. */
+export function lastTerminationAt(pod: KubeObject): number | undefined {
+  type Terminated = { terminated?: { finishedAt?: string } };
+  const statuses = (status(pod).containerStatuses ?? []) as { state?: Terminated; lastState?: Terminated }[];
+  const times = statuses.flatMap((c) => [c.lastState?.terminated?.finishedAt, c.state?.terminated?.finishedAt]).filter((t): t is string => typeof t === 'string').map(Date.parse);
+  return times.length ? Math.max(...times) : undefined;
+}
+
+/**
+ * At least `count` pods match, every one Ready again after a container of it ended at or after `since` (epoch ms):
+ * a crash the kubelet has noticed and restarted from. Ready alone is not enough right after a SIGKILL: the pod
+ * still reads Ready until the kubelet's next sync, and a restart held back by CrashLoopBackOff reads Ready too late.
+ */
+export function podsRestartedSince(namespace: string, labelSelector: string, since: number, count = 1): KubeCondition {
+  return {
+    name: `${count}+ pods ${namespace}/{${labelSelector}} restarted after ${new Date(since).toISOString()} and Ready`,
+    target: { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector },
+    evaluate: (objects) => {
+      const live = objects.filter((p) => !p.metadata.deletionTimestamp);
+      const restarted = live.filter((p) => (lastTerminationAt(p) ?? 0) >= since);
+      const ready = restarted.filter(isPodReady);
+      return { ok: live.length >= count && ready.length === live.length, detail: `${restarted.length}/${live.length} restarted, ${ready.length} of them ready` };
+    },
+  };
+}
+
 /** Every node is Ready, and there are at least `count`. */
 export function nodesReady(count = 1): KubeCondition {
   return {

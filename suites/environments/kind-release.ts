@@ -1,12 +1,15 @@
 // ROLLBACK.md's release operations on the one-node kind environment (GravlReleaseEnv): the faults of Scenarios 1
 // and 4 as data, the watches that see their symptoms, and the runbook's kubectl operations on the backend
 // Deployment as server-side applies, each under its own field manager as kubectl has.
-import { isPodReady, podsReady, podsWaiting, waitingReasons, deploymentAvailable } from '../../clusters/kube/conditions.ts';
+import { isPodReady, podsReady, podsRestartedSince, podsWaiting, waitingReasons, deploymentAvailable } from '../../clusters/kube/conditions.ts';
 import type { KubeObject } from '../../clusters/kube/kube-api.ts';
 import { secrets as stackSecrets } from '../../clusters/stack/manifests/foundation.manifest.ts';
 import { COMPONENT } from '../../clusters/stack/manifests/stack-options.ts';
 import type { GravlReleaseEnv } from '../../scenarios/catalog/gravl-kube.env.ts';
 import type { KubeDrillDeps } from './kind-drill-deps.ts';
+
+/** The longest a crashed container can wait to be restarted (the kubelet's CrashLoopBackOff cap, 5 min), and its start. */
+export const RESTART_WAIT_MS = 360_000;
 
 /**
  * Field managers of the runbook's own changes, one per operation as kubectl has (scale, set image, rollout
@@ -75,13 +78,18 @@ export function kindReleaseEnv(
   // A crash is a SIGKILL of the component's containers (every backend replica, or PostgreSQL), as on Docker.
   crashFault: (component) => ({ kind: 'container-kill', namespace: ns, selector: component === 'database' ? names.databaseSelector : backendSelector }),
   // On Kubernetes the kubelet restarts a crashed container by itself: the runbook's "restart pods" is then
-  // watching the workload come back (kubectl rollout status).
-  // The service is back when every backend replica is Ready again, after a database crash too.
+  // watching the workload come back (kubectl rollout status). Right after the SIGKILL the pods still read Ready
+  // (the kubelet's next sync has not run), so the crashed ones must be seen restarted since the crash, then Ready;
+  // a container that crashed repeatedly waits in CrashLoopBackOff (10 s doubling to 5 min, reset after 10 min
+  // up), so the wait covers the longest back-off. The service is back when every backend replica is Ready again.
   restart: async (component, sig) => {
     const started = performance.now();
-    const waits = [...(component === 'database' ? [podsReady(ns, names.databaseSelector)] : []), podsReady(ns, backendSelector, replicas)];
+    // the crash was just before its detection (milliseconds to seconds): a minute back is this crash, not the last
+    const since = Date.now() - 60_000;
+    const crashed = component === 'database' ? podsRestartedSince(ns, names.databaseSelector, since) : podsRestartedSince(ns, backendSelector, since, replicas);
+    const waits = [crashed, ...(component === 'database' ? [podsReady(ns, backendSelector, replicas)] : [])];
     const seen: string[] = [];
-    for (const condition of waits) seen.push(`${condition.name}: ${(await client.waitFor(condition, { timeoutMs: 110_000, signal: sig })).detail}`);
+    for (const condition of waits) seen.push(`${condition.name}: ${(await client.waitFor(condition, { timeoutMs: RESTART_WAIT_MS, signal: sig })).detail}`);
     return `kubectl rollout status: ${seen.join('; ')}; after ${Math.round(performance.now() - started)} ms`;
   },
   badRelease: () => ({ kind: 'set-image', namespace: ns, deployment, container, image: images.broken }),
