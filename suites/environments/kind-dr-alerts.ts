@@ -103,12 +103,13 @@ export function kindDrAlertsEnv(d: KubeDrillDeps, alerting: GravlAlertingEnv): G
           `${name}-undo`,
           // idempotent: gc may create it after the revert already ran
           [
-            'DO $$ BEGIN',
+            // a named dollar quote: the kubelet turns $$ in a container's command into $
+            'DO $undo$ BEGIN',
             `  IF to_regclass('${table}') IS NOT NULL THEN`,
             `    INSERT INTO backup_runs SELECT * FROM ${table} ON CONFLICT (id) DO NOTHING;`,
             `    DROP TABLE ${table};`,
             '  END IF;',
-            'END $$;',
+            'END $undo$;',
             "SELECT 'backup runs put back';",
           ].join('\n'),
         ),

@@ -107,6 +107,10 @@ export function parseKubeFaultSpec(spec: FaultSpec, limits: KubeSpecLimits): Par
         const ok = value && typeof value === 'object' && value.apiVersion === 'batch/v1' && value.kind === 'Job' && typeof value.metadata?.name === 'string' && DNS_LABEL.test(value.metadata.name);
         if (!ok) r.problem(`${field}: must be a batch/v1 Job manifest with a DNS-label name (its pod writes a termination message)`);
         else if (value.metadata.namespace !== namespace) r.problem(`${field}: its namespace '${String(value.metadata.namespace)}' must be the fault's namespace '${namespace}'`);
+        // the kubelet expands $(VAR) and turns $$ into $ in command and args: SQL's DO $$ ... $$ would arrive as DO $
+        else if (/\$\$/.test(JSON.stringify((value.spec as { template?: { spec?: { containers?: { command?: unknown; args?: unknown }[] } } } | undefined)?.template?.spec?.containers?.map((c) => [c.command, c.args]) ?? []))) {
+          r.problem(`${field}: its command has '$$', which the kubelet turns into '$' (write a named dollar quote, e.g. $body$ ... $body$)`);
+        }
         return value as KubeObject;
       };
       const forward = job('job');

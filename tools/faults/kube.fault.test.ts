@@ -238,7 +238,7 @@ describe('KubeFaultInjector.inject', () => {
   });
 
   describe('job-with-undo', () => {
-    const pjobWithUndo = (name: string, sql: string, namespace = 'gravl'): KubeObject => ({
+    const psqlJob = (name: string, sql: string, namespace = 'gravl'): KubeObject => ({
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name, namespace },
@@ -259,7 +259,7 @@ describe('KubeFaultInjector.inject', () => {
     it('runs the statement Job, keeps the revert Job in the ledger, and the revert runs it, then removes both', async () => {
       runJobs((job) => `ran ${job.metadata.name}`);
       const fault = await injector.inject(
-        { kind: 'job-with-undo', namespace: 'gravl', job: pjobWithUndo('age-backups-r1', "UPDATE backup_runs SET finished_at = finished_at - interval '25 hours'"), revertJob: pjobWithUndo('age-backups-r1-undo', "UPDATE backup_runs SET finished_at = finished_at + interval '25 hours'") },
+        { kind: 'job-with-undo', namespace: 'gravl', job: psqlJob('age-backups-r1', "UPDATE backup_runs SET finished_at = finished_at - interval '25 hours'"), revertJob: psqlJob('age-backups-r1-undo', "UPDATE backup_runs SET finished_at = finished_at + interval '25 hours'") },
         { labels: runLabels },
       );
       const forward = await api.read(jobRef('age-backups-r1'));
@@ -284,18 +284,21 @@ describe('KubeFaultInjector.inject', () => {
         });
       };
       await expect(
-        injector.inject({ kind: 'job-with-undo', namespace: 'gravl', job: pjobWithUndo('bad-r1', 'UPDATE backup_runs SET ok = false'), revertJob: pjobWithUndo('bad-r1-undo', 'SELECT 1') }, { labels: runLabels }),
+        injector.inject({ kind: 'job-with-undo', namespace: 'gravl', job: psqlJob('bad-r1', 'UPDATE backup_runs SET ok = false'), revertJob: psqlJob('bad-r1-undo', 'SELECT 1') }, { labels: runLabels }),
       ).rejects.toThrow(/relation "backup_runs" does not exist/);
     });
 
     it('refuses manifests that are not Jobs of its namespace, and Jobs that already exist', async () => {
-      expect(injector.validate({ kind: 'job-with-undo', namespace: 'gravl', job: { kind: 'Pod' }, revertJob: pjobWithUndo('x', 'SELECT 1', 'other') })).toEqual([
+      expect(injector.validate({ kind: 'job-with-undo', namespace: 'gravl', job: { kind: 'Pod' }, revertJob: psqlJob('x', 'SELECT 1', 'other') })).toEqual([
         'job: must be a batch/v1 Job manifest with a DNS-label name (its pod writes a termination message)',
         "revertJob: its namespace 'other' must be the fault's namespace 'gravl'",
       ]);
-      expect(injector.validate({ kind: 'job-with-undo', namespace: 'gravl', job: pjobWithUndo('same', 'SELECT 1'), revertJob: pjobWithUndo('same', 'SELECT 1') })).toEqual(['revertJob: must have a name of its own (both Jobs exist at once)']);
-      api.set({ ...pjobWithUndo('left-r1', 'SELECT 1'), metadata: { name: 'left-r1', namespace: 'gravl', labels: ours } });
-      await expect(injector.inject({ kind: 'job-with-undo', namespace: 'gravl', job: pjobWithUndo('left-r1', 'SELECT 1'), revertJob: pjobWithUndo('left-r1-undo', 'SELECT 1') }, { labels: runLabels })).rejects.toThrow(/already exists/);
+      expect(injector.validate({ kind: 'job-with-undo', namespace: 'gravl', job: psqlJob('same', 'SELECT 1'), revertJob: psqlJob('same', 'SELECT 1') })).toEqual(['revertJob: must have a name of its own (both Jobs exist at once)']);
+      expect(injector.validate({ kind: 'job-with-undo', namespace: 'gravl', job: psqlJob('a', 'DO $$ BEGIN NULL; END $$;'), revertJob: psqlJob('b', 'DO $body$ BEGIN NULL; END $body$;') })).toEqual([
+        "job: its command has '$$', which the kubelet turns into '$' (write a named dollar quote, e.g. $body$ ... $body$)",
+      ]);
+      api.set({ ...psqlJob('left-r1', 'SELECT 1'), metadata: { name: 'left-r1', namespace: 'gravl', labels: ours } });
+      await expect(injector.inject({ kind: 'job-with-undo', namespace: 'gravl', job: psqlJob('left-r1', 'SELECT 1'), revertJob: psqlJob('left-r1-undo', 'SELECT 1') }, { labels: runLabels })).rejects.toThrow(/already exists/);
       expect(ledger.list()).toEqual([]);
     });
   });
