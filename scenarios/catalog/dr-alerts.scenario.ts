@@ -158,7 +158,7 @@ function drAlertDrill(d: DrAlertDrill): Scenario<Env> {
           const started = ctx.clock.now();
           let firing = await deliveriesSince(ctx, d.alert.rule, 'firing', 0);
           while (firing.length === 0 && ctx.clock.now() - started < DELIVERY_MS) firing = await deliveriesSince(ctx, d.alert.rule, 'firing', Math.max(1, DELIVERY_MS - (ctx.clock.now() - started)));
-          if (firing.length === 0) throw new Error(`AlertManager holds ${d.alert.rule} but no firing notification reached the receiver within ${DELIVERY_MS} ms`);
+          if (firing.length === 0) throw new Error(`no firing notification of ${d.alert.rule} reached the receiver within ${DELIVERY_MS} ms`);
           ctx.evidence('firing notification', firing[0], 'json');
           ctx.evidence(d.alert.input.name, (await ctx.env.promQuery(d.alert.input.expr, ctx.signal)) ?? 'no series', 'metric');
         },

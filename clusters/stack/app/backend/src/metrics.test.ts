@@ -65,4 +65,14 @@ describe('the DR metrics the alert rules evaluate', () => {
     standbys = [];
     expect(await m.registry.metrics()).not.toContain('standby="region-b"');
   });
+
+  it('a database that does not answer (connect hanging) makes the scrape answer anyway: primary down, the rest absent', async () => {
+    const hang = () => new Promise<never>(() => undefined);
+    const m = createMetrics('v2', hang, { restoreTestOk: hang, lastFullBackup: hang, primaryUp: hang, walArchiveLagSeconds: hang, replicationLagBytes: hang }, { factTimeoutMs: 20 });
+    const text = await m.registry.metrics();
+    expect(text).toContain('gravl_database_primary_up 0');
+    for (const name of ['gravl_backup_last_success_timestamp_seconds', 'gravl_backup_restore_test_last_ok', 'gravl_backup_last_size_bytes', 'gravl_pg_wal_archive_lag_seconds', 'gravl_pg_replication_lag_bytes']) {
+      expect(text).not.toMatch(new RegExp(`^${name}\\{`, 'm'));
+    }
+  });
 });

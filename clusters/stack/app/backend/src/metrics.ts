@@ -29,7 +29,26 @@ export interface DatabaseFacts {
   replicationLagBytes(): Promise<readonly { readonly standby: string; readonly bytes: number }[]>;
 }
 
-export function createMetrics(version: string, lastBackup: () => Promise<number | undefined>, database?: DatabaseFacts): Metrics {
+/**
+ * How long a scrape waits for one database fact. A scrape must answer within Prometheus's scrape timeout (10 s, or
+ * the interval when shorter: 5 s on a drill cluster), and a database that went away can take the pool's whole
+ * connect timeout to fail (the NetworkPolicy drops the SYN to a Service without endpoints): past this, the fact is
+ * unknown (absent), and "a writable primary answers" is false.
+ */
+export const FACT_TIMEOUT_MS = 2_000;
+
+/** `promise`, or a rejection after `ms` (the promise itself is left to settle on its own). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createMetrics(version: string, lastBackup: () => Promise<number | undefined>, database?: DatabaseFacts, options: { factTimeoutMs?: number } = {}): Metrics {
+  const factTimeoutMs = options.factTimeoutMs ?? FACT_TIMEOUT_MS;
+  const bounded = <T>(read: () => Promise<T>): Promise<T> => within(Promise.resolve().then(read), factTimeoutMs);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({ name: 'gravl_build_info', help: 'Build of the running backend (always 1).', labelNames: ['version'], registers: [registry] }).set({ version }, 1);
@@ -42,14 +61,14 @@ export function createMetrics(version: string, lastBackup: () => Promise<number 
       // unknown (the DB down) is an absent series: a 0 would read as "no backup ever" and page NoDailyBackup
       // for as long as the database is down, on top of PrimaryDatabaseDown
       this.reset();
-      const ts = await lastBackup().then(
+      const ts = await bounded(lastBackup).then(
         (t) => t ?? 0,
         () => undefined,
       );
       if (ts !== undefined) this.set({ source: 'backup_runs' }, ts);
     },
   });
-  if (database) registerDatabaseFacts(registry, database);
+  if (database) registerDatabaseFacts(registry, database, bounded);
   return {
     registry,
     requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'], registers: [registry] }),
@@ -66,7 +85,7 @@ export function createMetrics(version: string, lastBackup: () => Promise<number 
 }
 
 // Labelled gauges (source/standby) so that "unknown" is an absent series, never a 0 an alert would read as a fact.
-function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
+function registerDatabaseFacts(registry: Registry, db: DatabaseFacts, bounded: <T>(read: () => Promise<T>) => Promise<T>): void {
   new Gauge({
     name: 'gravl_backup_restore_test_last_ok',
     help: 'The newest restore-test row of backup_runs: 1 ok, 0 failed; absent when none or the DB is down.',
@@ -74,7 +93,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const ok = await db.restoreTestOk().catch(() => undefined);
+      const ok = await bounded(() => db.restoreTestOk()).catch(() => undefined);
       if (ok !== undefined) this.set({ source: 'backup_runs' }, ok ? 1 : 0);
     },
   });
@@ -85,7 +104,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const size = (await db.lastFullBackup().catch(() => undefined))?.sizeBytes;
+      const size = (await bounded(() => db.lastFullBackup()).catch(() => undefined))?.sizeBytes;
       if (size !== undefined) this.set({ source: 'backup_runs' }, size);
     },
   });
@@ -96,7 +115,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const seconds = (await db.lastFullBackup().catch(() => undefined))?.uploadSeconds;
+      const seconds = (await bounded(() => db.lastFullBackup()).catch(() => undefined))?.uploadSeconds;
       if (seconds !== undefined) this.set({ source: 'backup_runs' }, seconds);
     },
   });
@@ -105,7 +124,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
     help: 'The database answers as a writable primary: 1 yes, 0 down, unreachable or in recovery.',
     registers: [registry],
     async collect() {
-      this.set((await db.primaryUp().catch(() => false)) ? 1 : 0);
+      this.set((await bounded(() => db.primaryUp()).catch(() => false)) ? 1 : 0);
     },
   });
   new Gauge({
@@ -115,7 +134,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const lag = await db.walArchiveLagSeconds().catch(() => undefined);
+      const lag = await bounded(() => db.walArchiveLagSeconds()).catch(() => undefined);
       if (lag !== undefined) this.set({ source: 'pg_stat_archiver' }, lag);
     },
   });
@@ -126,7 +145,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts): void {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const r of await db.replicationLagBytes().catch(() => [])) this.set({ standby: r.standby }, r.bytes);
+      for (const r of await bounded(() => db.replicationLagBytes()).catch(() => [])) this.set({ standby: r.standby }, r.bytes);
     },
   });
 }
