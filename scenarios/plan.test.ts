@@ -32,11 +32,16 @@ describe('planAgainst', () => {
       ['migration-failed', ['backup']],
       ['full-rollback', ['backup']],
       ['backup-job-missing', ['backup']],
+      // the DR alerts a backup feeds (the primary-down one needs only the database)
+      ['dr-alert-no-daily-backup', ['backup']],
+      ['dr-alert-backup-size-deviation', ['backup']],
+      ['dr-alert-s3-upload-slow', ['backup']],
+      ['dr-alert-restore-test-failed', ['backup']],
     ]);
     expect(plan.skipped.find((s) => s.scenario.id === 'backup-job-missing')!.reason).toBe(
       'stack has no backup component: add stack.components.backup to drill runbook BLOCKING_ISSUES_REMEDIATION.md § Issue #2: Backup Cronjob Not Deployed',
     );
-    expect(plan.runnable).toHaveLength(catalog.length - 3);
+    expect(plan.runnable).toHaveLength(catalog.length - 7);
   });
 
   it('a minimal stack (backend + database, no probe contract, no k6 script) runs only what it can, and says every gap', () => {
