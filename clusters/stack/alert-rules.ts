@@ -5,6 +5,7 @@
 // and it resolves when the runbook's fix lands. The holds as written are proved by promtool
 // (clusters/images/prometheus/rules.test.yml), and every capped hold is listed so the evidence says so.
 import { parse, stringify } from 'yaml';
+import type { HoldCap } from '../../scenarios/catalog/gravl-dr-alerts.env.ts';
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
 
@@ -15,24 +16,16 @@ export function durationSeconds(text: string): number {
   return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_SECONDS[p[2]!]!, 0);
 }
 
-export interface CappedHold {
-  readonly alert: string;
-  /** The hold as written in the rules. */
-  readonly written: string;
-  /** The hold the drill cluster runs. */
-  readonly drill: string;
-}
-
 interface RuleFile {
   groups?: { name?: string; rules?: { alert?: string; for?: string }[] }[];
 }
 
 /** The rules file with every alert's `for` above `capSeconds` lowered to it, and which were. */
-export function rulesWithHoldCap(text: string, capSeconds: number): { readonly text: string; readonly capped: readonly CappedHold[] } {
+export function rulesWithHoldCap(text: string, capSeconds: number): { readonly text: string; readonly capped: readonly HoldCap[] } {
   if (!Number.isInteger(capSeconds) || capSeconds < 0) throw new Error(`hold cap ${capSeconds}: a whole number of seconds >= 0`);
   const rules = parse(text) as RuleFile | null;
   if (!rules || !Array.isArray(rules.groups)) throw new Error('not a Prometheus rules file: no groups');
-  const capped: CappedHold[] = [];
+  const capped: HoldCap[] = [];
   for (const group of rules.groups) {
     for (const rule of group.rules ?? []) {
       if (rule.alert === undefined || rule.for === undefined) continue;
