@@ -69,11 +69,14 @@ async function main(): Promise<void> {
         return r.rows[0]?.primary === true;
       },
       async walArchiveLagSeconds() {
+        // How long the oldest finished WAL segment has waited for the archive (its .ready status file), 0 when none
+        // waits: a failing archive_command shows, a quiet database (nothing to archive) does not. The time since the
+        // last archive (pg_stat_archiver) would page on every quiet night. pg_ls_archive_statusdir: superuser or pg_monitor.
         const r = await pool.query<{ on: boolean; lag: number | null }>(
-          "SELECT current_setting('archive_mode') <> 'off' AS on, extract(epoch FROM now() - coalesce(last_archived_time, pg_postmaster_start_time()))::float8 AS lag FROM pg_stat_archiver",
+          "SELECT current_setting('archive_mode') <> 'off' AS on, coalesce((SELECT extract(epoch FROM now() - min(modification)) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'), 0)::float8 AS lag",
         );
         const row = r.rows[0];
-        return row?.on && row.lag !== null ? row.lag : undefined;
+        return row?.on && row.lag !== null ? Math.max(0, row.lag) : undefined;
       },
       async replicationLagBytes() {
         // On a standby pg_current_wal_lsn() raises: no standbys of its own to report.

@@ -17,7 +17,7 @@ describe('the DR metrics the alert rules evaluate', () => {
     const text = await scrape(facts());
     expect(text).toContain('gravl_backup_restore_test_last_ok{source="backup_runs"} 1');
     expect(text).toContain('gravl_database_primary_up 1');
-    expect(text).toContain('gravl_pg_wal_archive_lag_seconds{source="pg_stat_archiver"} 42');
+    expect(text).toContain('gravl_pg_wal_archive_lag_seconds{source="archive_status"} 42');
     expect(text).toContain('gravl_pg_replication_lag_bytes{standby="region-b"} 2000000000');
     expect(text).toContain('gravl_backup_last_success_timestamp_seconds{source="backup_runs"} 1700000000');
   });

@@ -23,7 +23,7 @@ export interface DatabaseFacts {
   lastFullBackup(): Promise<{ sizeBytes?: number; uploadSeconds?: number } | undefined>;
   /** The database answers as a writable primary (not in recovery). */
   primaryUp(): Promise<boolean>;
-  /** Seconds since the last WAL segment was archived; undefined when archiving is off. */
+  /** Seconds the oldest finished WAL segment has waited for the archive (0 when none waits); undefined when archiving is off. */
   walArchiveLagSeconds(): Promise<number | undefined>;
   /** Bytes of WAL each connected standby has not replayed yet (empty on a standby or without replicas). */
   replicationLagBytes(): Promise<readonly { readonly standby: string; readonly bytes: number }[]>;
@@ -129,13 +129,13 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts, bounded: <
   });
   new Gauge({
     name: 'gravl_pg_wal_archive_lag_seconds',
-    help: 'Seconds since PostgreSQL last archived a WAL segment (pg_stat_archiver); absent when archive_mode is off or the DB is down.',
+    help: 'Seconds the oldest finished WAL segment has waited for the archive (pg_wal/archive_status), 0 when none waits; absent when archive_mode is off or the DB cannot be read.',
     labelNames: ['source'],
     registers: [registry],
     async collect() {
       this.reset();
       const lag = await bounded(() => db.walArchiveLagSeconds()).catch(() => undefined);
-      if (lag !== undefined) this.set({ source: 'pg_stat_archiver' }, lag);
+      if (lag !== undefined) this.set({ source: 'archive_status' }, lag);
     },
   });
   new Gauge({
