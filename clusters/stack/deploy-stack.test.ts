@@ -72,6 +72,18 @@ describe('reference stack', () => {
     const pg = allObjects(stages).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
     expect(JSON.stringify(pg)).toContain('"storageClassName":"local-path"');
   });
+
+  it('archives WAL into a volume of the database pod only when asked, with the archive_timeout given', () => {
+    const pgOf = (o: typeof options) => allObjects(referenceStack(o)).find((x) => x.kind === 'StatefulSet' && x.metadata.name === 'postgres')!;
+    const container = (pg: KubeObject) => (pg.spec as { template: { spec: { containers: { env: { name: string; value?: string }[]; volumeMounts: { name: string; mountPath: string }[] }[] } } }).template.spec.containers[0]!;
+    const off = pgOf(options);
+    expect(container(off).env.map((e) => e.name)).not.toContain('POSTGRES_ARCHIVE_COMMAND');
+    expect(JSON.stringify(off)).not.toContain('wal-archive');
+    const on = pgOf({ ...options, walArchive: { timeoutSeconds: 300 } });
+    expect(container(on).env).toEqual(expect.arrayContaining([{ name: 'POSTGRES_ARCHIVE_COMMAND', value: 'default' }, { name: 'POSTGRES_ARCHIVE_TIMEOUT', value: '300' }]));
+    expect(container(on).volumeMounts).toContainEqual({ name: 'wal-archive', mountPath: '/var/lib/postgresql/wal-archive' });
+    expect((on.spec as { template: { spec: { volumes: unknown[] } } }).template.spec.volumes).toEqual([{ name: 'wal-archive', emptyDir: {} }]);
+  });
 });
 
 describe('a kept cluster where a drill left the remediation', () => {

@@ -70,6 +70,8 @@ export interface GravlKindOptions extends KindEnvironmentOptions {
   prometheus?: boolean;
   /** With Prometheus: run the alert rules with every hold capped at this many seconds (the DR alert drills). */
   alertHoldCapSeconds?: number;
+  /** The database archives WAL (a volume of its pod), switching segments at least this often (stack option walArchive). */
+  walArchive?: { timeoutSeconds: number };
 }
 
 interface KeptState {
@@ -180,6 +182,7 @@ export async function startGravlKind(options: GravlKindOptions): Promise<GravlKi
     jwtSecret: credentials.jwtSecret,
     backendReplicas: replicas,
     ...(prometheusImage && options.alertHoldCapSeconds !== undefined ? { alertHoldCapSeconds: options.alertHoldCapSeconds } : {}),
+    ...(options.walArchive ? { walArchive: options.walArchive } : {}),
   });
   const ns = stack.namespaces.app;
 

@@ -22,9 +22,23 @@ const dbEnv = (o: StackOptions) => [
   secretEnv('DB_PASSWORD', 'db-password'),
 ];
 
+/** Where the database archives WAL (the image's POSTGRES_ARCHIVE_DIR): a volume of its pod, standing in for S3. */
+export const WAL_ARCHIVE_DIR = '/var/lib/postgresql/wal-archive';
+
 export function postgres(o: StackOptions): KubeObject[] {
   const ns = o.namespaces.app;
   const labels = { app: 'postgres', [COMPONENT]: 'database' };
+  // the image's entrypoint: 'default' = test ! -f <dir>/%f && cp %p <dir>/%f, with wal_level replica, archive_mode on
+  const archive = o.walArchive
+    ? {
+        env: [
+          { name: 'POSTGRES_ARCHIVE_COMMAND', value: 'default' },
+          { name: 'POSTGRES_ARCHIVE_TIMEOUT', value: String(Math.round(o.walArchive.timeoutSeconds)) },
+        ],
+        mounts: [{ name: 'wal-archive', mountPath: WAL_ARCHIVE_DIR }],
+        volumes: [{ name: 'wal-archive', emptyDir: {} }],
+      }
+    : { env: [], mounts: [], volumes: [] };
   return [
     {
       apiVersion: 'v1',
@@ -55,13 +69,15 @@ export function postgres(o: StackOptions): KubeObject[] {
                   secretEnv('POSTGRES_PASSWORD', 'POSTGRES_PASSWORD'),
                   secretEnv('POSTGRES_DB', 'POSTGRES_DB'),
                   { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+                  ...archive.env,
                 ],
                 readinessProbe: { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-q'] }, periodSeconds: 5, failureThreshold: 3 },
                 livenessProbe: { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-q'] }, initialDelaySeconds: 30, periodSeconds: 10 },
                 resources: resources('100m', '256Mi', '1', '512Mi'),
-                volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }],
+                volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }, ...archive.mounts],
               },
             ],
+            ...(archive.volumes.length ? { volumes: archive.volumes } : {}),
           },
         },
         volumeClaimTemplates: [

@@ -40,6 +40,12 @@ export interface StackOptions {
    * (clusters/stack/alert-rules.ts). Unset: the rules as written, every 15 s.
    */
   alertHoldCapSeconds?: number;
+  /**
+   * Continuous WAL archiving (DISASTER_RECOVERY_COMPLETION.md: WAL to S3 for point-in-time recovery): the database
+   * archives each finished segment into a volume of its pod (the stack has no S3), and switches segments at least
+   * every `timeoutSeconds` (archive_timeout: the archive's RPO on a quiet database). Unset: no archive.
+   */
+  walArchive?: { timeoutSeconds: number };
 }
 
 export const DEFAULT_NAMESPACES: StackNamespaces = {
