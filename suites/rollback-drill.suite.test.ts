@@ -108,6 +108,7 @@ describe('rollback-drill: environments one after the other', () => {
           'tls-certificate-expired',
           'dr-alert-no-daily-backup',
           'dr-alert-backup-size-deviation',
+          'dr-alert-wal-archive-lagging',
           'dr-alert-s3-upload-slow',
           'dr-alert-restore-test-failed',
           'dr-alert-primary-database-down',

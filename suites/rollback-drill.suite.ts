@@ -25,6 +25,7 @@ import {
   drAlertPrimaryDatabaseDown,
   drAlertRestoreTestFailed,
   drAlertS3UploadSlow,
+  drAlertWalArchiveLagging,
 } from '../scenarios/catalog/dr-alerts.scenario.ts';
 import { startGravlKind } from './environments/gravl-kind.env.ts';
 import { DEFAULT_REGIONS_CLUSTER, startGravlKindRegions } from './environments/gravl-kind-regions.env.ts';
@@ -70,6 +71,8 @@ const oneNodeKind: SuiteGroup = {
       // the DR alert drills read Prometheus and see its alerts in AlertManager
       prometheus: true,
       alertHoldCapSeconds: DRILL_ALERT_HOLD_SECONDS,
+      // the WALArchiveLagging drill refuses the archive; a segment switch at least every 5 min (ROLLBACK.md's RPO)
+      walArchive: { timeoutSeconds: 300 },
     });
     return { items: ONE_NODE.map((scenario) => ({ scenario, env: kube.env, ports: kube.ports })), secrets: kube.secrets, [Symbol.asyncDispose]: () => kube[Symbol.asyncDispose]() };
   },
@@ -107,7 +110,7 @@ export const ROLLBACK_DRILL_GROUPS: readonly SuiteGroup[] = [oneNodeKind, pitrDo
 export const rollbackDrillSuite: SuiteDefinition = {
   name: 'rollback-drill',
   description:
-    'Monthly: every ROLLBACK.md and DISASTER_RECOVERY_COMPLETION.md procedure, timed (RTO < 15 min, RPO < 5 min): Scenarios 1-4 and the full rollback on a one-node kind cluster (k6 load + data probe), five DR alerts fired and resolved through AlertManager, PITR after an accidental DELETE (PostgreSQL + WAL archive, Docker), region loss and fail-back on a two-region kind cluster; one environment at a time',
+    'Monthly: every ROLLBACK.md and DISASTER_RECOVERY_COMPLETION.md procedure, timed (RTO < 15 min, RPO < 5 min): Scenarios 1-4 and the full rollback on a one-node kind cluster (k6 load + data probe), six DR alerts fired and resolved through AlertManager, PITR after an accidental DELETE (PostgreSQL + WAL archive, Docker), region loss and fail-back on a two-region kind cluster; one environment at a time',
   budgetSeconds: 3600,
   requires: ['node', 'docker', 'k6', 'kind', 'images'],
   scenarios: groupScenarioIds(ROLLBACK_DRILL_GROUPS),
@@ -155,6 +158,7 @@ export const ROLLBACK_DRILL_PROCEDURES: readonly RunbookProcedure[] = [
   // "Alert Rules (7 total)": each alert made to fire, delivered, fixed and resolved
   { runbook: ALERTS, procedure: 'NoDailyBackup', scenario: drAlertNoDailyBackup },
   { runbook: ALERTS, procedure: 'BackupSizeDeviation', scenario: drAlertBackupSizeDeviation },
+  { runbook: ALERTS, procedure: 'WALArchiveLagging', scenario: drAlertWalArchiveLagging },
   { runbook: ALERTS, procedure: 'S3UploadSlow', scenario: drAlertS3UploadSlow },
   { runbook: ALERTS, procedure: 'BackupRestoreTestFailed', scenario: drAlertRestoreTestFailed },
   { runbook: ALERTS, procedure: 'PrimaryDatabaseDown', scenario: drAlertPrimaryDatabaseDown },
@@ -162,11 +166,6 @@ export const ROLLBACK_DRILL_PROCEDURES: readonly RunbookProcedure[] = [
 
 /** Procedures the sections list that no drill follows yet, and why: the suite's test fails on any other gap. */
 export const ROLLBACK_DRILL_GAPS: readonly { readonly runbook: string; readonly procedure: string; readonly why: string }[] = [
-  {
-    runbook: ALERTS,
-    procedure: 'WALArchiveLagging',
-    why: 'the kind PostgreSQL archives no WAL yet (no archive_command on the one-node stack), so gravl_pg_wal_archive_lag_seconds has no series; and its 15-minute threshold takes 15 minutes of a stopped archive to reach',
-  },
   {
     runbook: ALERTS,
     procedure: 'HighReplicationLag',

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loopbackBackend } from '../testing/loopback-backend.ts';
 import { systemClock } from '../clock.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
 import type { Scenario } from '../define.ts';
 import type { FaultInjector, FaultSpec, InjectedFault } from '../ports.ts';
 import { runScenario } from '../runner.ts';
@@ -16,8 +17,10 @@ import {
   PRIMARY_DATABASE_DOWN,
   RESTORE_TEST_FAILED,
   S3_UPLOAD_SLOW,
+  WAL_ARCHIVE_LAGGING,
   drAlertNoDailyBackup,
   drAlertPrimaryDatabaseDown,
+  drAlertWalArchiveLagging,
 } from './dr-alerts.scenario.ts';
 import type { GravlDrAlertsEnv } from './gravl-dr-alerts.env.ts';
 import type { WebhookDelivery } from './gravl-alerting.env.ts';
@@ -28,6 +31,8 @@ class FakeMonitoring {
   sizeBytes = 40_000;
   uploadSeconds = 4;
   restoreOk = true;
+  /** Seconds the oldest WAL segment has waited for the archive; undefined: archiving off. */
+  walWaitSeconds: number | undefined = 0;
   rulesLoaded = true;
   /** A fix that does nothing (the drill must then not be met). */
   brokenFix = false;
@@ -41,6 +46,7 @@ class FakeMonitoring {
     if (rule === BACKUP_SIZE_DEVIATION.rule) return Math.abs(this.sizeBytes - 40_000) / 40_000 > 0.5;
     if (rule === S3_UPLOAD_SLOW.rule) return this.uploadSeconds > 1200;
     if (rule === RESTORE_TEST_FAILED.rule) return !this.restoreOk;
+    if (rule === WAL_ARCHIVE_LAGGING.rule) return (this.walWaitSeconds ?? 0) > 900;
     return false;
   }
 
@@ -61,6 +67,7 @@ class FakeMonitoring {
     if (expr === BACKUP_SIZE_DEVIATION.input.expr) return this.sizeBytes;
     if (expr === S3_UPLOAD_SLOW.input.expr) return this.uploadSeconds;
     if (expr === RESTORE_TEST_FAILED.input.expr) return this.restoreOk ? 1 : 0;
+    if (expr === WAL_ARCHIVE_LAGGING.input.expr) return this.walWaitSeconds;
     return undefined;
   }
 
@@ -76,6 +83,7 @@ const RULES: Record<string, string> = {
   'dr-alert-backup-size-deviation': BACKUP_SIZE_DEVIATION.rule,
   'dr-alert-s3-upload-slow': S3_UPLOAD_SLOW.rule,
   'dr-alert-restore-test-failed': RESTORE_TEST_FAILED.rule,
+  'dr-alert-wal-archive-lagging': WAL_ARCHIVE_LAGGING.rule,
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the drills share one environment type
 const ruleOf = (d: Scenario<any>) => RULES[d.id]!;
@@ -91,13 +99,14 @@ class FakeFaults implements FaultInjector {
   }
   async inject(spec: FaultSpec): Promise<InjectedFault> {
     const m = this.m;
-    const before = { dbUp: m.dbUp, backupAgeHours: m.backupAgeHours, sizeBytes: m.sizeBytes, uploadSeconds: m.uploadSeconds, restoreOk: m.restoreOk };
+    const before = { dbUp: m.dbUp, backupAgeHours: m.backupAgeHours, sizeBytes: m.sizeBytes, uploadSeconds: m.uploadSeconds, restoreOk: m.restoreOk, walWaitSeconds: m.walWaitSeconds };
     const what = String(spec.what);
     if (what === 'db-down') m.dbUp = false;
     if (what === 'withheld') m.backupAgeHours = 27;
     if (what === 'size') m.sizeBytes = 4_000;
     if (what === 'upload') m.uploadSeconds = 1500;
     if (what === 'restore') m.restoreOk = false;
+    if (what.startsWith('wal-refused')) m.walWaitSeconds = Number(what.split(':')[1]) * 60;
     m.log.push(`inject ${what}`);
     return {
       id: `f-${what}`,
@@ -107,6 +116,7 @@ class FakeFaults implements FaultInjector {
         // the revert takes the fault's own change back only where the fix has not replaced it
         if (what === 'db-down') m.dbUp = true;
         if (what === 'restore' && !m.restoreOk) m.restoreOk = before.restoreOk;
+        if (what.startsWith('wal-refused')) m.walWaitSeconds = before.walWaitSeconds;
         m.log.push(`revert ${what}`);
         return [];
       },
@@ -153,6 +163,12 @@ function setup() {
     recentBackupsWithheld: () => fault('withheld'),
     backupRunRecorded: (run: { sizeFactor: number; uploadSeconds?: number }) => fault(run.uploadSeconds === undefined ? 'size' : 'upload'),
     restoreTestFailedOnDamagedDump: () => fault('restore'),
+    walArchiveRefused: (minutes: number) => fault(`wal-refused:${minutes}`),
+    restoreWalArchive: async () => {
+      if (!m.brokenFix && m.walWaitSeconds !== undefined) m.walWaitSeconds = 0;
+      m.log.push('archive writable');
+      return 'archiver caught up';
+    },
     startPrimaryDatabase: async () => {
       if (!m.brokenFix) m.dbUp = true;
       m.log.push('start primary');
@@ -200,6 +216,17 @@ describe('DR alert drills', () => {
     expect(journal.status).not.toBe('completed');
     expect(JSON.stringify(journal.phases)).toContain('not loaded');
     expect(notLoaded.m.log.filter((l) => l.startsWith('inject'))).toEqual([]);
+  });
+
+  it('the WAL archive drill stops before its fault on a database that archives no WAL, saying what to turn on', async () => {
+    const { m, env } = setup();
+    m.walWaitSeconds = undefined;
+    const check = drAlertWalArchiveLagging.setup!.find((s) => s.name.startsWith('the database archives WAL'))!;
+    expect(drAlertWalArchiveLagging.setup!.indexOf(check)).toBeGreaterThan(0); // after the receiver, before the condition
+    const ctx = { env, clock: new FakeClock(), signal: new AbortController().signal, evidence: () => undefined };
+    await expect(check.run(ctx as never)).rejects.toThrow(/archives no WAL \(archive_mode off\).*walArchive/);
+    m.walWaitSeconds = 30;
+    await expect(check.run(ctx as never)).resolves.toBeUndefined();
   });
 
   it('an alert that fired before the drill (no backup yet) is cleared by the preparation, and its old notifications do not count', async () => {

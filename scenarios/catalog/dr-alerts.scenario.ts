@@ -7,8 +7,10 @@
 // The drill cluster runs the rules with every hold capped (clusters/stack/alert-rules.ts): GravlNoRecentBackup's
 // 30 minutes cannot be waited out in a drill. Expressions and thresholds run as written; the evidence lists each
 // capped hold, and promtool proves the holds as written (clusters/images/prometheus/rules.test.yml).
-// WALArchiveLagging and HighReplicationLag are not drilled here yet: the one-node stack has no WAL archive and no
-// standby (the two-region stack has the standby), and their conditions take 15 minutes and 1 GB of WAL to build.
+// WALArchiveLagging needs the stack's WAL archive on (the monthly drill's one-node cluster has it); its 15 minutes
+// are not waited out: the segment that really fails to archive has its wait aged (its status file's time), and the
+// evidence says so. HighReplicationLag is not drilled here: the one-node stack has no standby (the two-region stack
+// has one, but no Prometheus), and its condition takes 1 GB of unreplayed WAL.
 import { defineScenario, type Probe, type RunbookStep, type Scenario, type ScenarioContext } from '../define.ts';
 import type { FaultSpec } from '../ports.ts';
 import { backendReady } from './gravl.env.ts';
@@ -108,6 +110,8 @@ interface DrAlertDrill {
   readonly inject: (env: Env) => readonly FaultSpec[];
   /** The on-call engineer's fix. */
   readonly fix: readonly RunbookStep<Env>[];
+  /** How long the alert may take to resolve after the fix (a rule over a 5-minute window holds that long). */
+  readonly verifyTimeoutMs?: number;
 }
 
 /** The receiver routed, notifications grouped 30 s apart, the capped holds in the evidence; then the start time. */
@@ -166,7 +170,7 @@ function drAlertDrill(d: DrAlertDrill): Scenario<Env> {
       ...d.fix,
     ],
     verify: [backendReady, alertManagerReady, p.inactive, p.quietInAm, p.resolvedDelivered],
-    verifyTimeoutMs: 240_000,
+    verifyTimeoutMs: d.verifyTimeoutMs ?? 240_000,
   });
 }
 
@@ -202,6 +206,11 @@ export const S3_UPLOAD_SLOW: DrAlert = {
   rule: 'GravlS3UploadSlow',
   drName: '4. S3UploadSlow',
   input: { name: 'newest backup upload, seconds', expr: 'max(gravl_backup_last_upload_duration_seconds)', tolerance: { min: 0, max: 1200 } },
+};
+export const WAL_ARCHIVE_LAGGING: DrAlert = {
+  rule: 'GravlWALArchiveLagging',
+  drName: '3. WALArchiveLagging',
+  input: { name: 'seconds the oldest WAL segment has waited for the archive', expr: 'max(gravl_pg_wal_archive_lag_seconds)', tolerance: { min: 0, max: 900 } },
 };
 export const RESTORE_TEST_FAILED: DrAlert = {
   rule: 'GravlBackupRestoreTestFailed',
@@ -285,5 +294,43 @@ export const drAlertRestoreTestFailed = drAlertDrill({
   ],
 });
 
+/** How long the drill ages the refused segment's wait: past WALArchiveLagging's 15 minutes. */
+export const WAL_WAIT_AGED_MINUTES = 20;
+
+export const drAlertWalArchiveLagging = drAlertDrill({
+  id: 'dr-alert-wal-archive-lagging',
+  alert: WAL_ARCHIVE_LAGGING,
+  title: 'The WAL archive refuses writes: GravlWALArchiveLagging fires, the archive target is fixed, the backlog archives, it resolves',
+  description: `The archive target's write permission removed (a bucket whose policy changed), so archive_command fails; a WAL segment is finished and waits, its wait aged to ${WAL_WAIT_AGED_MINUTES} minutes (the 15-minute threshold is not waited out). The revert restores the permission.`,
+  needs: ['backend', 'database', 'alerting'],
+  prepare: [
+    {
+      name: 'the database archives WAL (the lag metric has a series)',
+      timeoutMs: 70_000,
+      run: async (ctx: Ctx) => {
+        const started = ctx.clock.now();
+        let lag = await ctx.env.promQuery(WAL_ARCHIVE_LAGGING.input.expr, ctx.signal);
+        while (lag === undefined && ctx.clock.now() - started < 60_000) {
+          await ctx.clock.sleep(5_000, ctx.signal);
+          lag = await ctx.env.promQuery(WAL_ARCHIVE_LAGGING.input.expr, ctx.signal);
+        }
+        if (lag === undefined) throw new Error('gravl_pg_wal_archive_lag_seconds has no series: the database archives no WAL (archive_mode off) or the backend cannot read pg_wal/archive_status (superuser or pg_monitor); turn on the stack\'s WAL archive (walArchive)');
+        ctx.evidence('WAL archive lag before the fault, seconds', lag, 'metric');
+      },
+    },
+  ],
+  inject: (env) => [env.walArchiveRefused(WAL_WAIT_AGED_MINUTES)],
+  fix: [
+    {
+      name: 'make the archive target writable again and let the archiver catch up',
+      timeoutMs: 150_000,
+      runbookRef: 'DISASTER_RECOVERY_COMPLETION.md § Monitoring & Alerting: 3. WALArchiveLagging (Warning if lag >15 min)',
+      run: async (ctx: Ctx) => ctx.evidence('archive', await ctx.env.restoreWalArchive(ctx.signal), 'command'),
+    },
+  ],
+  // the rule reads the lag's 5-minute maximum (wal:lag:max:5m): it resolves 5 minutes after the backlog archived
+  verifyTimeoutMs: 480_000,
+});
+
 /** The DR alert drills, in the order the monthly drill runs them (the database down last: it restarts the backend's pool). */
-export const DR_ALERT_DRILLS = [drAlertNoDailyBackup, drAlertBackupSizeDeviation, drAlertS3UploadSlow, drAlertRestoreTestFailed, drAlertPrimaryDatabaseDown] as const;
+export const DR_ALERT_DRILLS = [drAlertNoDailyBackup, drAlertBackupSizeDeviation, drAlertWalArchiveLagging, drAlertS3UploadSlow, drAlertRestoreTestFailed, drAlertPrimaryDatabaseDown] as const;

@@ -64,9 +64,17 @@ export interface GravlDrAlertsOps {
   backupRunRecorded(run: { readonly sizeFactor: number; readonly uploadSeconds?: number }): FaultSpec;
   /** Fault: the restore test ran on a damaged copy of the newest dump and recorded its failure; the revert deletes that row. */
   restoreTestFailedOnDamagedDump(): FaultSpec;
+  /**
+   * Fault: the WAL archive target refuses writes, so the archiver fails on every segment; a segment is finished
+   * and its wait for the archive aged by `agedMinutes` (its status file's time), as if it had failed that long.
+   * The revert makes the target writable again.
+   */
+  walArchiveRefused(agedMinutes: number): FaultSpec;
 
   /** The runbook's "restart the primary": its StatefulSet scaled back to 1, waited on until Ready. */
   startPrimaryDatabase(signal: AbortSignal): Promise<string>;
   /** The scheduled restore test, now: the newest dump restored into a scratch instance, the outcome recorded. */
   runRestoreTest(signal: AbortSignal): Promise<RecordedRestoreTest>;
+  /** The on-call fix for a refusing archive target: writable again, the archiver woken, waited on until no segment waits. */
+  restoreWalArchive(signal: AbortSignal): Promise<string>;
 }

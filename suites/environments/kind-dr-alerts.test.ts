@@ -18,7 +18,7 @@ describe('kind DR alert faults', () => {
   const injector = new KubeFaultInjector(client.api, { kubeconfig: '/x', context: 'kind-x' }, [stack.namespaces.app]);
 
   it('builds specs the kube injector accepts, each with Jobs of its own', () => {
-    const specs = [env.primaryDatabaseDown(), env.recentBackupsWithheld(), env.backupRunRecorded({ sizeFactor: 0.1 }), env.backupRunRecorded({ sizeFactor: 1, uploadSeconds: 1500 }), env.restoreTestFailedOnDamagedDump()];
+    const specs = [env.primaryDatabaseDown(), env.recentBackupsWithheld(), env.backupRunRecorded({ sizeFactor: 0.1 }), env.backupRunRecorded({ sizeFactor: 1, uploadSeconds: 1500 }), env.restoreTestFailedOnDamagedDump(), env.walArchiveRefused(20)];
     for (const spec of specs) expect(injector.validate(spec), JSON.stringify(spec).slice(0, 200)).toEqual([]);
     const names = specs.flatMap((s) => (s.kind === 'job-with-undo' ? [(s.job as KubeObject).metadata.name, (s.revertJob as KubeObject).metadata.name] : []));
     expect(new Set(names).size).toBe(names.length);
@@ -34,5 +34,16 @@ describe('kind DR alert faults', () => {
     const recorded = env.backupRunRecorded({ sizeFactor: 0.1 });
     const marker = /drillbook-fault:dr-backup-run-[0-9a-f]+/.exec(script(recorded.job))![0];
     expect(script(recorded.revertJob)).toContain(`DELETE FROM backup_runs WHERE location = '${marker}'`);
+  });
+
+  it('the refused WAL archive: write bit cleared, a segment finished and its wait aged; the revert sets the bit again', () => {
+    const script = (job: unknown) => (job as { spec: { template: { spec: { containers: { command: string[] }[] } } } }).spec.template.spec.containers[0]!.command.join(' ');
+    const refused = env.walArchiveRefused(20);
+    const forward = script(refused.job);
+    expect(forward).toContain("COPY (SELECT 1) TO PROGRAM 'chmod u-w /var/lib/postgresql/wal-archive';");
+    expect(forward.indexOf('chmod u-w')).toBeLessThan(forward.indexOf('pg_switch_wal()'));
+    expect(forward).toContain('touch -d "20 minutes ago" "$f"');
+    expect(forward).toMatch(/RAISE EXCEPTION 'archive_mode is off/);
+    expect(script(refused.revertJob)).toContain("COPY (SELECT 1) TO PROGRAM 'chmod u+w /var/lib/postgresql/wal-archive';");
   });
 });

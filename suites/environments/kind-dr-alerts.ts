@@ -7,6 +7,7 @@ import type { KubeObject, ServiceRef } from '../../clusters/kube/kube-api.ts';
 import { AlertManagerProxy } from '../../clusters/stack/alertmanager.proxy.ts';
 import { durationSeconds } from '../../clusters/stack/alert-rules.ts';
 import { ALERTMANAGER, alertmanagerConfigWithWebhook, hasEndpoint } from '../../clusters/stack/manifests/alert-webhook.manifest.ts';
+import { WAL_ARCHIVE_DIR } from '../../clusters/stack/manifests/app.manifest.ts';
 import { restoreTestJob } from '../../clusters/stack/manifests/backup-test.manifest.ts';
 import { dbAdminJob } from '../../clusters/stack/manifests/db-admin.manifest.ts';
 import { CAPPED_HOLDS_ANNOTATION } from '../../clusters/stack/manifests/observability.manifest.ts';
@@ -26,6 +27,16 @@ function psqlJob(d: KubeDrillDeps, name: string, sql: string): KubeObject {
   const script = [`psql -v ON_ERROR_STOP=1 -qtA <<'SQL' > /tmp/out`, sql, 'SQL', 'tr "\\n" " " < /tmp/out | tee /dev/termination-log', 'printf " done" >> /dev/termination-log'].join('\n');
   return dbAdminJob(d.stack, name, { ...d.runLabels }, script, { deadlineSeconds: 110 });
 }
+
+/** The finished WAL segments waiting for the archive (their .ready status files), as SQL. */
+const WAITING_SEGMENTS = "pg_ls_archive_statusdir() WHERE name LIKE '%.ready'";
+/**
+ * A shell command the database server runs (COPY ... TO PROGRAM, as the superuser the stack connects with; its
+ * working directory is the data directory): the drills reach the archive target and pg_wal as the server sees them.
+ */
+const onServer = (command: string) => `COPY (SELECT 1) TO PROGRAM '${command.replaceAll("'", "''")}';`;
+/** The archive target's write bit for its owner (the server's user): cleared, the archiver's cp fails; set, it archives. */
+const archiveWritable = (writable: boolean) => onServer(`chmod u${writable ? '+' : '-'}w ${WAL_ARCHIVE_DIR}`);
 
 /** The Prometheus rule groups (GET /api/v1/rules?type=alert) as far as the drills read them. */
 interface RulesResponse {
@@ -147,11 +158,63 @@ export function kindDrAlertsEnv(d: KubeDrillDeps, alerting: GravlAlertingEnv): G
       };
     },
 
+    walArchiveRefused: (agedMinutes): FaultSpec => {
+      const name = `dr-wal-refused-${suffix()}`;
+      const minutes = Math.max(1, Math.round(agedMinutes));
+      return {
+        kind: 'job-with-undo',
+        namespace: ns,
+        job: psqlJob(
+          d,
+          name,
+          [
+            "DO $check$ BEGIN IF current_setting('archive_mode') = 'off' THEN RAISE EXCEPTION 'archive_mode is off: this database archives no WAL'; END IF; END $check$;",
+            // the target refuses writes (a bucket whose policy changed): the archiver's cp fails from now on
+            archiveWritable(false),
+            // some WAL, then the segment finished: it waits for the archive (a named dollar quote: the kubelet turns $$ into $)
+            "SELECT 'finished WAL segment ' || pg_walfile_name(pg_switch_wal()) || ';' FROM (SELECT pg_logical_emit_message(false, 'drillbook', 'WAL archive drill')) AS wrote;",
+            'DO $wait$ BEGIN',
+            '  FOR i IN 1..60 LOOP',
+            `    EXIT WHEN EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS});`,
+            '    PERFORM pg_sleep(0.5);',
+            '  END LOOP;',
+            `  IF NOT EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS}) THEN RAISE EXCEPTION 'no WAL segment waits for the archive 30 s after pg_switch_wal()'; END IF;`,
+            'END $wait$;',
+            // its wait aged: as if the archive had refused it for that long (the 15-minute threshold is not waited out)
+            onServer(`for f in pg_wal/archive_status/*.ready; do [ -e "$f" ] && touch -d "${minutes} minutes ago" "$f"; done; true`),
+            `SELECT 'waiting for the archive: ' || string_agg(name || ' since ' || to_char(modification, 'HH24:MI:SS'), ', ') FROM ${WAITING_SEGMENTS};`,
+          ].join('\n'),
+        ),
+        revertJob: psqlJob(d, `${name}-undo`, `${archiveWritable(true)}\nSELECT 'the WAL archive target is writable again, the archiver woken' WHERE pg_reload_conf();`),
+      };
+    },
+
     startPrimaryDatabase: async (signal) => {
       const started = performance.now();
       await client.api.apply({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: DATABASE, namespace: ns }, spec: { replicas: 1 } }, 'drillbook-runbook-dr', { signal });
       const verdict = await client.waitFor(statefulSetReady(ns, DATABASE), { timeoutMs: 200_000, signal, hint: `kubectl -n ${ns} describe statefulset ${DATABASE}` });
       return `kubectl -n ${ns} scale statefulset ${DATABASE} --replicas=1: ${verdict.detail} after ${Math.round(performance.now() - started)} ms`;
+    },
+    restoreWalArchive: async (signal) => {
+      const job = psqlJob(
+        d,
+        `dr-wal-restored-${suffix()}`,
+        [
+          archiveWritable(true),
+          // SIGHUP wakes the archiver, which otherwise retries a failed segment only after a minute
+          "SELECT 'archiver woken;' WHERE pg_reload_conf();",
+          'DO $wait$ BEGIN',
+          '  FOR i IN 1..180 LOOP',
+          `    EXIT WHEN NOT EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS});`,
+          '    PERFORM pg_sleep(0.5);',
+          '  END LOOP;',
+          `  IF EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS}) THEN RAISE EXCEPTION 'WAL segments still wait for the archive 90 s after it was made writable'; END IF;`,
+          'END $wait$;',
+          "SELECT 'archiver caught up: ' || archived_count || ' archived, last ' || coalesce(last_archived_wal, '-') || ', ' || failed_count || ' failed attempts' FROM pg_stat_archiver;",
+        ].join('\n'),
+      );
+      const { message, ms } = await runJob(job, signal);
+      return `the archive target made writable, the archiver woken (pg_reload_conf): ${message} (${ms} ms)`;
     },
     runRestoreTest: async (signal) => {
       const job = restoreTestJob(stack, `backup-restore-test-${suffix()}`, { ...d.runLabels }, { record: {} });
