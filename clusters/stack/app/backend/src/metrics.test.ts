@@ -39,6 +39,17 @@ describe('the DR metrics the alert rules evaluate', () => {
     expect(sizeOnly).not.toMatch(/^gravl_backup_last_upload_duration_seconds\{/m);
   });
 
+  it('reads the newest full backup once per scrape for both its gauges, and again on the next scrape', async () => {
+    let reads = 0;
+    const metrics = createMetrics('v2', async () => 1_700_000_000, facts({ lastFullBackup: async () => (reads++, { sizeBytes: 10, uploadSeconds: 2 }) }));
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^gravl_backup_last_size_bytes\{source="backup_runs"\} 10$/m);
+    expect(text).toMatch(/^gravl_backup_last_upload_duration_seconds\{source="backup_runs"\} 2$/m);
+    expect(reads).toBe(1);
+    await metrics.registry.metrics();
+    expect(reads).toBe(2);
+  });
+
   it('a failed restore test is 0, and a database that answers in recovery (or not at all) is not a primary', async () => {
     const text = await scrape(facts({ restoreTestOk: async () => false, primaryUp: async () => false }));
     expect(text).toContain('gravl_backup_restore_test_last_ok{source="backup_runs"} 0');

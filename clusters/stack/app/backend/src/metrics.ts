@@ -86,6 +86,16 @@ export function createMetrics(version: string, lastBackup: () => Promise<number 
 
 // Labelled gauges (source/standby) so that "unknown" is an absent series, never a 0 an alert would read as a fact.
 function registerDatabaseFacts(registry: Registry, db: DatabaseFacts, bounded: <T>(read: () => Promise<T>) => Promise<T>): void {
+  // the size and upload gauges read the same row: one query per scrape, shared while it is in flight
+  let lastFullInFlight: Promise<Awaited<ReturnType<DatabaseFacts['lastFullBackup']>>> | undefined;
+  const lastFull = () => {
+    lastFullInFlight ??= bounded(() => db.lastFullBackup())
+      .catch(() => undefined)
+      .finally(() => {
+        lastFullInFlight = undefined;
+      });
+    return lastFullInFlight;
+  };
   new Gauge({
     name: 'gravl_backup_restore_test_last_ok',
     help: 'The newest restore-test row of backup_runs: 1 ok, 0 failed; absent when none or the DB is down.',
@@ -104,7 +114,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts, bounded: <
     registers: [registry],
     async collect() {
       this.reset();
-      const size = (await bounded(() => db.lastFullBackup()).catch(() => undefined))?.sizeBytes;
+      const size = (await lastFull())?.sizeBytes;
       if (size !== undefined) this.set({ source: 'backup_runs' }, size);
     },
   });
@@ -115,7 +125,7 @@ function registerDatabaseFacts(registry: Registry, db: DatabaseFacts, bounded: <
     registers: [registry],
     async collect() {
       this.reset();
-      const seconds = (await bounded(() => db.lastFullBackup()).catch(() => undefined))?.uploadSeconds;
+      const seconds = (await lastFull())?.uploadSeconds;
       if (seconds !== undefined) this.set({ source: 'backup_runs' }, seconds);
     },
   });
