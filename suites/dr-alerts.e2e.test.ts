@@ -2,6 +2,7 @@
 // their own: the Gravl stack with Prometheus (holds capped at 15 s, scrapes every 5 s), AlertManager routed to the
 // in-cluster webhook receiver. Each drill creates its alert's condition for real, and must see the alert active in
 // AlertManager, the firing notification at the receiver, the fix, the alert resolved and the resolved notification.
+// The database archives WAL (the stack's walArchive), so WALArchiveLagging has an archive to refuse.
 // `npm run bench -- rollback-drill` runs them with the rest of the monthly drill; this runs only them.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('the DR alerts, fired and resolved on kind', () => {
-  it('makes each of the five drilled DR alerts fire in AlertManager, reach the receiver, and resolve after the fix', async () => {
+  it('makes each of the six drilled DR alerts fire in AlertManager, reach the receiver, and resolve after the fix', async () => {
     process.env.DRILLBOOK_STATE = stateDir;
     const outDir = mkdtempSync(join(tmpdir(), 'drillbook-dr-alerts-'));
     const result = await runSuite(rollbackDrillSuite, {
@@ -37,6 +38,7 @@ describe('the DR alerts, fired and resolved on kind', () => {
     console.log(`dr alerts wall ${result.wallMs} ms, exit ${result.exitCode}`);
 
     expect(result.journals.map((j) => j.scenario.id)).toEqual(DRILLS);
+    expect(DRILLS).toContain('dr-alert-wal-archive-lagging');
     for (const j of result.journals) {
       const failed = j.phases.flatMap((p) => p.steps).filter((s) => s.status !== 'passed' && s.status !== 'skipped');
       expect({ id: j.scenario.id, status: j.status, verdict: j.verdict, failed: failed.map((s) => `${s.name}: ${s.error?.message ?? s.status}`) }).toEqual({

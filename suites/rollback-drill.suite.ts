@@ -2,13 +2,14 @@
 // and timed against ROLLBACK.md's objectives (RTO < 15 min, RPO < 5 min), in three environments one after the other
 // (never two at once on a 2-core machine; see SuiteGroup):
 // 1. the one-node kind cluster with the Gravl stack (k6 load + data probe): Scenario 1 (bad release rolled back),
-//    Scenario 4 (deleted app secret), Scenario 3 (expired certificate at the TLS edge), five of the seven DR alerts
+//    Scenario 4 (deleted app secret), Scenario 3 (expired certificate at the TLS edge), six of the seven DR alerts
 //    made to fire and resolve through AlertManager to the in-cluster receiver (Prometheus runs the rules with every
-//    hold capped at 15 s: scenarios/catalog/dr-alerts.scenario.ts), Scenario 2 (failed migration: the database
-//    restored from the pre-deploy backup) and the full rollback, database included;
+//    hold capped at 15 s: scenarios/catalog/dr-alerts.scenario.ts; the database archives WAL into a volume of its
+//    pod), Scenario 2 (failed migration: the database restored from the pre-deploy backup) and the full rollback,
+//    database included;
 // 2. PostgreSQL 15 with a base backup and a WAL archive (Docker): point-in-time recovery after an accidental DELETE
-//    under live writes. It stays on Docker: no kind environment archives WAL yet (the kind PostgreSQL has no
-//    archive_command nor a base backup), and a kind PITR drill is work of its own;
+//    under live writes. It stays on Docker: the kind PostgreSQL archives WAL but takes no base backup, and a kind
+//    PITR drill is work of its own;
 // 3. the two-region kind cluster: region A lost whole, failover to region B, then the fail-back.
 // The monthly drill is not in CI's e2e (its budget); `npm run bench -- rollback-drill` runs it and prints per
 // procedure verdict, detection, RTO and RPO against their targets, writes lost, and each environment's set-up time.
