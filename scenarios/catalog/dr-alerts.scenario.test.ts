@@ -229,6 +229,31 @@ describe('DR alert drills', () => {
     await expect(check.run(ctx as never)).resolves.toBeUndefined();
   });
 
+  it('waits before the condition until the receiver got the resolved notification of an alert that fired before the drill', async () => {
+    const { m, env } = setup();
+    m.backupAgeHours = 30;
+    m.tick(); // fired (and notified) before the drill
+    m.backupAgeHours = 1;
+    m.firing.clear(); // resolved in Prometheus and AlertManager, but AlertManager has not flushed the resolved notification
+    const quiet = drAlertNoDailyBackup.setup!.at(-1)!;
+    expect(quiet.name).toMatch(/quiet in Prometheus and AlertManager$/);
+    const clock = new FakeClock();
+    const ctx = { env, clock, signal: new AbortController().signal, evidence: () => undefined, runId: 'unit-run', scenarioId: drAlertNoDailyBackup.id };
+    // never flushed: the step refuses to start the condition, saying what it waited for
+    await expect(quiet.run(ctx as never)).rejects.toThrow(/last notification firing \(wanted not firing\)/);
+    // flushed after a while: the step starts the condition then, not before
+    let flushedAt: number | undefined;
+    const flush = clock.sleep(40_000).then(() => {
+      m.delivered.push({ receivedAtWall: new Date().toISOString(), status: 'resolved', receiver: 'drillbook-webhook', alertnames: [NO_DAILY_BACKUP.rule] });
+      flushedAt = clock.now();
+    });
+    const started = clock.now();
+    await quiet.run(ctx as never);
+    await flush;
+    expect(flushedAt).toBeDefined();
+    expect(clock.now() - started).toBeGreaterThanOrEqual(40_000);
+  });
+
   it('an alert that fired before the drill (no backup yet) is cleared by the preparation, and its old notifications do not count', async () => {
     const { m, env, ports } = setup();
     m.backupAgeHours = 30;

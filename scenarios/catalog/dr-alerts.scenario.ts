@@ -71,8 +71,11 @@ const QUIET_MS = 150_000;
 
 /**
  * The last preparation step: the alert's input within its bounds (e.g. a backup younger than 24 h), the rule
- * inactive in Prometheus and nothing of it active in AlertManager; waited on, since an alert that fired before the
- * preparation (a fresh cluster has no backup yet) resolves only after an evaluation and AlertManager's next flush.
+ * inactive in Prometheus, nothing of it active in AlertManager, and the receiver's last notification of it not a
+ * firing one; waited on, since an alert that fired before the preparation (a fresh cluster has no backup yet)
+ * resolves only after an evaluation and AlertManager's next flush. Until that flush has sent the resolved
+ * notification, AlertManager's notification log still holds "firing" for the group: the drill's condition, firing
+ * the same alert again, would be no change to it and never notified (the e2e run saw exactly that).
  * Then the start time: notifications before it belong to earlier drills or runs.
  */
 const quietBeforeTheCondition = (alert: DrAlert): RunbookStep<Env> => ({
@@ -85,14 +88,20 @@ const quietBeforeTheCondition = (alert: DrAlert): RunbookStep<Env> => ({
       const value = await ctx.env.promQuery(alert.input.expr, ctx.signal);
       const rule = await ctx.env.alertRule(alert.rule, ctx.signal);
       const active = await ctx.env.activeAlertsNamed(alert.rule, ctx.signal);
+      const lastNotified = (await ctx.env.webhookDeliveries(`"alertname":"${alert.rule}"`, 0, ctx.signal))
+        .filter((d) => d.alertnames.includes(alert.rule))
+        .sort((a, b) => Date.parse(a.receivedAtWall) - Date.parse(b.receivedAtWall))
+        .at(-1)?.status;
       const inBounds = value !== undefined && (min === undefined || value >= min) && (max === undefined || value <= max);
-      if (inBounds && rule?.state === 'inactive' && active.length === 0) {
+      if (inBounds && rule?.state === 'inactive' && active.length === 0 && lastNotified !== 'firing') {
         ctx.evidence(alert.input.name, value, 'metric');
         since.set(sinceKey(ctx), ctx.clock.wallNow());
         return;
       }
       if (ctx.clock.now() - started > QUIET_MS) {
-        throw new Error(`before the condition: ${alert.input.expr} = ${value ?? 'no series'} (wanted ${min ?? '-inf'}..${max ?? '+inf'}), rule ${rule?.state ?? 'not loaded'}, ${active.length} active in AlertManager; is Prometheus scraping the backend?`);
+        throw new Error(
+          `before the condition: ${alert.input.expr} = ${value ?? 'no series'} (wanted ${min ?? '-inf'}..${max ?? '+inf'}), rule ${rule?.state ?? 'not loaded'}, ${active.length} active in AlertManager, the receiver's last notification ${lastNotified ?? 'none'} (wanted not firing); is Prometheus scraping the backend, and AlertManager notifying the receiver?`,
+        );
       }
       await ctx.clock.sleep(2_000, ctx.signal);
     }
