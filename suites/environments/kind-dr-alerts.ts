@@ -35,6 +35,19 @@ const WAITING_SEGMENTS = "pg_ls_archive_statusdir() WHERE name LIKE '%.ready'";
  * working directory is the data directory): the drills reach the archive target and pg_wal as the server sees them.
  */
 const onServer = (command: string) => `COPY (SELECT 1) TO PROGRAM '${command.replaceAll("'", "''")}';`;
+/**
+ * PL/pgSQL lines that poll `condition` every 0.5 s for up to `seconds` and raise `failure` if it never held
+ * (a named dollar quote: the kubelet turns $$ in a container's command into $).
+ */
+const sqlWaitUntil = (condition: string, seconds: number, failure: string): string[] => [
+  'DO $wait$ BEGIN',
+  `  FOR i IN 1..${seconds * 2} LOOP`,
+  `    EXIT WHEN ${condition};`,
+  '    PERFORM pg_sleep(0.5);',
+  '  END LOOP;',
+  `  IF NOT (${condition}) THEN RAISE EXCEPTION '${failure.replaceAll("'", "''")}'; END IF;`,
+  'END $wait$;',
+];
 /** The archive target's write bit for its owner (the server's user): cleared, the archiver's cp fails; set, it archives. */
 const archiveWritable = (writable: boolean) => onServer(`chmod u${writable ? '+' : '-'}w ${WAL_ARCHIVE_DIR}`);
 
@@ -173,13 +186,7 @@ export function kindDrAlertsEnv(d: KubeDrillDeps, alerting: GravlAlertingEnv): G
             archiveWritable(false),
             // some WAL, then the segment finished: it waits for the archive (a named dollar quote: the kubelet turns $$ into $)
             "SELECT 'finished WAL segment ' || pg_walfile_name(pg_switch_wal()) || ';' FROM (SELECT pg_logical_emit_message(false, 'drillbook', 'WAL archive drill')) AS wrote;",
-            'DO $wait$ BEGIN',
-            '  FOR i IN 1..60 LOOP',
-            `    EXIT WHEN EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS});`,
-            '    PERFORM pg_sleep(0.5);',
-            '  END LOOP;',
-            `  IF NOT EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS}) THEN RAISE EXCEPTION 'no WAL segment waits for the archive 30 s after pg_switch_wal()'; END IF;`,
-            'END $wait$;',
+            ...sqlWaitUntil(`EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS})`, 30, 'no WAL segment waits for the archive 30 s after pg_switch_wal()'),
             // its wait aged: as if the archive had refused it for that long (the 15-minute threshold is not waited out)
             onServer(`for f in pg_wal/archive_status/*.ready; do [ -e "$f" ] && touch -d "${minutes} minutes ago" "$f"; done; true`),
             `SELECT 'waiting for the archive: ' || string_agg(name || ' since ' || to_char(modification, 'HH24:MI:SS'), ', ') FROM ${WAITING_SEGMENTS};`,
@@ -203,13 +210,7 @@ export function kindDrAlertsEnv(d: KubeDrillDeps, alerting: GravlAlertingEnv): G
           archiveWritable(true),
           // SIGHUP wakes the archiver, which otherwise retries a failed segment only after a minute
           "SELECT 'archiver woken;' WHERE pg_reload_conf();",
-          'DO $wait$ BEGIN',
-          '  FOR i IN 1..180 LOOP',
-          `    EXIT WHEN NOT EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS});`,
-          '    PERFORM pg_sleep(0.5);',
-          '  END LOOP;',
-          `  IF EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS}) THEN RAISE EXCEPTION 'WAL segments still wait for the archive 90 s after it was made writable'; END IF;`,
-          'END $wait$;',
+          ...sqlWaitUntil(`NOT EXISTS (SELECT 1 FROM ${WAITING_SEGMENTS})`, 90, 'WAL segments still wait for the archive 90 s after it was made writable'),
           "SELECT 'archiver caught up: ' || archived_count || ' archived, last ' || coalesce(last_archived_wal, '-') || ', ' || failed_count || ' failed attempts' FROM pg_stat_archiver;",
         ].join('\n'),
       );
