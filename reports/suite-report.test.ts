@@ -44,6 +44,12 @@ describe('go/no-go decision', () => {
     const failed = { ...met(), status: 'failed' as const, error: { name: 'ToolFailedError', message: 'kubectl: not found' } };
     const r = buildSuiteReport({ suite: 'nightly', runId: 'r', startedAtWall: 'x', journals: [failed] });
     expect(r.harnessErrors[0]).toContain('kubectl: not found');
+    expect(r.blockingFailures[0]).toMatchObject({ reason: 'status failed', action: 'kubectl: not found' });
+    const hinted = { ...failed, error: { ...failed.error, message: 'timed out waiting for TestRun x; last seen: stage created', hint: 'is k6-operator running?' } };
+    expect(buildSuiteReport({ suite: 'nightly', runId: 'r', startedAtWall: 'x', journals: [hinted] }).blockingFailures[0]).toMatchObject({
+      reason: 'status failed: timed out waiting for TestRun x; last seen: stage created',
+      action: 'is k6-operator running?',
+    });
     expect(r.exitCode).toBe(2);
     const crashed = buildSuiteReport({ suite: 's', runId: 'r', startedAtWall: 'x', journals: [], readiness: [{ id: 'x', title: 'x', status: 'FAIL', blocking: false, source: '', evidence: [], action: null, error: 'boom' }] });
     expect(crashed.exitCode).toBe(2);

@@ -100,7 +100,9 @@ export function judgeSuite(input: SuiteOutcomeInput): SuiteOutcome {
       // purpose with --only), and the report says what to add to the description.
       blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: 'skipped', action: j.error?.message ?? null });
     } else if (j.status !== 'completed') {
-      blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: `status ${j.status}`, action: j.error?.hint ?? j.error?.message ?? null });
+      // a run that failed says why in its reason (the hint alone told the CLI reader where to look, not what broke)
+      const why = j.status === 'failed' && j.error?.hint && j.error.message ? `: ${j.error.message}` : '';
+      blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: `status ${j.status}${why}`, action: j.error?.hint ?? j.error?.message ?? null });
     } else if (!journalIsGo(j)) {
       const missed = j.objectives.filter((o) => o.met !== true).map((o) => `${o.statement}: ${o.reason}`);
       blockingFailures.push({ kind: 'scenario', id: j.scenario.id, title: j.scenario.title, reason: `verdict ${j.verdict}`, action: missed.join('; ') || null });

@@ -167,8 +167,10 @@ describe('k6-operator load: one TestRun, one verdict on the merged runners', () 
     expect(Object.keys(cm.data as object)).toEqual(expect.arrayContaining(['signoff.k6.ts', 'common.k6.ts']));
 
     const result = await running.stop();
-    // collected: nothing stays in the cluster even if the caller never disposes (the scenario runner only stops)
-    expect(api.deleted.map((d) => d.kind)).toEqual(['TestRun', 'ConfigMap']);
+    // collected: nothing stays in the cluster even if the caller never disposes (the scenario runner only stops),
+    // the runner pods deleted by the harness rather than left to the garbage collector
+    expect(api.deleted.map((d) => d.kind)).toEqual(['TestRun', 'ConfigMap', 'Pod', 'Pod']);
+    expect((await api.list({ apiVersion: 'v1', kind: 'Pod', namespace: NS })).items).toEqual([]);
     expect(api.proxied.map((p) => [p.service.name, p.request.method])).toEqual([
       [`${tr.metadata.name}-service-1`, 'PATCH'],
       [`${tr.metadata.name}-service-2`, 'PATCH'],
@@ -181,7 +183,7 @@ describe('k6-operator load: one TestRun, one verdict on the merged runners', () 
     expect(result.series).toHaveLength(60);
 
     await running[Symbol.asyncDispose]();
-    expect(api.deleted.map((d) => d.kind)).toEqual(['TestRun', 'ConfigMap']);
+    expect(api.deleted.map((d) => d.kind)).toEqual(['TestRun', 'ConfigMap', 'Pod', 'Pod']);
   });
 
   it('a runner stuck on an image the node lacks fails start() at once, inconclusive, and the TestRun is removed', async () => {
@@ -190,7 +192,55 @@ describe('k6-operator load: one TestRun, one verdict on the merged runners', () 
     const error = await generator(api).start(profile, { labels }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(IncompleteLoadError);
     expect((error as Error).message).toMatch(/runner 2 \(pod .*\): ErrImageNeverPull/);
-    expect(api.deleted.map((d) => d.kind)).toEqual(['TestRun', 'ConfigMap']);
+    expect(api.deleted.map((d) => d.kind)).toEqual(['TestRun', 'ConfigMap', 'Pod', 'Pod']);
+  });
+
+  it("removes the TestRun's Jobs (before their pods: a Job replaces a deleted pod) and waits, bounded, for its pods to go", async () => {
+    const api = cluster();
+    const logs = new Map<string, string>();
+    operator(api);
+    finishOnStop(api, logs, [
+      { log: runnerLog({ index: 1, requests: uniform(600, 100), startEpochMs: 0, testRunDurationMs: 60_000 }) },
+      { log: runnerLog({ index: 2, requests: uniform(600, 100), startEpochMs: 0, testRunDurationMs: 60_000 }) },
+    ]);
+    const running = await generator(api, logs).start(profile, { labels });
+    const name = running.testRun;
+    // what the garbage collector had not removed yet: a runner Job, and a pod that stays terminating (its kubelet
+    // does not confirm) until the harness has looked a few times
+    api.set({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `${name}-1`, namespace: NS, labels: { app: 'k6', k6_cr: name } } });
+    let looks = 0;
+    const list = api.list.bind(api);
+    api.list = async (ref, selectors) => {
+      if (ref.kind === 'Pod' && selectors?.labelSelector === `k6_cr=${name}` && api.deleted.some((d) => d.kind === 'Pod') && ++looks >= 3) {
+        for (const p of (await list(ref, selectors)).items) await FakeKubeApi.prototype.delete.call(api, { ...ref, namespace: NS, name: p.metadata.name });
+      }
+      return list(ref, selectors);
+    };
+    const del = api.delete.bind(api);
+    let podDeletes = 0;
+    api.delete = async (ref, options) => {
+      if (ref.kind !== 'Pod') return del(ref, options);
+      podDeletes += 1;
+      api.deleted.push(ref);
+      const pod = await api.read(ref);
+      if (pod) api.set({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-12-05T00:00:00Z' } });
+    };
+    await running.stop();
+    const kinds = api.deleted.map((d) => d.kind);
+    expect(kinds.slice(0, 3)).toEqual(['TestRun', 'ConfigMap', 'Job']);
+    expect(podDeletes).toBe(2); // each pod once, not again while it terminates
+    expect(looks).toBeGreaterThanOrEqual(3);
+    expect((await api.list({ apiVersion: 'v1', kind: 'Pod', namespace: NS })).items).toEqual([]);
+  });
+
+  it('a runner pod that never goes fails the cleanup, naming it and `drillbook gc`', async () => {
+    const api = cluster();
+    operator(api, (i) => (i === 2 ? { phase: 'Pending', waiting: 'ErrImageNeverPull' } : { phase: 'Running' }));
+    const del = api.delete.bind(api);
+    api.delete = async (ref, options) => (ref.kind === 'Pod' ? undefined : del(ref, options));
+    const error = await generator(api).start(profile, { labels }).then(() => undefined, (e: unknown) => e);
+    expect((error as Error).message).toMatch(/the Jobs and pods of TestRun .* gone; last seen: .*pod\/.*-1-x1x1x/);
+    expect((error as { hint?: string }).hint).toContain('drillbook gc');
   });
 
   it('a runner whose k6 failed makes the result inconclusive even though the other runner alone passes', async () => {

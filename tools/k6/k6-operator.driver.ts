@@ -36,6 +36,8 @@ const GRACEFUL_STOP_MS = 3_000;
 const DEFAULT_READY_TIMEOUT_MS = 180_000;
 /** After the bounded end: k6 writes its outputs, the wrapper prints them, pods terminate. */
 const TEARDOWN_MARGIN_MS = 120_000;
+/** The runner pods' grace period (30 s) and a busy API server: how long cleanup waits for the TestRun's pods to go. */
+const CLEANUP_TIMEOUT_MS = 120_000;
 /** Reasons a pod will not start by waiting: fail at once, before any load. */
 const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'Unschedulable']);
 
@@ -481,7 +483,12 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
     });
   }
 
-  /** Deletes the TestRun (its Jobs and pods go with it) and the script ConfigMap; safe twice. */
+  /**
+   * Deletes the TestRun and the script ConfigMap, then the operator's Jobs and pods of it, and waits until no pod of
+   * it is left (bounded); safe twice. The garbage collector would remove the Jobs and pods in the background, but
+   * on a busy cluster it was seen to take minutes: a drill that ended must not leave runner pods behind for the
+   * next one's check, and a load namespace the run was allowed is the team's, not drillbook's to leave untidy.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#result?.catch(() => undefined);
     await this.#cleanup();
@@ -490,12 +497,30 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
   async #cleanup(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    const { api, namespace, name } = this.#init;
+    const { api, clock, namespace, name } = this.#init;
     const errors: unknown[] = [];
     for (const ref of [{ ...TESTRUN, namespace, name }, { apiVersion: 'v1', kind: 'ConfigMap', namespace, name: `${name}-script` }]) {
       await api.delete(ref, { propagation: 'Background' }).catch((e: unknown) => errors.push(e));
     }
     if (errors.length > 0) throw new DrillbookError(`could not delete TestRun ${namespace}/${name}`, { cause: errors[0], hint: '`drillbook gc` removes it by its labels' });
+    // Jobs first (a Job still there replaces a deleted pod), each with Background propagation (the Job API's own
+    // default orphans its pods); then the pods, once each (a terminating pod has a deletionTimestamp)
+    const ofTestRun = { labelSelector: `k6_cr=${name}` };
+    const leftovers = async (signal: AbortSignal) => {
+      const jobs = (await api.list({ apiVersion: 'batch/v1', kind: 'Job', namespace }, ofTestRun, { signal })).items;
+      for (const j of jobs.filter((o) => !o.metadata.deletionTimestamp)) await api.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace, name: j.metadata.name }, { propagation: 'Background', signal });
+      const pods = jobs.length > 0 ? [] : (await api.list({ apiVersion: 'v1', kind: 'Pod', namespace }, ofTestRun, { signal })).items;
+      for (const p of pods.filter((o) => !o.metadata.deletionTimestamp)) await api.delete({ apiVersion: 'v1', kind: 'Pod', namespace, name: p.metadata.name }, { propagation: 'Background', signal });
+      return [...jobs.map((j) => `job/${j.metadata.name}`), ...pods.map((p) => `pod/${p.metadata.name}`)];
+    };
+    await waitFor(
+      clock,
+      condition(`the Jobs and pods of TestRun ${namespace}/${name} gone`, async (signal) => {
+        const left = await leftovers(signal);
+        return { ok: left.length === 0, value: left };
+      }),
+      { timeoutMs: CLEANUP_TIMEOUT_MS, intervalMs: 2_000, hint: `\`drillbook gc\` removes them by their labels; \`kubectl -n ${namespace} get pods -l k6_cr=${name}\` shows why they stay` },
+    );
   }
 }
 
