@@ -19,7 +19,7 @@ import { ensureImage } from '../tools/images/images.ts';
 import { run, tryRun } from '../tools/lib/exec.ts';
 import { ensureKindToolchain, type KindToolchain } from '../tools/kube/toolchain.ts';
 import { ensureK6 } from '../tools/k6/k6.installer.ts';
-import { k6OperatorController, k6OperatorCrds } from '../clusters/stack/manifests/k6-operator.manifest.ts';
+import { K6_OPERATOR_CONTROLLER, K6_OPERATOR_NAMESPACE, k6OperatorController, k6OperatorCrds } from '../clusters/stack/manifests/k6-operator.manifest.ts';
 import { ensureK6OperatorBuild } from '../tools/images/k6-operator.prerequisite.ts';
 import { loadIngress } from './environments/k6-operator.env.ts';
 import { TESTRUN } from '../tools/k6/k6-operator.driver.ts';
@@ -209,7 +209,13 @@ describe('drillbook on a cluster it did not create (provider existing)', () => {
     config(sb, true, { namespaces: [LOAD_NS], lines: operator });
     const p = startCli(sb, ['run', 'nightly', '--only', 'backend-crash']);
     const code = await p.exited;
-    expect(code, `${p.output().stdout}\n${p.output().stderr}`).toBe(0);
+    // a failure says what the operator did: its log (the team would read it) and the events of the load namespace
+    const operatorSide = async () => {
+      const log = await tryRun(toolchain.kubectl, ['--kubeconfig', kubeconfig, '--context', CONTEXT, '-n', K6_OPERATOR_NAMESPACE, 'logs', `deploy/${K6_OPERATOR_CONTROLLER}`, '--tail=80']);
+      const events = await tryRun(toolchain.kubectl, ['--kubeconfig', kubeconfig, '--context', CONTEXT, '-n', LOAD_NS, 'get', 'events', '--sort-by=.lastTimestamp']);
+      return [log, events].map((r) => (r instanceof Error ? r.message : r.stdout)).join('\n');
+    };
+    expect(code, `${p.output().stdout}\n${p.output().stderr}\n${code === 0 ? '' : await operatorSide()}`).toBe(0);
     const [journal] = journals(sb).filter((j) => j.scenario.id === 'backend-crash');
     expect(journal?.status).toBe('completed');
     const load = journal!.load!;
