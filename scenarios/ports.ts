@@ -109,6 +109,8 @@ export interface LoadResult {
   /** All thresholds held. A failed threshold is a verdict, not a harness error. */
   readonly passed: boolean;
   readonly series: readonly LoadSample[];
+  /** What the generator had to do that the team should know (an operator that stalled, say): warnings in the journal. */
+  readonly warnings?: readonly string[];
 }
 
 export interface RunningLoad {

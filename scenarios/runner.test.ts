@@ -356,6 +356,18 @@ describe('runScenario', () => {
     expect(j.load?.series).toHaveLength(200);
   });
 
+  it("turns the load generator's warnings into the journal's findings (an operator that stalled and was worked around)", async () => {
+    const { clock, env, injector } = setup();
+    const result: LoadResult = {
+      profile: 'background', requests: 100, errorRate: 0, rps: 10, p50Ms: 5, p95Ms: 9, p99Ms: 12, passed: true, thresholds: [], series: [],
+      warnings: ['k6-operator left TestRun ns/x at stage "created" for 31 s; drillbook started them'],
+    };
+    const ports = fakePorts(clock, injector, { load: new FakeLoad(() => result) });
+    const s = scenario({ load: () => ({ name: 'background', target: 'http://127.0.0.1:8080', vus: 2, durationSeconds: 60, thresholds: { p95Ms: 200, p99Ms: 500, errorRate: 0.001 } }) });
+    const j = await runScenario(s, { ports, env });
+    expect(j.findings).toContainEqual({ severity: 'warning', title: 'load generator: background', detail: result.warnings![0] });
+  });
+
   it('never lets a registered secret reach the journal', async () => {
     const { env, ports } = setup();
     const canary = 'canary-Sup3rS3cret-value-42';

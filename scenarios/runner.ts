@@ -405,6 +405,7 @@ async function stopBackground<Env>(run: ScenarioRun<Env>): Promise<void> {
   const { background: bg, cleanupSignal: signal } = run;
   try {
     if (bg.load) bg.loadResult = await bg.load.stop({ signal });
+    for (const detail of bg.loadResult?.warnings ?? []) run.findings.push({ severity: 'warning', title: `load generator: ${bg.loadResult!.profile}`, detail });
   } catch (error) {
     run.harnessError ??= errorRecord(error);
   }

@@ -22,8 +22,7 @@ import { ensureK6 } from '../tools/k6/k6.installer.ts';
 import { K6_OPERATOR_CONTROLLER, K6_OPERATOR_NAMESPACE, k6OperatorController, k6OperatorCrds } from '../clusters/stack/manifests/k6-operator.manifest.ts';
 import { ensureK6OperatorBuild } from '../tools/images/k6-operator.prerequisite.ts';
 import { loadIngress } from './environments/k6-operator.env.ts';
-import { TESTRUN } from '../tools/k6/k6-operator.driver.ts';
-import type { MergedLoadResult } from '../tools/k6/k6-operator.merge.ts';
+import { TESTRUN, type K6OperatorLoadResult } from '../tools/k6/k6-operator.driver.ts';
 
 const CLUSTER = 'team-staging-e2e'; // not drillbook-*: drillbook must not take it for its own
 const CONTEXT = `kind-${CLUSTER}`;
@@ -105,7 +104,7 @@ function config(sb: Sandbox, allow: boolean, extra: { namespaces?: readonly stri
 }
 
 /** Every journal the run wrote under the sandbox's out folder. */
-function journals(sb: Sandbox): { scenario: { id: string }; status: string; load?: MergedLoadResult }[] {
+function journals(sb: Sandbox): { scenario: { id: string }; status: string; load?: K6OperatorLoadResult; findings: { detail: string }[] }[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -219,7 +218,11 @@ describe('drillbook on a cluster it did not create (provider existing)', () => {
     const [journal] = journals(sb).filter((j) => j.scenario.id === 'backend-crash');
     expect(journal?.status).toBe('completed');
     const load = journal!.load!;
-    console.log(`existing k6-operator: ${load.requests} requests, ${load.rps} req/s, p95 ${load.p95Ms} ms; runners ${JSON.stringify(load.runners)}`);
+    // who started the runners: the operator, or drillbook when the operator stalled (then a warning finding says so)
+    const start = load.start;
+    console.log(`existing k6-operator: ${load.requests} requests, ${load.rps} req/s, p95 ${load.p95Ms} ms; runners ${JSON.stringify(load.runners)}; started by ${JSON.stringify(start)}`);
+    expect(['k6-operator', 'drillbook']).toContain(start.by);
+    if (start.by === 'drillbook') expect(journal!.findings.map((f) => f.detail)).toContain(start.reason);
     expect(load.runners).toHaveLength(2);
     for (const r of load.runners) expect(r.requests).toBeGreaterThan(0);
     expect(load.requests).toBe(load.runners.reduce((n, r) => n + r.requests, 0));

@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { FakeKubeApi } from '../../clusters/kube/testing/fake-kube-api.ts';
 import { FakeClock } from '../../scenarios/testing/fake-clock.ts';
-import { InvalidInputError } from '../../scenarios/errors.ts';
+import { InvalidInputError, WaitTimeoutError } from '../../scenarios/errors.ts';
 import { LABELS, type LoadProfile } from '../../scenarios/ports.ts';
 import type { KindRef, KubeObject, Selectors } from '../../clusters/kube/kube-api.ts';
 import { IncompleteLoadError } from './k6-operator.merge.ts';
-import { K6OperatorLoadGenerator, NUDGE_ANNOTATION, TESTRUN, testRunName, type K6OperatorSettings, type PodLogs } from './k6-operator.driver.ts';
+import { K6OperatorLoadGenerator, NUDGE_ANNOTATION, SELF_START_AFTER_MS, TESTRUN, testRunName, type K6OperatorSettings, type PodLogs } from './k6-operator.driver.ts';
 import { fitRunners, parseQuantity } from './k6-operator.capacity.ts';
 import { runnerLog, uniform } from './testing/runner-log.ts';
 
@@ -70,8 +70,8 @@ function runnerPod(testRun: string, i: number, phase: string, state: object): Ku
 }
 
 /** The runners end (on the stop PATCH) with these logs. */
-function finishOnStop(api: Cluster, logs: Map<string, string>, results: { exitCode?: number; log: string }[]) {
-  api.onProxy = (service, path, request) => {
+function finishOnStop(api: Cluster, logs: Map<string, string>, results: { exitCode?: number; log: string }[]): NonNullable<Cluster['onProxy']> {
+  return (api.onProxy = (service, path, request) => {
     const i = Number(service.name.split('-').pop());
     const testRun = service.name.replace(/-service-\d+$/, '');
     const r = results[i - 1]!;
@@ -79,7 +79,7 @@ function finishOnStop(api: Cluster, logs: Map<string, string>, results: { exitCo
     api.set(pod);
     logs.set(pod.metadata.name, r.log);
     return { status: path === '/v1/status' && request.method === 'PATCH' ? 200 : 404, body: '{}' };
-  };
+  });
 }
 
 const podLogs = (logs: Map<string, string>): PodLogs => ({ read: async (_ns, pod) => logs.get(pod) ?? '' });
@@ -323,5 +323,63 @@ describe('capacity', () => {
     const running = await load.start(profile, { labels });
     expect(api.applied.filter((o) => o.kind === 'TestRun' && o.metadata.annotations?.[NUDGE_ANNOTATION] !== undefined)).toHaveLength(1);
     await running.stop();
+  });
+
+  // plays k6-operator 1.6.0 stalled in a reconcile (its runner probe has no timeout): the runner pods run and
+  // answer, the stage stays `created` whatever drillbook does, and no starter ever comes
+  function stalledOperator(api: Cluster) {
+    api.onApply = (o) => {
+      if (o.kind !== 'TestRun') return;
+      if (o.metadata.annotations?.[NUDGE_ANNOTATION] === undefined) for (let i = 1; i <= 2; i++) api.set(runnerPod(o.metadata.name, i, 'Running', { running: {} }));
+      api.set({ ...o, status: { stage: 'created' } });
+    };
+  }
+
+  it('starts the runners itself when the operator leaves every answering runner paused at `created` for 30 s, and says so in the result', async () => {
+    const api = cluster();
+    const logs = new Map<string, string>();
+    const t0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+    stalledOperator(api);
+    const clock = new FakeClock();
+    const resumedAt: number[] = [];
+    const paused = new Set([1, 2]);
+    const finish = finishOnStop(api, logs, [
+      { log: runnerLog({ index: 1, requests: uniform(600, 100), startEpochMs: t0, testRunDurationMs: 60_000 }) },
+      { log: runnerLog({ index: 2, requests: uniform(600, 100), startEpochMs: t0, testRunDurationMs: 60_000 }) },
+    ]);
+    api.onProxy = (service, path, request) => {
+      const i = Number(service.name.split('-').pop());
+      if (request.method === 'GET') return { status: 200, body: JSON.stringify({ data: { type: 'status', id: 'default', attributes: { paused: paused.has(i), stopped: false } } }) };
+      if (String(request.body).includes('"paused":false')) {
+        resumedAt.push(clock.now());
+        paused.delete(i);
+        return { status: 200, body: '{}' };
+      }
+      return finish(service, path, request);
+    };
+    const running = await generator(api, logs).withClock(clock).start(profile, { labels });
+    expect(resumedAt).toHaveLength(2);
+    for (const at of resumedAt) expect(at).toBeGreaterThanOrEqual(SELF_START_AFTER_MS);
+    expect(api.applied.filter((o) => o.kind === 'TestRun' && o.metadata.annotations?.[NUDGE_ANNOTATION] !== undefined).length).toBeGreaterThan(1);
+    const result = await running.stop();
+    expect(result.start).toEqual({ by: 'drillbook', reason: expect.stringMatching(/left TestRun .* at stage "created" for \d+ s while all 2 runners answered, paused; drillbook started them/) });
+    expect(result.requests).toBe(1200);
+  });
+
+  it('never starts runners that do not answer: the timeout names each silent runner', async () => {
+    const api = cluster();
+    stalledOperator(api);
+    api.onProxy = (service, _path, request) => {
+      if (request.method !== 'GET') throw new Error('drillbook must not start a runner it could not ask');
+      if (service.name.endsWith('-1')) return { status: 200, body: JSON.stringify({ data: { attributes: { paused: true } } }) };
+      throw new Error('connect ETIMEDOUT');
+    };
+    const error = await generator(api).start(profile, { labels }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toMatch(/runner 2's REST API \(through the API server\): connect ETIMEDOUT/);
+    expect((error as Error).message).not.toMatch(/runner 1's REST API/);
+    expect(api.proxied.filter((p) => p.request.method === 'PATCH' && String(p.request.body).includes('"paused":false'))).toEqual([]);
+    // nothing of the failed start is left
+    expect(api.deleted.map((d) => d.kind)).toContain('TestRun');
   });
 });

@@ -304,6 +304,12 @@ function statusOf(error: unknown): number | undefined {
  */
 /** See ready(): how often, with which annotation and field manager, the TestRun is touched while it waits at `created`. */
 const NUDGE_EVERY_MS = 5_000;
+/**
+ * See ready(): how long every runner may answer, paused, at stage `created` before drillbook starts them itself. The
+ * operator starts them within a second or two of its next reconcile, and a runner pod turning Ready or a nudge
+ * queues one at once: 30 s of that is an operator that is not reconciling this TestRun.
+ */
+export const SELF_START_AFTER_MS = 30_000;
 export const NUDGE_ANNOTATION = 'drillbook.io/nudge';
 const NUDGE_FIELD_MANAGER = 'drillbook-k6-operator-nudge';
 
@@ -340,14 +346,26 @@ interface Observed {
   stage: string;
   runners: RunnerReport[];
   stuck: string[];
+  /** While the operator stalls: the runners whose REST API did not answer drillbook either (see ready()). */
+  unanswered?: string[];
 }
+
+/** Who started the runners: the operator's starter Job, or drillbook when the operator stalled (see ready()). */
+export type LoadStart = { readonly by: 'k6-operator' } | { readonly by: 'drillbook'; readonly reason: string };
+
+/** A k6-operator load's result: the merge, and who started the runners (evidence, in the journal with the load). */
+export type K6OperatorLoadResult = MergedLoadResult & { readonly start: LoadStart };
+
+/** The answer of one runner's k6 REST API (`GET /v1/status`), or why there was none. */
+type RunnerAnswer = { index: number; paused: boolean } | { index: number; problem: string };
 
 export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
   readonly profile: LoadProfile;
   readonly testRun: string;
   readonly #init: RunningInit;
   #stopRequested = false;
-  #result: Promise<MergedLoadResult> | undefined;
+  #start: LoadStart = { by: 'k6-operator' };
+  #result: Promise<K6OperatorLoadResult> | undefined;
   #disposed = false;
 
   constructor(init: RunningInit) {
@@ -367,29 +385,48 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
     return { stage, runners, stuck };
   }
 
-  /** Waits until the operator has started every runner (stage `started`); a stuck runner or stage `error` fails at once. */
+  /**
+   * Waits until the operator has started every runner (stage `started`); a stuck runner or stage `error` fails at
+   * once. An operator that stalls at `created` while every runner answers, paused, for SELF_START_AFTER_MS has its
+   * runners started by drillbook, as its starter Job would (the result's `start` says so).
+   */
   async ready(options: CallOptions & { timeoutMs: number }): Promise<void> {
     const { api, clock, name, namespace, parallelism } = this.#init;
     let nudges = 0;
     let nudgedAt = Number.NEGATIVE_INFINITY;
+    let waitingSince: number | undefined;
     const seen = await waitFor(
       clock,
       condition(`TestRun ${namespace}/${name} started on all ${parallelism} runners`, async (signal) => {
         const o = await this.observe({ signal });
         const done = o.stuck.length > 0 || o.stage === 'error' || ['started', 'stopped', 'finished'].includes(o.stage);
+        const waiting = !done && o.stage === 'created' && o.runners.filter((r) => r.phase === 'Running').length >= parallelism;
+        waitingSince = waiting ? (waitingSince ?? clock.now()) : undefined;
+        if (!waiting) return { ok: done, value: o };
         // k6-operator creates the starter once every runner's REST API answers; until then each reconcile fails
         // and the controller's queue backs off exponentially (5 ms doubling, up to 1000 s), so a runner that was
         // slow to listen (a busy node) is noticed minutes late or, within our timeout, never. An update of the
         // TestRun is queued at once whatever the backoff: touch an annotation every few seconds while every
         // runner pod runs and the stage still says `created`.
-        if (!done && o.stage === 'created' && o.runners.filter((r) => r.phase === 'Running').length >= parallelism && clock.now() - nudgedAt >= NUDGE_EVERY_MS) {
+        if (clock.now() - nudgedAt >= NUDGE_EVERY_MS) {
           nudgedAt = clock.now();
           nudges += 1;
           await api
             .apply({ ...TESTRUN, metadata: { name, namespace, annotations: { [NUDGE_ANNOTATION]: String(nudges) } } }, NUDGE_FIELD_MANAGER, { signal })
             .catch(() => undefined); // a failed nudge leaves the operator's own retry, no worse than without it
         }
-        return { ok: done, value: o };
+        // k6-operator 1.6.0 reconciles one TestRun at a time and asks each runner `GET /v1/status` with Go's
+        // default client (no overall timeout): one request that never completes stalls it, and nudges only queue
+        // behind it. Seen in CI: both runners Running for the whole 180 s, the stage still `created`. When every
+        // runner answers through the API server and is paused, starting them is what the starter would do.
+        if (clock.now() - waitingSince! < SELF_START_AFTER_MS) return { ok: false, value: o };
+        const answers = await this.#ask(signal);
+        const unanswered = answers.flatMap((a) => ('problem' in a ? [`runner ${a.index}'s REST API (through the API server): ${a.problem}`] : []));
+        if (unanswered.length > 0) return { ok: false, value: { ...o, unanswered } };
+        const waited = Math.round((clock.now() - waitingSince!) / 1000);
+        await this.#resume(answers.filter((a) => 'paused' in a && a.paused).map((a) => a.index), signal);
+        this.#start = { by: 'drillbook', reason: `k6-operator left TestRun ${namespace}/${name} at stage "created" for ${waited} s while all ${parallelism} runners answered, paused; drillbook started them as the operator's starter would (${nudges} nudge(s) sent)` };
+        return { ok: true, value: o };
       }),
       {
         timeoutMs: options.timeoutMs,
@@ -400,6 +437,39 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
     );
     if (seen.stuck.length > 0) throw new IncompleteLoadError(name, seen.stuck, { hint: 'no load was sent: a runner cannot start (image not on the node? `kind load docker-image`; not enough room? lower load.parallelism)' });
     if (seen.stage === 'error') throw new ToolFailedError('k6-operator', `TestRun ${namespace}/${name} went to stage "error" before the load started${await this.#initializerLog()}`, { hint: 'the initializer runs `k6 archive` + `k6 inspect` on the script: a script that does not load fails there' });
+  }
+
+  /** Each runner's k6 REST API (`GET /v1/status`) through the API server's service proxy: paused or not, or why no answer. */
+  async #ask(signal: AbortSignal): Promise<RunnerAnswer[]> {
+    const { api, namespace, name, parallelism } = this.#init;
+    return Promise.all(
+      Array.from({ length: parallelism }, async (_, i): Promise<RunnerAnswer> => {
+        const index = i + 1;
+        try {
+          const r = await api.proxy({ namespace, name: `${name}-service-${index}`, port: RUNNER_PORT }, '/v1/status', { method: 'GET' }, { signal });
+          if (r.status !== 200) return { index, problem: `HTTP ${r.status}` };
+          const paused = (JSON.parse(r.body) as { data?: { attributes?: { paused?: unknown } } }).data?.attributes?.paused;
+          return typeof paused === 'boolean' ? { index, paused } : { index, problem: `no "paused" in ${r.body.slice(0, 120)}` };
+        } catch (error) {
+          return { index, problem: (error as Error).message };
+        }
+      }),
+    );
+  }
+
+  /** Starts the paused runners (k6 REST API `PATCH /v1/status` paused: false), all at once as the starter does. */
+  async #resume(indexes: number[], signal: AbortSignal): Promise<void> {
+    const { api, namespace, name } = this.#init;
+    const body = JSON.stringify({ data: { type: 'status', id: 'default', attributes: { paused: false } } });
+    const refused = (
+      await Promise.all(
+        indexes.map(async (index) => {
+          const r = await api.proxy({ namespace, name: `${name}-service-${index}`, port: RUNNER_PORT }, '/v1/status', { method: 'PATCH', body, headers: { 'content-type': 'application/json' } }, { signal });
+          return r.status < 400 ? undefined : `runner ${index}: HTTP ${r.status} ${r.body.slice(0, 200)}`;
+        }),
+      )
+    ).filter((p) => p !== undefined);
+    if (refused.length > 0) throw new ToolFailedError('k6', `could not start the runners of TestRun ${namespace}/${name}: ${refused.join('; ')}`, { hint: `the operator did not start them either: see k6-operator's log and \`kubectl -n ${namespace} logs -l k6_cr=${name},runner=true\`` });
   }
 
   async #initializerLog(): Promise<string> {
@@ -416,7 +486,7 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
   }
 
   /** Stops every runner now (k6 REST API through the API server's service proxy), then collects and merges. */
-  async stop(options: CallOptions = {}): Promise<MergedLoadResult> {
+  async stop(options: CallOptions = {}): Promise<K6OperatorLoadResult> {
     if (!this.#stopRequested && !this.#result) {
       this.#stopRequested = true;
       const { api, namespace, name, parallelism } = this.#init;
@@ -433,12 +503,12 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
   }
 
   /** Waits for every runner pod to end (bounded), reads each one's log, and merges. Safe to call repeatedly. */
-  finished(options: CallOptions = {}): Promise<MergedLoadResult> {
+  finished(options: CallOptions = {}): Promise<K6OperatorLoadResult> {
     this.#result ??= this.#collect(options);
     return this.#result;
   }
 
-  async #collect(options: CallOptions): Promise<MergedLoadResult> {
+  async #collect(options: CallOptions): Promise<K6OperatorLoadResult> {
     try {
       return await this.#collectAndMerge(options);
     } finally {
@@ -448,7 +518,7 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
     }
   }
 
-  async #collectAndMerge(options: CallOptions): Promise<MergedLoadResult> {
+  async #collectAndMerge(options: CallOptions): Promise<K6OperatorLoadResult> {
     const { clock, namespace, name, parallelism, logs } = this.#init;
     const remaining = Math.max(10_000, this.#init.startedAtMs + this.#init.hardLimitMs - clock.now());
     let last: Observed | undefined;
@@ -473,7 +543,7 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
         reports.push(log === undefined ? r : { ...r, log });
       } else reports.push(r);
     }
-    return mergeRunners(reports, this.profile, {
+    const merged = mergeRunners(reports, this.profile, {
       testRun: name,
       parallelism,
       thresholds: this.profile.thresholds,
@@ -481,6 +551,7 @@ export class K6OperatorRunningLoad implements RunningLoad, AsyncDisposable {
       originMs: this.#init.startedAtMs,
       stoppedEarly: this.#stopRequested,
     });
+    return { ...merged, start: this.#start, ...(this.#start.by === 'drillbook' ? { warnings: [...(merged.warnings ?? []), this.#start.reason] } : {}) };
   }
 
   /**
