@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { prometheus } from '../../stack/manifests/observability.manifest.ts';
 import { stackOptions } from '../../stack/manifests/stack-options.ts';
+import { backupCronJob } from '../../stack/manifests/app.manifest.ts';
 
 const DR_ALERTS = ['NoDailyBackup', 'BackupSizeDeviation', 'WALArchiveLagging', 'S3UploadSlow', 'HighReplicationLag', 'BackupRestoreTestFailed', 'PrimaryDatabaseDown'];
 
@@ -32,6 +33,15 @@ describe('DR alert rules', () => {
       const cases = tests.tests.flatMap((t) => t.alert_rule_test ?? []).filter((c) => c.alertname === r.alert);
       expect({ alert: r.alert, fires: cases.some((c) => c.exp_alerts.length > 0), quiet: cases.some((c) => c.exp_alerts.length === 0) }).toEqual({ alert: r.alert, fires: true, quiet: true });
     }
+  });
+
+  it("a backup Job lives longer than S3UploadSlow's threshold: a slow upload ends recorded and can fire it", () => {
+    const expr = rules.find((r) => r.labels?.dr_alert === 'S3UploadSlow')!.expr;
+    const threshold = Function(`return (${expr.split('>')[1]!.trim()})`)() as number; // "20 * 60"
+    expect(threshold).toBe(1200);
+    const cronJob = backupCronJob(stackOptions({ images: { postgres: 'p', backend: 'b' }, db: { user: 'u', password: 'p', name: 'd' }, jwtSecret: 'j' })).find((o) => o.kind === 'CronJob')!;
+    const deadline = (cronJob.spec as { jobTemplate: { spec: { activeDeadlineSeconds: number } } }).jobTemplate.spec.activeDeadlineSeconds;
+    expect(deadline).toBeGreaterThan(threshold);
   });
 
   it('the recording rules the runbook lists that the alerts use are defined before use', () => {

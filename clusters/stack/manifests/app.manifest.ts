@@ -22,6 +22,8 @@ const dbEnv = (o: StackOptions) => [
   secretEnv('DB_PASSWORD', 'db-password'),
 ];
 
+/** The backup Job's bound: an hour, above S3UploadSlow's 20-minute threshold (see the CronJob). */
+export const BACKUP_DEADLINE_SECONDS = 3600;
 /** Where the database archives WAL (the image's POSTGRES_ARCHIVE_DIR): a volume of its pod, standing in for S3. */
 export const WAL_ARCHIVE_DIR = '/var/lib/postgresql/wal-archive';
 
@@ -261,7 +263,10 @@ export function backupCronJob(o: StackOptions): KubeObject[] {
         jobTemplate: {
           spec: {
             backoffLimit: 2,
-            activeDeadlineSeconds: 600,
+            // above S3UploadSlow's 20 minutes (DISASTER_RECOVERY_COMPLETION.md alert 4): a Job killed at 10 min, as
+            // it was, records no run, so a slow upload could never make the alert fire; it would page NoDailyBackup
+            // a day later instead
+            activeDeadlineSeconds: BACKUP_DEADLINE_SECONDS,
             template: {
               metadata: { labels },
               spec: {
