@@ -8,7 +8,7 @@ import { createPool, DatabaseUnavailableError, waitForDatabase } from './db.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { migrate, MigrationError } from './migrate.ts';
-import { createApp } from './server.ts';
+import { createApp, gracefulClose } from './server.ts';
 
 const command = process.argv[2] ?? 'serve';
 let log: Logger = createLogger({ service: 'gravl-backend', version: process.env.GRAVL_VERSION ?? 'dev', command });
@@ -88,15 +88,16 @@ async function main(): Promise<void> {
     },
   );
   const { server, metricsServer } = createApp({ config, pool, log, metrics });
+  const closeServer = gracefulClose(server);
   await listen(server, config.port);
   const extra = config.metricsPort > 0 && config.metricsPort !== config.port ? metricsServer() : undefined;
+  const closeExtra = extra ? gracefulClose(extra) : undefined;
   if (extra) await listen(extra, config.metricsPort);
   log.log('info', 'gravl-backend listening', { port: config.port, metricsPort: extra ? config.metricsPort : config.port, db: `${config.db.host}:${config.db.port}/${config.db.database}`, requiredMigration: config.requiredMigration, adminEnabled: config.adminEnabled, fault: config.fault });
 
   const shutdown = async (signal: string) => {
     log.log('info', 'shutting down', { signal });
-    server.closeIdleConnections();
-    await Promise.all([new Promise((r) => server.close(r)), extra ? new Promise((r) => extra.close(r)) : undefined]);
+    await Promise.all([closeServer(), closeExtra?.()]);
     await pool.end().catch(() => {});
     process.exit(0);
   };

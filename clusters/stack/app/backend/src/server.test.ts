@@ -1,11 +1,13 @@
 // The HTTP layer against an in-memory fake of the pool: validation, idempotent writes, fault injection, metrics.
+import { once } from 'node:events';
+import { Agent, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { createApp } from './server.ts';
+import { createApp, gracefulClose } from './server.ts';
 
 function fakePool(schemaVersion = 2) {
   const rows = new Map<string, { id: number; created_at: Date }>();
@@ -89,5 +91,37 @@ describe('gravl-backend HTTP API', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
     expect((await post('/api/admin/fault', { errorRate: 2 })).status).toBe(400);
     expect((await post('/api/admin/fault', {})).body).toEqual({ latencyMs: 0, errorRate: 0 });
+  });
+});
+
+describe('gravl-backend graceful close (SIGTERM)', () => {
+  it('lets the request in flight finish, tells its kept-alive client to go, and then stops serving', async () => {
+    // 200 ms of injected latency keeps the business read in flight while the close starts
+    const config = loadConfig({ DB_PASSWORD: 'x', GRAVL_VERSION: 'v2', GRAVL_FAULT_LATENCY_MS: '200' }, () => undefined);
+    const { server } = createApp({ config, pool: fakePool().pool, log: createLogger({ service: 'gravl-backend' }, 'info', () => {}), metrics: createMetrics(config.version, async () => undefined) });
+    const close = gracefulClose(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+        }).on('error', reject);
+      });
+    try {
+      expect(await get('/api/health')).toEqual({ status: 200, connection: 'keep-alive' });
+      const arrived = once(server, 'request');
+      const inFlight = get('/api/exercises'); // on the kept-alive connection
+      await arrived;
+      const closed = close();
+      expect(await inFlight).toEqual({ status: 200, connection: 'close' });
+      await closed; // resolves only once no connection is left: without the close header the client's would stay
+      await expect(get('/api/health')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      agent.destroy();
+      server.close();
+    }
   });
 });

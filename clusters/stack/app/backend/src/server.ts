@@ -50,6 +50,34 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/**
+ * How a pod being terminated stops serving: no new connections, requests in flight finish, and every kept-alive
+ * connection is told to go (`Connection: close` on its next response) instead of being served on. `server.close()`
+ * alone closes only the connections idle at that instant: a client that reuses its connection at a steady rate
+ * (a load generator, a probe) keeps a terminating pod answering until the kubelet's SIGKILL, which hides an
+ * outage from it (a scale to 0 looked like no outage at all) and then cuts its requests mid-flight. Call at
+ * creation; the returned function starts the close and resolves once every connection is gone.
+ */
+export function gracefulClose(server: Server): () => Promise<void> {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  const sayClose = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) sayClose(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  return () => {
+    draining = true;
+    inFlight.forEach(sayClose);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    return closed;
+  };
+}
+
 function requireInt(body: Record<string, unknown>, key: string, min: number, max: number): number {
   const v = body[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new HttpError(400, `${key} must be an integer in [${min}, ${max}]`);
