@@ -48,7 +48,7 @@ async function start(env: Record<string, string> = {}, schemaVersion = 2, random
     return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
   };
   const post = (path: string, body: unknown) => call(path, { method: 'POST', body: JSON.stringify(body) });
-  return { call, post, lines, rows };
+  return { call, post, lines, rows, server };
 }
 
 describe('gravl-backend HTTP API', () => {
@@ -97,10 +97,8 @@ describe('gravl-backend HTTP API', () => {
 describe('gravl-backend graceful close (SIGTERM)', () => {
   it('lets the request in flight finish, tells its kept-alive client to go, and then stops serving', async () => {
     // 200 ms of injected latency keeps the business read in flight while the close starts
-    const config = loadConfig({ DB_PASSWORD: 'x', GRAVL_VERSION: 'v2', GRAVL_FAULT_LATENCY_MS: '200' }, () => undefined);
-    const { server } = createApp({ config, pool: fakePool().pool, log: createLogger({ service: 'gravl-backend' }, 'info', () => {}), metrics: createMetrics(config.version, async () => undefined) });
+    const { server } = await start({ GRAVL_FAULT_LATENCY_MS: '200' });
     const close = gracefulClose(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string) =>
@@ -121,7 +119,6 @@ describe('gravl-backend graceful close (SIGTERM)', () => {
       await expect(get('/api/health')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     } finally {
       agent.destroy();
-      server.close();
     }
   });
 });
